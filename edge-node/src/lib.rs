@@ -1,0 +1,1 @@
+//! A district or town edge node.

@@ -1,0 +1,1 @@
+//! Knowledge-base articles (知识库): content, versions and lifecycle.

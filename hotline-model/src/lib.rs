@@ -1,0 +1,9 @@
+//! The 12345 hotline domain model: what a work order is, how its workflow moves, who the units and
+//! users are and how deadlines are counted in working days.
+//!
+//! Nothing here does IO, reads a clock or draws randomness: time and random bytes are passed in, so every
+//! function is deterministic and every node computes the same answer from the same inputs.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod article;
+pub mod calendar;

@@ -1,0 +1,1 @@
+//! The city centre's hub node.

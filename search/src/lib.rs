@@ -1,0 +1,1 @@
+//! Chinese full-text search for the knowledge base.

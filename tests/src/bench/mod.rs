@@ -1,0 +1,38 @@
+//! The `bench` binary's scenarios, one file each. Each prints JSON lines, the summary last.
+
+use anyhow::{bail, Result};
+
+/// Common arguments of every scenario.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// `--size N`: the scenario's main data size (tickets, articles); `None` means its default.
+    pub size: Option<usize>,
+}
+
+pub fn main() -> Result<()> {
+    let mut argv = std::env::args().skip(1);
+    let Some(name) = argv.next() else {
+        bail!("usage: bench NAME [--size N]; scenarios: {}", SCENARIOS.join(", "));
+    };
+    let mut args = Args { size: None };
+    while let Some(a) = argv.next() {
+        match a.as_str() {
+            "--size" => {
+                let v = argv.next().ok_or_else(|| anyhow::anyhow!("--size needs a number"))?;
+                args.size = Some(v.parse()?);
+            }
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    match name.as_str() {
+        other => bail!("unknown scenario {other}; scenarios: {}", SCENARIOS.join(", ")),
+    }
+}
+
+/// The scenario names, for the usage line.
+pub const SCENARIOS: &[&str] = &[];
+
+/// Print one JSON line to stdout.
+pub fn emit(value: &serde_json::Value) {
+    println!("{value}");
+}

@@ -1,0 +1,3 @@
+//! Integration tests across nodes and the benchmark scenarios.
+
+pub mod bench;
