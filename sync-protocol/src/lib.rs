@@ -1,1 +1,5 @@
-//! Node-to-node replication.
+//! Node-to-node replication: the project's PKI, the wire frames, the QUIC transport and the sans-IO
+//! sync session.
+
+pub mod ca_dir;
+pub mod pki;
