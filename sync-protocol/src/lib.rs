@@ -2,4 +2,6 @@
 //! sync session.
 
 pub mod ca_dir;
+pub mod frame;
+pub mod message;
 pub mod pki;

@@ -1,0 +1,128 @@
+//! The messages two nodes exchange, and their compact binary encoding (serde + postcard).
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the sync protocol spoken by this build (sent in [`Message::Hello`]).
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Oldest protocol version this build still speaks.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+
+/// An automerge change hash.
+pub type Hash = [u8; 32];
+
+/// Refusal codes carried by [`Message::Refused`].
+pub mod refusal {
+    /// No protocol version in common.
+    pub const VERSION: u16 = 1;
+    /// The first message was not a `Hello`.
+    pub const NO_HELLO: u16 = 2;
+    /// The request names a document outside the requester's scope.
+    pub const OUT_OF_SCOPE: u16 = 3;
+    /// The message was not understood in this state.
+    pub const PROTOCOL: u16 = 4;
+    /// The peer's certificate has been revoked.
+    pub const REVOKED: u16 = 5;
+}
+
+/// One entry of a node's change feed as it travels: the latest state of one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireEntry {
+    /// Position in the sender's feed.
+    pub seq: u64,
+    pub doc_id: String,
+    /// The document's heads at the sender.
+    pub heads: Vec<Hash>,
+    /// `true`: the document left the receiver's scope; the receiver must purge it once its own
+    /// changes to it have reached the sender.
+    pub purge: bool,
+    /// Units the document belongs to at the sender (informational: scope is always recomputed).
+    pub scope_units: Vec<String>,
+}
+
+/// A sync protocol message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    /// First message of each side: the version it speaks and the oldest it accepts.
+    Hello { version: u32, min_version: u32 },
+    /// "Send me your feed after `since`, at most `limit` entries."
+    FeedRequest { since: u64, limit: u32 },
+    /// Answer to a `FeedRequest`: the entries in the receiver's scope, and how far the feed was
+    /// scanned (entries past `since` and up to `scanned_to` that are not listed are not for the
+    /// receiver). `more`: another page follows on request.
+    FeedPage {
+        since: u64,
+        entries: Vec<WireEntry>,
+        scanned_to: u64,
+        more: bool,
+    },
+    /// "Send me the changes of `doc_id` that I lack; I have `have_heads`."
+    ChangesRequest {
+        doc_id: String,
+        have_heads: Vec<Hash>,
+    },
+    /// The changes the requester lacked (automerge change bytes) and the sender's heads.
+    Changes {
+        doc_id: String,
+        changes: Vec<Vec<u8>>,
+        heads: Vec<Hash>,
+    },
+    /// "I am about to purge `doc_id` at `heads`: do you hold all of them?"
+    PurgeCheck { doc_id: String, heads: Vec<Hash> },
+    /// Answer to a `PurgeCheck`.
+    PurgeAnswer {
+        doc_id: String,
+        heads: Vec<Hash>,
+        confirmed: bool,
+    },
+    /// "Send me your digest of the documents in my scope."
+    DigestRequest,
+    /// SHA-256 over the sorted (doc id, sorted heads) of the documents in the requester's scope.
+    Digest { digest: Hash, count: u64 },
+    /// The sender refuses something (and may close the connection).
+    Refused { code: u16, reason: String },
+}
+
+/// Errors of message encoding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("cannot encode: {0}")]
+    Encode(String),
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    #[error("{0} trailing bytes after the message")]
+    Trailing(usize),
+    #[error("message of {0} bytes is too large")]
+    TooLarge(usize),
+}
+
+impl Message {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, MessageError> {
+        postcard::to_allocvec(self).map_err(|e| MessageError::Encode(e.to_string()))
+    }
+
+    /// Decodes exactly one message filling all of `bytes`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, MessageError> {
+        let (m, rest) = postcard::take_from_bytes::<Self>(bytes)
+            .map_err(|e| MessageError::Decode(e.to_string()))?;
+        if !rest.is_empty() {
+            return Err(MessageError::Trailing(rest.len()));
+        }
+        Ok(m)
+    }
+
+    /// Short name for logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Hello { .. } => "Hello",
+            Self::FeedRequest { .. } => "FeedRequest",
+            Self::FeedPage { .. } => "FeedPage",
+            Self::ChangesRequest { .. } => "ChangesRequest",
+            Self::Changes { .. } => "Changes",
+            Self::PurgeCheck { .. } => "PurgeCheck",
+            Self::PurgeAnswer { .. } => "PurgeAnswer",
+            Self::DigestRequest => "DigestRequest",
+            Self::Digest { .. } => "Digest",
+            Self::Refused { .. } => "Refused",
+        }
+    }
+}
