@@ -7,3 +7,14 @@
 
 pub mod article;
 pub mod calendar;
+pub mod category;
+pub mod event;
+pub mod hlc;
+pub mod intake;
+pub mod number;
+pub mod org;
+pub mod privacy;
+pub mod refdata;
+pub mod role;
+pub mod ticket;
+pub mod workflow;

@@ -1,1 +1,172 @@
-//! A node's durable replica: automerge documents in SQLite, the local change feed and query projections.
+//! A node's durable replica: automerge documents in SQLite, the local change feed and the query
+//! projections, served from two owned threads so rusqlite never blocks the async runtime.
+//!
+//! Invariants:
+//! - Documents are the source of truth; `tickets` and `ticket_units` are derived and are rebuilt at
+//!   open when missing, stale or of an older format.
+//! - A write is acknowledged only after the transaction holding it committed (WAL, `synchronous=FULL`).
+//! - Every change to any document takes the next local sequence number (`docs.seq`): the sync feed.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod docstore;
+pub mod error;
+pub mod projection;
+pub mod schema;
+pub mod ticket_doc;
+pub mod tickets;
+mod worker;
+
+use std::path::Path;
+use std::sync::mpsc;
+
+use automerge::ActorId;
+use hotline_model::hlc::Hlc;
+use hotline_model::ticket::TicketView;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use tokio::sync::{oneshot, watch};
+
+pub use error::{Result, StoreError};
+pub use projection::{TicketFilter, TicketSummary};
+pub use tickets::{Created, NewEvent, NewTicket};
+pub use worker::Ctx;
+
+/// A handle to a node's store; cheap to clone, usable from any task.
+#[derive(Clone)]
+pub struct Store {
+    writer: mpsc::Sender<worker::WriteJob>,
+    reader: mpsc::Sender<worker::ReadJob>,
+    committed: watch::Receiver<i64>,
+    node: String,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` for node `node`. `actor` is this process's automerge
+    /// actor id: random at every open, so a node restored from a backup never reuses one.
+    pub fn open(path: &Path, node: &str, actor: [u8; 16]) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        schema::configure(&conn)?;
+        schema::create(&conn)?;
+        let actor = ActorId::from(actor.as_slice());
+        let version: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'projection_version'", [], |r| r.get(0))
+            .optional()?;
+        let all = version.as_deref() != Some(schema::PROJECTION_VERSION);
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let rebuilt = tickets::reproject(&conn, &actor, all)?;
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES('projection_version', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = ?1",
+            [schema::PROJECTION_VERSION],
+        )?;
+        conn.execute_batch("COMMIT")?;
+        if rebuilt > 0 {
+            tracing::info!(rebuilt, all, "ticket projections rebuilt from documents");
+        }
+        let seq: i64 = conn
+            .query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let max_wall: i64 = conn.query_row("SELECT COALESCE(MAX(updated_at), 0) FROM tickets", [], |r| r.get(0))?;
+
+        let read_conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        read_conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let (wtx, wrx) = mpsc::channel();
+        let (rtx, rrx) = mpsc::channel();
+        let (ctx, crx) = watch::channel(seq);
+        let state = worker::NodeState {
+            node: node.to_string(),
+            actor,
+            clock: Hlc::at(max_wall),
+        };
+        std::thread::Builder::new()
+            .name(format!("store-writer-{node}"))
+            .spawn(move || worker::run_writer(conn, state, wrx, ctx))
+            .map_err(|_| StoreError::Closed)?;
+        std::thread::Builder::new()
+            .name(format!("store-reader-{node}"))
+            .spawn(move || worker::run_reader(read_conn, rrx))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(Store {
+            writer: wtx,
+            reader: rtx,
+            committed: crx,
+            node: node.to_string(),
+        })
+    }
+
+    /// This node's code.
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The latest committed local sequence number; changes whenever a write commits.
+    pub fn committed(&self) -> watch::Receiver<i64> {
+        self.committed.clone()
+    }
+
+    /// Runs a write job in the next group commit; resolves after the commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Ctx<'_>) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: worker::WriteJob = Box::new(move |ctx| {
+            let result = f(ctx);
+            let ok = result.is_ok();
+            let done: worker::Done = Box::new(move |commit| {
+                let out = match (result, commit) {
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(e)) => Err(StoreError::Commit(e.to_string())),
+                    (Err(e), _) => Err(e),
+                };
+                let _ = tx.send(out);
+            });
+            (ok, done)
+        });
+        self.writer.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs a read job on the reader thread (sees every committed write).
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: worker::ReadJob = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        self.reader.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Registers a ticket; resolves once it is durable.
+    pub async fn create_ticket(&self, req: NewTicket) -> Result<Created> {
+        self.write(move |ctx| tickets::create(ctx, req)).await
+    }
+
+    /// Applies a workflow action to a ticket (by id or number); resolves once it is durable.
+    pub async fn apply(&self, ticket: String, req: NewEvent) -> Result<TicketView> {
+        self.write(move |ctx| tickets::apply(ctx, &ticket, req)).await
+    }
+
+    /// A ticket's full view, by id or number.
+    pub async fn ticket(&self, id_or_number: String) -> Result<Option<TicketView>> {
+        self.read(move |c| projection::view(c, &id_or_number)).await
+    }
+
+    /// A page of the ticket list.
+    pub async fn list(&self, filter: TicketFilter) -> Result<Vec<TicketSummary>> {
+        self.read(move |c| projection::list(c, &filter)).await
+    }
+
+    /// Ticket counts per status.
+    pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.read(projection::status_counts).await
+    }
+}

@@ -1,0 +1,92 @@
+//! The SQLite schema and connection settings of a replica.
+//!
+//! Documents are the source of truth (`docs`, `doc_chunks`); everything under "projections" is derived
+//! from them and rebuilt when found missing or out of date.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
+pub const PROJECTION_VERSION: &str = "1";
+
+/// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
+pub fn configure(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(())
+}
+
+/// Creates the tables if missing.
+pub fn create(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        r#"
+        CREATE TABLE IF NOT EXISTS meta(
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        -- A document: its compacted automerge snapshot, the latest local change sequence number, its
+        -- heads and the units that scope it (for replication filters).
+        CREATE TABLE IF NOT EXISTS docs(
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            snapshot BLOB NOT NULL,
+            chunks INTEGER NOT NULL DEFAULT 0,
+            seq INTEGER NOT NULL,
+            heads TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS docs_seq ON docs(seq);
+        -- Incremental automerge changes appended since the snapshot, in order.
+        CREATE TABLE IF NOT EXISTS doc_chunks(
+            doc_id TEXT NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY(doc_id, n)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS counters(
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        -- Per sync link: the last sequence of the peer's feed durably applied here.
+        CREATE TABLE IF NOT EXISTS cursors(
+            peer TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL
+        );
+
+        -- Projections.
+        CREATE TABLE IF NOT EXISTS tickets(
+            id TEXT PRIMARY KEY REFERENCES docs(id) ON DELETE CASCADE,
+            number TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            lead_unit TEXT,
+            request_type TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            caller_phone TEXT NOT NULL,
+            title TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            due_at INTEGER,
+            urgent INTEGER NOT NULL,
+            conflicts INTEGER NOT NULL,
+            doc_seq INTEGER NOT NULL,
+            view TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status, due_at);
+        CREATE INDEX IF NOT EXISTS tickets_lead ON tickets(lead_unit, status);
+        CREATE INDEX IF NOT EXISTS tickets_due ON tickets(due_at) WHERE due_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS tickets_phone ON tickets(caller_phone);
+        CREATE INDEX IF NOT EXISTS tickets_created ON tickets(created_at);
+        CREATE TABLE IF NOT EXISTS ticket_units(
+            ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            unit TEXT NOT NULL,
+            part TEXT NOT NULL,
+            PRIMARY KEY(ticket_id, unit)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ticket_units_unit ON ticket_units(unit);
+        "#,
+    )?;
+    Ok(())
+}

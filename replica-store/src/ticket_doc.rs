@@ -1,0 +1,112 @@
+//! How a ticket is laid out in its automerge document.
+//!
+//! ```text
+//! ROOT { kind: "ticket", id, number, qhash, node, intake: <JSON>, events: { <event id>: <JSON> } }
+//! ```
+//! The header and intake are written once by the creating node. Events go into a map keyed by their
+//! unique id, so concurrent additions on different nodes never overwrite each other. Values are JSON
+//! text: compact, and checked field by field when read back, because documents also arrive from peers.
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, ValueRef};
+use hotline_model::event::Event;
+use hotline_model::ticket::Ticket;
+
+use crate::error::{Result, StoreError};
+
+/// The `kind` of ticket documents.
+pub const KIND: &str = "ticket";
+
+/// Builds a new ticket document holding the header, intake and initial events, as one change.
+pub fn create(actor: ActorId, ticket: &Ticket, time_s: i64) -> Result<AutoCommit> {
+    let id = ticket.id.as_str();
+    let am = |e| StoreError::automerge(id, e);
+    let mut doc = AutoCommit::new().with_actor(actor);
+    doc.put(ROOT, "kind", KIND).map_err(am)?;
+    doc.put(ROOT, "id", id).map_err(am)?;
+    doc.put(ROOT, "number", ticket.number.as_str()).map_err(am)?;
+    doc.put(ROOT, "qhash", ticket.query_code_hash.as_str()).map_err(am)?;
+    doc.put(ROOT, "node", ticket.created_node.as_str()).map_err(am)?;
+    let intake = serde_json::to_string(&ticket.intake).map_err(|e| StoreError::malformed(id, e.to_string()))?;
+    doc.put(ROOT, "intake", intake).map_err(am)?;
+    let events = doc.put_object(ROOT, "events", ObjType::Map).map_err(am)?;
+    for e in &ticket.events {
+        put_event(&mut doc, &events, id, e)?;
+    }
+    doc.commit_with(CommitOptions::default().with_time(time_s));
+    Ok(doc)
+}
+
+/// Appends one event as one change.
+pub fn add_event(doc: &mut AutoCommit, doc_id: &str, event: &Event, time_s: i64) -> Result<()> {
+    let events = events_obj(doc, doc_id)?;
+    put_event(doc, &events, doc_id, event)?;
+    doc.commit_with(CommitOptions::default().with_time(time_s));
+    Ok(())
+}
+
+fn put_event(doc: &mut AutoCommit, events: &ObjId, doc_id: &str, e: &Event) -> Result<()> {
+    let json = serde_json::to_string(e).map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
+    doc.put(events, e.id.as_str(), json)
+        .map_err(|err| StoreError::automerge(doc_id, err))?;
+    Ok(())
+}
+
+fn events_obj(doc: &AutoCommit, doc_id: &str) -> Result<ObjId> {
+    match doc.get(ROOT, "events") {
+        Ok(Some((automerge::Value::Object(ObjType::Map), obj))) => Ok(obj),
+        Ok(_) => Err(StoreError::malformed(doc_id, "no events map")),
+        Err(e) => Err(StoreError::automerge(doc_id, e)),
+    }
+}
+
+/// Reads a string at the root.
+pub fn root_str(doc: &AutoCommit, doc_id: &str, key: &str) -> Result<String> {
+    match doc.get(ROOT, key) {
+        Ok(Some((value, _))) => value
+            .into_string()
+            .map_err(|_| StoreError::malformed(doc_id, format!("{key} is not text"))),
+        Ok(None) => Err(StoreError::malformed(doc_id, format!("{key} is missing"))),
+        Err(e) => Err(StoreError::automerge(doc_id, e)),
+    }
+}
+
+/// Reads a ticket back. Events that do not parse are skipped and counted (they can only come from a
+/// faulty or hostile peer); the header and intake must be intact.
+pub fn read(doc: &AutoCommit, doc_id: &str) -> Result<(Ticket, usize)> {
+    let kind = root_str(doc, doc_id, "kind")?;
+    if kind != KIND {
+        return Err(StoreError::malformed(doc_id, format!("kind is {kind}, not ticket")));
+    }
+    let id = root_str(doc, doc_id, "id")?;
+    if id != doc_id {
+        return Err(StoreError::malformed(doc_id, "id does not match the document id"));
+    }
+    let intake_json = root_str(doc, doc_id, "intake")?;
+    let intake = serde_json::from_str(&intake_json)
+        .map_err(|e| StoreError::malformed(doc_id, format!("intake: {e}")))?;
+    let events_id = events_obj(doc, doc_id)?;
+    let mut events = Vec::new();
+    let mut bad = 0;
+    for item in doc.map_range(&events_id, ..) {
+        let parsed = match &item.value {
+            ValueRef::Scalar(ScalarValueRef::Str(s)) => serde_json::from_str::<Event>(s).ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(e) if e.id == item.key => events.push(e),
+            _ => bad += 1,
+        }
+    }
+    Ok((
+        Ticket {
+            id,
+            number: root_str(doc, doc_id, "number")?,
+            query_code_hash: root_str(doc, doc_id, "qhash")?,
+            created_node: root_str(doc, doc_id, "node")?,
+            intake,
+            events,
+        },
+        bad,
+    ))
+}

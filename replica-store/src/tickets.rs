@@ -1,0 +1,185 @@
+//! Ticket writes: registration (number and query code issued in the same transaction) and workflow
+//! actions (checked against the derived state, appended as one automerge change).
+
+use automerge::ActorId;
+use hotline_model::event::{Action, Event};
+use hotline_model::intake::Intake;
+use hotline_model::number;
+use hotline_model::ticket::{Ticket, TicketView};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::docstore;
+use crate::error::{Result, StoreError};
+use crate::projection;
+use crate::ticket_doc;
+use crate::worker::Ctx;
+
+/// A ticket to register.
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    /// What the citizen told us.
+    pub intake: Intake,
+    /// The registering user's login.
+    pub author: String,
+    /// The unit the user works for.
+    pub unit: String,
+    /// Now (Unix ms), from the caller's clock.
+    pub now_ms: i64,
+    /// Random bytes from the caller: 16 for the ticket id (also the `created` event's id), 8 for the
+    /// query code.
+    pub random: [u8; 24],
+    /// Actions taken at once by the same user, such as a direct answer, with their event ids.
+    pub then: Vec<(String, Action)>,
+}
+
+/// What registration returns: the only time the query code is seen in clear.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Created {
+    /// The ticket as stored.
+    pub ticket: TicketView,
+    /// The citizen's query code (only its hash is stored).
+    pub query_code: String,
+}
+
+/// A workflow action to apply.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    /// Event id (UUID text, from the caller).
+    pub id: String,
+    /// Acting user.
+    pub author: String,
+    /// The unit the user acts for.
+    pub unit: String,
+    /// What to do.
+    pub action: Action,
+    /// Now (Unix ms).
+    pub now_ms: i64,
+}
+
+fn uuid_from(bytes: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&bytes[..16]);
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+/// Registers a ticket.
+pub fn create(ctx: &mut Ctx<'_>, req: NewTicket) -> Result<Created> {
+    req.intake.validate().map_err(StoreError::Invalid)?;
+    for (_, a) in &req.then {
+        a.validate().map_err(StoreError::Invalid)?;
+    }
+    let id = uuid_from(&req.random[..16]);
+    let mut code_bytes = [0u8; 8];
+    code_bytes.copy_from_slice(&req.random[16..24]);
+    let query_code = number::query_code(code_bytes);
+    let date = number::local_date(req.now_ms);
+    let day_seq = docstore::bump_counter(
+        ctx.conn,
+        &format!("ticket:{}", number::ticket_number(date, "", 0)),
+    )?;
+    let number = number::ticket_number(date, &ctx.node.node, u32::try_from(day_seq).unwrap_or(u32::MAX));
+    let mut ticket = Ticket {
+        query_code_hash: number::query_code_hash(&id, &query_code),
+        id: id.clone(),
+        number,
+        created_node: ctx.node.node.clone(),
+        intake: req.intake,
+        events: Vec::new(),
+    };
+    let actions = std::iter::once((id.clone(), Action::Created)).chain(req.then);
+    let mut state = hotline_model::workflow::TicketState::initial(&ticket.intake);
+    for (event_id, action) in actions {
+        ctx.node.clock = ctx.node.clock.tick(req.now_ms);
+        let event = Event {
+            id: event_id,
+            author: req.author.clone(),
+            unit: req.unit.clone(),
+            node: ctx.node.node.clone(),
+            hlc: ctx.node.clock,
+            action,
+        };
+        state.apply(&event).map_err(StoreError::Rejected)?;
+        ticket.events.push(event);
+    }
+    let view = ticket.view();
+    let scope = view.state.scope_units().join(",");
+    let mut doc = ticket_doc::create(ctx.node.actor.clone(), &ticket, req.now_ms / 1000)?;
+    let seq = docstore::insert(ctx.conn, &id, ticket_doc::KIND, &mut doc, &scope)?;
+    *ctx.seq = (*ctx.seq).max(seq);
+    projection::project(ctx.conn, &view, seq)?;
+    Ok(Created {
+        ticket: view,
+        query_code,
+    })
+}
+
+/// Loads a ticket document and reads it.
+pub fn load(conn: &Connection, actor: &ActorId, id: &str) -> Result<(automerge::AutoCommit, Ticket)> {
+    let (doc, row) = docstore::load(conn, id, actor)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    if row.kind != ticket_doc::KIND {
+        return Err(StoreError::NotFound(id.to_string()));
+    }
+    let (ticket, _bad) = ticket_doc::read(&doc, id)?;
+    Ok((doc, ticket))
+}
+
+/// Resolves a ticket number to its id (ids pass through).
+pub fn resolve_id(conn: &Connection, id_or_number: &str) -> Result<String> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT id FROM tickets WHERE id = ?1 OR number = ?1")?
+        .query_row([id_or_number], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(id_or_number.to_string()))
+}
+
+/// Applies one workflow action, if the derived state allows it.
+pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketView> {
+    req.action.validate().map_err(StoreError::Invalid)?;
+    let id = resolve_id(ctx.conn, ticket)?;
+    let (mut doc, mut t) = load(ctx.conn, &ctx.node.actor, &id)?;
+    let state = t.state();
+    let seen = t.events.iter().map(|e| e.hlc).max().unwrap_or_default();
+    ctx.node.clock = ctx.node.clock.observe(seen).tick(req.now_ms);
+    let event = Event {
+        id: req.id,
+        author: req.author,
+        unit: req.unit,
+        node: ctx.node.node.clone(),
+        hlc: ctx.node.clock,
+        action: req.action,
+    };
+    state.check(&event).map_err(StoreError::Rejected)?;
+    let before = doc.get_heads();
+    ticket_doc::add_event(&mut doc, &id, &event, req.now_ms / 1000)?;
+    t.events.push(event);
+    let view = t.view();
+    let scope = view.state.scope_units().join(",");
+    let seq = docstore::append(ctx.conn, &id, &mut doc, &before, &scope)?.unwrap_or_default();
+    *ctx.seq = (*ctx.seq).max(seq);
+    projection::project(ctx.conn, &view, seq)?;
+    Ok(view)
+}
+
+/// Re-projects ticket documents whose projection is missing or older than the document; returns how
+/// many were rebuilt. With `all`, every ticket is rebuilt (after a projection format change).
+pub fn reproject(conn: &Connection, actor: &ActorId, all: bool) -> Result<usize> {
+    if all {
+        conn.execute("DELETE FROM tickets", [])?;
+    }
+    let stale: Vec<(String, i64)> = {
+        let mut stmt = conn.prepare(
+            "SELECT d.id, d.seq FROM docs d LEFT JOIN tickets t ON t.id = d.id
+             WHERE d.kind = 'ticket' AND (t.id IS NULL OR t.doc_seq != d.seq)",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (id, seq) in &stale {
+        match load(conn, actor, id) {
+            Ok((_, t)) => projection::project(conn, &t.view(), *seq)?,
+            Err(e) => tracing::error!(doc = %id, error = %e, "cannot project ticket document"),
+        }
+    }
+    Ok(stale.len())
+}

@@ -1,0 +1,119 @@
+//! The store's threads: one writer that groups concurrent writes into one commit, and one reader.
+//!
+//! rusqlite is synchronous, so it never runs on the async runtime. The writer owns the read-write
+//! connection; it takes every job waiting in its queue, runs each inside its own SAVEPOINT of one
+//! transaction (a failed job rolls back alone), commits once, and only then answers each job. So a
+//! write is acknowledged only after its commit, and concurrent writers share one fsync.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use automerge::ActorId;
+use hotline_model::hlc::Hlc;
+use rusqlite::Connection;
+use tokio::sync::watch;
+
+use crate::error::{Result, StoreError};
+
+/// What the writer knows beyond its connection.
+pub struct NodeState {
+    /// This node's code.
+    pub node: String,
+    /// The automerge actor id of this process's changes (new at every open).
+    pub actor: ActorId,
+    /// The hybrid logical clock of this node's events.
+    pub clock: Hlc,
+}
+
+/// A write job's view of the open transaction.
+pub struct Ctx<'a> {
+    /// The connection, inside the batch's transaction and the job's savepoint.
+    pub conn: &'a Connection,
+    /// Node state.
+    pub node: &'a mut NodeState,
+    /// Highest sequence number drawn in this batch (set by jobs that change documents).
+    pub seq: &'a mut i64,
+}
+
+/// Called once the batch's commit is known: `Ok` if it committed.
+pub type Done = Box<dyn FnOnce(std::result::Result<(), Arc<StoreError>>) + Send>;
+/// A write job: runs in the transaction, says whether it succeeded, and what to do after commit.
+pub type WriteJob = Box<dyn FnOnce(&mut Ctx<'_>) -> (bool, Done) + Send>;
+/// A read job.
+pub type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+/// Most jobs grouped into one commit.
+const MAX_BATCH: usize = 512;
+
+/// Runs the writer loop until every sender is dropped.
+pub fn run_writer(mut conn: Connection, mut node: NodeState, jobs: mpsc::Receiver<WriteJob>, committed: watch::Sender<i64>) {
+    let mut last_seq = *committed.borrow();
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut seq = last_seq;
+        let outcome = run_batch(&mut conn, &mut node, batch, &mut seq);
+        let (result, dones) = outcome;
+        if result.is_ok() && seq > last_seq {
+            last_seq = seq;
+            committed.send_replace(seq);
+        }
+        let shared = result.map_err(Arc::new);
+        for d in dones {
+            d(shared.clone());
+        }
+    }
+    tracing::debug!("store writer stopped");
+}
+
+fn run_batch(conn: &mut Connection, node: &mut NodeState, batch: Vec<WriteJob>, seq: &mut i64) -> (Result<()>, Vec<Done>) {
+    let mut dones = Vec::with_capacity(batch.len());
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Nothing ran: every job learns the failure.
+        let err = Arc::new(StoreError::from(e));
+        for job in batch {
+            let _ = job; // dropping a job drops its reply channel: the caller sees Closed
+        }
+        tracing::error!(error = %err, "cannot begin a write transaction");
+        return (Err(StoreError::Closed), dones);
+    }
+    for job in batch {
+        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+            tracing::error!(error = %e, "savepoint failed");
+            continue;
+        }
+        let before = *seq;
+        let (ok, done) = {
+            let mut ctx = Ctx { conn, node, seq };
+            job(&mut ctx)
+        };
+        let sp = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        if !ok {
+            *seq = before;
+        }
+        if let Err(e) = conn.execute_batch(sp) {
+            tracing::error!(error = %e, "savepoint release failed");
+        }
+        dones.push(done);
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => (Ok(()), dones),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            tracing::error!(error = %e, "commit failed");
+            (Err(StoreError::from(e)), dones)
+        }
+    }
+}
+
+/// Runs the reader loop until every sender is dropped.
+pub fn run_reader(conn: Connection, jobs: mpsc::Receiver<ReadJob>) {
+    while let Ok(job) = jobs.recv() {
+        job(&conn);
+    }
+}

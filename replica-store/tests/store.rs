@@ -1,0 +1,172 @@
+//! The store keeps what it acknowledged, across restarts, and rebuilds its projections from documents.
+
+mod common;
+
+use common::*;
+use hotline_model::event::{Action, AssignTo};
+use hotline_model::workflow::Status;
+use replica_store::{NewEvent, StoreError, TicketFilter};
+
+fn dispatch(id: &str) -> NewEvent {
+    NewEvent {
+        id: format!("{id}-dispatch"),
+        author: "sl01".into(),
+        unit: "C".into(),
+        action: Action::Dispatch {
+            lead: AssignTo {
+                unit: "D02".into(),
+                sign_due_at: NOW + 7_200_000,
+                due_at: NOW + 86_400_000 * 10,
+            },
+            co: vec![],
+            note: String::new(),
+        },
+        now_ms: NOW + 1000,
+    }
+}
+
+#[tokio::test]
+async fn restart_keeps_tickets_events_and_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let (first, second_number) = {
+        let store = open(&path, 1);
+        let a = store.create_ticket(new_ticket(1, NOW)).await.unwrap();
+        let b = store.create_ticket(new_ticket(2, NOW)).await.unwrap();
+        assert_eq!(a.ticket.number, "20261124-HUB-00001");
+        assert_eq!(b.ticket.number, "20261124-HUB-00002");
+        assert_eq!(a.query_code.len(), 11);
+        store.apply(a.ticket.id.clone(), dispatch(&a.ticket.id)).await.unwrap();
+        (a, b.ticket.number)
+    };
+    let store = open(&path, 2);
+    let view = store.ticket(first.ticket.number.clone()).await.unwrap().expect("ticket kept");
+    assert_eq!(view.state.status, Status::Dispatched);
+    assert_eq!(view.events.len(), 2);
+    assert!(store.ticket(second_number).await.unwrap().is_some());
+    // Numbering continues after the restart.
+    let c = store.create_ticket(new_ticket(3, NOW)).await.unwrap();
+    assert_eq!(c.ticket.number, "20261124-HUB-00003");
+    // A new actor id after restart still appends to the same document.
+    let v = store
+        .apply(
+            first.ticket.id.clone(),
+            NewEvent {
+                id: "sign-1".into(),
+                author: "d02-handler".into(),
+                unit: "D02".into(),
+                action: Action::Sign,
+                now_ms: NOW + 2000,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.state.status, Status::Handling);
+}
+
+#[tokio::test]
+async fn refused_actions_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("n.sqlite"), 1);
+    let a = store.create_ticket(new_ticket(1, NOW)).await.unwrap();
+    let sign = NewEvent {
+        id: "s".into(),
+        author: "d02-handler".into(),
+        unit: "D02".into(),
+        action: Action::Sign,
+        now_ms: NOW + 5,
+    };
+    let err = store.apply(a.ticket.id.clone(), sign).await.unwrap_err();
+    assert!(matches!(err, StoreError::Rejected(_)), "{err:?}");
+    let empty_reason = NewEvent {
+        id: "r".into(),
+        author: "d02-handler".into(),
+        unit: "D02".into(),
+        action: Action::Return { reason: " ".into() },
+        now_ms: NOW + 5,
+    };
+    let err = store.apply(a.ticket.id.clone(), empty_reason).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    let err = store.apply("no-such".into(), dispatch("x")).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)));
+    let v = store.ticket(a.ticket.id.clone()).await.unwrap().unwrap();
+    assert_eq!(v.events.len(), 1);
+    assert_eq!(*store.committed().borrow(), 1, "no sequence number was spent on refused writes");
+    // An invalid intake is refused and takes no number.
+    let mut bad = new_ticket(9, NOW);
+    bad.intake.title = "x".repeat(101);
+    assert!(matches!(store.create_ticket(bad).await, Err(StoreError::Invalid(_))));
+    let next = store.create_ticket(new_ticket(10, NOW)).await.unwrap();
+    assert_eq!(next.ticket.number, "20261124-HUB-00002");
+}
+
+#[tokio::test]
+async fn projections_are_rebuilt_from_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.sqlite");
+    let ids: Vec<String> = {
+        let store = open(&path, 1);
+        let mut ids = vec![];
+        for i in 0..20 {
+            let c = store.create_ticket(new_ticket(i, NOW + i as i64)).await.unwrap();
+            ids.push(c.ticket.id);
+        }
+        store.apply(ids[3].clone(), dispatch(&ids[3])).await.unwrap();
+        ids
+    };
+    // Damage the projections behind the store's back: drop rows, corrupt one.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("DELETE FROM tickets WHERE number > '20261124-HUB-00010'", []).unwrap();
+        conn.execute("UPDATE tickets SET status = 'closed', doc_seq = 0 WHERE id = ?1", [&ids[3]])
+            .unwrap();
+    }
+    let store = open(&path, 2);
+    let all = store
+        .list(TicketFilter {
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 20);
+    let v = store.ticket(ids[3].clone()).await.unwrap().unwrap();
+    assert_eq!(v.state.status, Status::Dispatched);
+    let by_unit = store
+        .list(TicketFilter {
+            unit: Some("D02".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_unit.len(), 1);
+    // A projection-format change rebuilds everything.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute("UPDATE meta SET value = 'old' WHERE key = 'projection_version'", []).unwrap();
+        conn.execute("UPDATE tickets SET title = 'stale'", []).unwrap();
+    }
+    drop(store);
+    let store = open(&path, 3);
+    let v = store.ticket(ids[0].clone()).await.unwrap().unwrap();
+    assert_eq!(v.state.title, "占道经营第0号");
+}
+
+#[tokio::test]
+async fn concurrent_creates_get_distinct_numbers_and_all_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.sqlite");
+    let store = open(&path, 1);
+    let mut tasks = vec![];
+    for i in 0..200u64 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move { s.create_ticket(new_ticket(i, NOW)).await }));
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    for t in tasks {
+        numbers.insert(t.await.unwrap().unwrap().ticket.number);
+    }
+    assert_eq!(numbers.len(), 200);
+    let counts = store.status_counts().await.unwrap();
+    assert_eq!(counts, vec![("pending_review".to_string(), 200)]);
+}
