@@ -32,17 +32,30 @@ pub struct ArticleContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// First day the answer holds.
-    #[serde(default, with = "iso_date_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "iso_date_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub valid_from: Option<Date>,
     /// Last day the answer holds; after it the article is expired.
-    #[serde(default, with = "iso_date_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "iso_date_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub valid_until: Option<Date>,
 }
 
 impl ArticleContent {
     /// A draft made from a citizen's question that found no article: the question is kept as asked,
     /// the answer is left for the unit to write.
-    pub fn from_unanswered_question(question: &str, unit: &str, category: &str, region: Option<&str>) -> Self {
+    pub fn from_unanswered_question(
+        question: &str,
+        unit: &str,
+        category: &str,
+        region: Option<&str>,
+    ) -> Self {
         ArticleContent {
             question: question.trim().to_string(),
             alternatives: Vec::new(),
@@ -154,7 +167,11 @@ pub struct ArticleActor {
 
 impl ArticleActor {
     fn is_centre_editor(&self) -> bool {
-        self.at_centre && matches!(self.role, ArticleRole::ShiftLeader | ArticleRole::Supervisor)
+        self.at_centre
+            && matches!(
+                self.role,
+                ArticleRole::ShiftLeader | ArticleRole::Supervisor
+            )
     }
 
     fn may_write_for(&self, unit: &str) -> bool {
@@ -177,9 +194,15 @@ pub enum ArticleOrigin {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ArticleAction {
     /// Creates the article with its first version, as a draft.
-    Create { content: ArticleContent, origin: ArticleOrigin },
+    Create {
+        content: ArticleContent,
+        origin: ArticleOrigin,
+    },
     /// Adds a new version. On a published article the live version stays live until the revision is published.
-    Revise { content: ArticleContent, note: String },
+    Revise {
+        content: ArticleContent,
+        note: String,
+    },
     /// Sends the newest version to the centre for review.
     Submit,
     /// The centre sends the newest version back to its author, with a reason.
@@ -233,9 +256,16 @@ pub struct ArticleVersion {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArticleError {
     #[error("{login} may not {action} articles of unit {unit}")]
-    NotAllowed { login: String, action: &'static str, unit: String },
+    NotAllowed {
+        login: String,
+        action: &'static str,
+        unit: String,
+    },
     #[error("cannot {action} an article that is {status:?}")]
-    WrongStatus { action: &'static str, status: ArticleStatus },
+    WrongStatus {
+        action: &'static str,
+        status: ArticleStatus,
+    },
     #[error("the article does not exist yet")]
     NotCreated,
     #[error("the article already exists")]
@@ -336,7 +366,10 @@ impl ArticleState {
                 }
                 let owner = &self.latest().content.unit;
                 if &content.unit != owner {
-                    return Err(ArticleError::UnitChanged { from: owner.clone(), to: content.unit.clone() });
+                    return Err(ArticleError::UnitChanged {
+                        from: owner.clone(),
+                        to: content.unit.clone(),
+                    });
                 }
                 let number = self.latest().number + 1;
                 self.versions.push(ArticleVersion {
@@ -407,7 +440,9 @@ impl ArticleState {
     pub fn status_on(&self, today: Date) -> ArticleStatus {
         match self.status {
             ArticleStatus::Published => match self.live() {
-                Some(v) if v.content.validity_on(today) == Validity::Expired => ArticleStatus::Expired,
+                Some(v) if v.content.validity_on(today) == Validity::Expired => {
+                    ArticleStatus::Expired
+                }
                 _ => ArticleStatus::Published,
             },
             other => other,
@@ -421,7 +456,11 @@ impl ArticleState {
     }
 
     /// Whether `actor` may take `action` on this article (`None` = the article does not exist yet).
-    pub fn check(state: Option<&ArticleState>, actor: &ArticleActor, action: &ArticleAction) -> Result<(), ArticleError> {
+    pub fn check(
+        state: Option<&ArticleState>,
+        actor: &ArticleActor,
+        action: &ArticleAction,
+    ) -> Result<(), ArticleError> {
         let code = action.code();
         let not_allowed = |unit: &str| ArticleError::NotAllowed {
             login: actor.login.clone(),
@@ -448,7 +487,12 @@ impl ArticleState {
                     Err(not_allowed(st.unit()))
                 }
             }
-            (Some(st), ArticleAction::Reject { .. } | ArticleAction::Publish | ArticleAction::Withdraw { .. }) => {
+            (
+                Some(st),
+                ArticleAction::Reject { .. }
+                | ArticleAction::Publish
+                | ArticleAction::Withdraw { .. },
+            ) => {
                 if actor.is_centre_editor() {
                     st.clone().dry_run(action)
                 } else {
@@ -480,7 +524,13 @@ pub fn decide(
     action: ArticleAction,
 ) -> Result<ArticleEvent, ArticleError> {
     ArticleState::check(state, actor, &action)?;
-    Ok(ArticleEvent { id, author: actor.login.clone(), node: node.to_string(), at_ms, action })
+    Ok(ArticleEvent {
+        id,
+        author: actor.login.clone(),
+        node: node.to_string(),
+        at_ms,
+        action,
+    })
 }
 
 /// Serde for `Option<Date>` as an ISO day string (`2025-12-31`).
@@ -489,7 +539,8 @@ mod iso_date_opt {
     use time::Date;
     use time::macros::format_description;
 
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
 
     pub fn serialize<S: Serializer>(value: &Option<Date>, ser: S) -> Result<S::Ok, S::Error> {
         match value {
@@ -505,7 +556,9 @@ mod iso_date_opt {
         let text: Option<String> = Option::deserialize(de)?;
         match text.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(t) => Date::parse(t, FORMAT).map(Some).map_err(serde::de::Error::custom),
+            Some(t) => Date::parse(t, FORMAT)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
         }
     }
 }
@@ -536,31 +589,71 @@ mod tests {
     }
 
     fn admin(unit: &str) -> ArticleActor {
-        ArticleActor { login: format!("admin-{unit}"), unit: unit.into(), at_centre: false, role: ArticleRole::UnitInfoAdmin }
+        ArticleActor {
+            login: format!("admin-{unit}"),
+            unit: unit.into(),
+            at_centre: false,
+            role: ArticleRole::UnitInfoAdmin,
+        }
     }
 
     fn leader() -> ArticleActor {
-        ArticleActor { login: "leader".into(), unit: "C".into(), at_centre: true, role: ArticleRole::ShiftLeader }
+        ArticleActor {
+            login: "leader".into(),
+            unit: "C".into(),
+            at_centre: true,
+            role: ArticleRole::ShiftLeader,
+        }
     }
 
     fn event(n: u128, at_ms: i64, author: &str, action: ArticleAction) -> ArticleEvent {
-        ArticleEvent { id: Uuid::from_u128(n), author: author.into(), node: "hub".into(), at_ms, action }
+        ArticleEvent {
+            id: Uuid::from_u128(n),
+            author: author.into(),
+            node: "hub".into(),
+            at_ms,
+            action,
+        }
     }
 
     #[test]
     fn full_lifecycle_keeps_versions_and_live_copy() {
-        let create = event(1, 10, "a", ArticleAction::Create { content: content("B-RSJ"), origin: ArticleOrigin::Authored });
+        let create = event(
+            1,
+            10,
+            "a",
+            ArticleAction::Create {
+                content: content("B-RSJ"),
+                origin: ArticleOrigin::Authored,
+            },
+        );
         let submit = event(2, 20, "a", ArticleAction::Submit);
         let publish = event(3, 30, "leader", ArticleAction::Publish);
         let mut revised = content("B-RSJ");
         revised.answer = "新的答案".into();
-        let revise = event(4, 40, "a", ArticleAction::Revise { content: revised, note: "update".into() });
-        let events = vec![revise.clone(), publish.clone(), create.clone(), submit.clone()];
+        let revise = event(
+            4,
+            40,
+            "a",
+            ArticleAction::Revise {
+                content: revised,
+                note: "update".into(),
+            },
+        );
+        let events = vec![
+            revise.clone(),
+            publish.clone(),
+            create.clone(),
+            submit.clone(),
+        ];
         let st = ArticleState::fold(&events).expect("created");
         assert_eq!(st.versions.len(), 2);
         assert_eq!(st.status, ArticleStatus::Draft);
         assert_eq!(st.live_version, Some(1));
-        assert_eq!(st.live().map(|v| v.content.answer.as_str()), Some("携带身份证到任一社保卡服务网点办理挂失和补办。"));
+        assert_eq!(
+            st.live().map(|v| v.content.answer.as_str()),
+            Some("携带身份证到任一社保卡服务网点办理挂失和补办。")
+        );
         assert_eq!(st.latest().content.answer, "新的答案");
         assert!(st.skipped.is_empty());
     }
@@ -568,52 +661,117 @@ mod tests {
     #[test]
     fn expired_is_derived_from_the_day() {
         let events = [
-            event(1, 10, "a", ArticleAction::Create { content: content("B-RSJ"), origin: ArticleOrigin::Authored }),
+            event(
+                1,
+                10,
+                "a",
+                ArticleAction::Create {
+                    content: content("B-RSJ"),
+                    origin: ArticleOrigin::Authored,
+                },
+            ),
             event(2, 20, "a", ArticleAction::Submit),
             event(3, 30, "l", ArticleAction::Publish),
         ];
         let st = ArticleState::fold(&events).expect("created");
-        assert_eq!(st.status_on(date!(2025 - 06 - 01)), ArticleStatus::Published);
+        assert_eq!(
+            st.status_on(date!(2025 - 06 - 01)),
+            ArticleStatus::Published
+        );
         assert_eq!(st.status_on(date!(2026 - 01 - 01)), ArticleStatus::Expired);
-        assert_eq!(st.offered_on(date!(2026 - 01 - 01)).map(|(_, v)| v), Some(Validity::Expired));
-        assert_eq!(st.offered_on(date!(2023 - 06 - 01)).map(|(_, v)| v), Some(Validity::NotYet));
+        assert_eq!(
+            st.offered_on(date!(2026 - 01 - 01)).map(|(_, v)| v),
+            Some(Validity::Expired)
+        );
+        assert_eq!(
+            st.offered_on(date!(2023 - 06 - 01)).map(|(_, v)| v),
+            Some(Validity::NotYet)
+        );
     }
 
     #[test]
     fn permissions_follow_roles_and_units() {
         let c = content("B-RSJ");
-        let create = ArticleAction::Create { content: c.clone(), origin: ArticleOrigin::Authored };
+        let create = ArticleAction::Create {
+            content: c.clone(),
+            origin: ArticleOrigin::Authored,
+        };
         assert!(ArticleState::check(None, &admin("B-RSJ"), &create).is_ok());
-        assert!(matches!(ArticleState::check(None, &admin("B-YBJ"), &create), Err(ArticleError::NotAllowed { .. })));
+        assert!(matches!(
+            ArticleState::check(None, &admin("B-YBJ"), &create),
+            Err(ArticleError::NotAllowed { .. })
+        ));
         assert!(ArticleState::check(None, &leader(), &create).is_ok());
-        let operator = ArticleActor { login: "op".into(), unit: "C".into(), at_centre: true, role: ArticleRole::Operator };
+        let operator = ArticleActor {
+            login: "op".into(),
+            unit: "C".into(),
+            at_centre: true,
+            role: ArticleRole::Operator,
+        };
         assert!(ArticleState::check(None, &operator, &create).is_err());
         let from_question = ArticleAction::Create {
-            content: ArticleContent::from_unanswered_question("垃圾分类积分怎么兑换", "B-CGJ", "垃圾分类", Some("D02")),
-            origin: ArticleOrigin::UnansweredQuestion { ticket: Some("T-1".into()) },
+            content: ArticleContent::from_unanswered_question(
+                "垃圾分类积分怎么兑换",
+                "B-CGJ",
+                "垃圾分类",
+                Some("D02"),
+            ),
+            origin: ArticleOrigin::UnansweredQuestion {
+                ticket: Some("T-1".into()),
+            },
         };
         assert!(ArticleState::check(None, &operator, &from_question).is_ok());
 
-        let ev = decide(None, &admin("B-RSJ"), "d01", Uuid::from_u128(1), 1, create).expect("allowed");
+        let ev =
+            decide(None, &admin("B-RSJ"), "d01", Uuid::from_u128(1), 1, create).expect("allowed");
         let mut st = ArticleState::fold([&ev]).expect("created");
         assert!(ArticleState::check(Some(&st), &admin("B-RSJ"), &ArticleAction::Publish).is_err());
         assert!(matches!(
             ArticleState::check(Some(&st), &leader(), &ArticleAction::Publish),
             Err(ArticleError::WrongStatus { .. })
         ));
-        let submit = decide(Some(&st), &admin("B-RSJ"), "d01", Uuid::from_u128(2), 2, ArticleAction::Submit).expect("ok");
+        let submit = decide(
+            Some(&st),
+            &admin("B-RSJ"),
+            "d01",
+            Uuid::from_u128(2),
+            2,
+            ArticleAction::Submit,
+        )
+        .expect("ok");
         st.apply(&submit).expect("applies");
-        let publish = decide(Some(&st), &leader(), "hub", Uuid::from_u128(3), 3, ArticleAction::Publish).expect("ok");
+        let publish = decide(
+            Some(&st),
+            &leader(),
+            "hub",
+            Uuid::from_u128(3),
+            3,
+            ArticleAction::Publish,
+        )
+        .expect("ok");
         st.apply(&publish).expect("applies");
         assert_eq!(st.status, ArticleStatus::Published);
     }
 
     #[test]
     fn an_unanswered_question_cannot_be_submitted_without_an_answer() {
-        let c = ArticleContent::from_unanswered_question("  电动车上牌在哪里办？ ", "B-GAJ", "车辆", None);
+        let c = ArticleContent::from_unanswered_question(
+            "  电动车上牌在哪里办？ ",
+            "B-GAJ",
+            "车辆",
+            None,
+        );
         assert_eq!(c.question, "电动车上牌在哪里办？");
         let events = [
-            event(1, 1, "op", ArticleAction::Create { content: c, origin: ArticleOrigin::UnansweredQuestion { ticket: None } }),
+            event(
+                1,
+                1,
+                "op",
+                ArticleAction::Create {
+                    content: c,
+                    origin: ArticleOrigin::UnansweredQuestion { ticket: None },
+                },
+            ),
             event(2, 2, "a", ArticleAction::Submit),
         ];
         let st = ArticleState::fold(&events).expect("created");
@@ -624,14 +782,32 @@ mod tests {
     #[test]
     fn concurrent_publish_applies_once_and_withdraw_clears_live() {
         let events = [
-            event(1, 1, "a", ArticleAction::Create { content: content("B-RSJ"), origin: ArticleOrigin::Authored }),
+            event(
+                1,
+                1,
+                "a",
+                ArticleAction::Create {
+                    content: content("B-RSJ"),
+                    origin: ArticleOrigin::Authored,
+                },
+            ),
             event(2, 2, "a", ArticleAction::Submit),
             event(4, 3, "l2", ArticleAction::Publish),
             event(3, 3, "l1", ArticleAction::Publish),
-            event(5, 5, "l1", ArticleAction::Withdraw { reason: "政策调整".into() }),
+            event(
+                5,
+                5,
+                "l1",
+                ArticleAction::Withdraw {
+                    reason: "政策调整".into(),
+                },
+            ),
         ];
         let st = ArticleState::fold(&events).expect("created");
-        assert_eq!(st.skipped.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![Uuid::from_u128(4)]);
+        assert_eq!(
+            st.skipped.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            vec![Uuid::from_u128(4)]
+        );
         assert_eq!(st.status, ArticleStatus::Withdrawn);
         assert_eq!(st.live_version, None);
         assert_eq!(st.last_reason.as_deref(), Some("政策调整"));
@@ -644,16 +820,41 @@ mod tests {
         assert!(json.contains("\"valid_until\":\"2025-12-31\""));
         let back: ArticleContent = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, c);
-        let ev = event(1, 1, "a", ArticleAction::Create { content: c, origin: ArticleOrigin::Authored });
-        let back: ArticleEvent = serde_json::from_str(&serde_json::to_string(&ev).expect("ser")).expect("de");
+        let ev = event(
+            1,
+            1,
+            "a",
+            ArticleAction::Create {
+                content: c,
+                origin: ArticleOrigin::Authored,
+            },
+        );
+        let back: ArticleEvent =
+            serde_json::from_str(&serde_json::to_string(&ev).expect("ser")).expect("de");
         assert_eq!(back, ev);
     }
 
     #[test]
     fn revision_cannot_change_owner() {
         let events = [
-            event(1, 1, "a", ArticleAction::Create { content: content("B-RSJ"), origin: ArticleOrigin::Authored }),
-            event(2, 2, "a", ArticleAction::Revise { content: content("B-YBJ"), note: String::new() }),
+            event(
+                1,
+                1,
+                "a",
+                ArticleAction::Create {
+                    content: content("B-RSJ"),
+                    origin: ArticleOrigin::Authored,
+                },
+            ),
+            event(
+                2,
+                2,
+                "a",
+                ArticleAction::Revise {
+                    content: content("B-YBJ"),
+                    note: String::new(),
+                },
+            ),
         ];
         let st = ArticleState::fold(&events).expect("created");
         assert_eq!(st.versions.len(), 1);
