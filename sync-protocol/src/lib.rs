@@ -5,3 +5,4 @@ pub mod ca_dir;
 pub mod frame;
 pub mod message;
 pub mod pki;
+pub mod transport;
