@@ -17,7 +17,7 @@ pub mod tickets;
 mod worker;
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use automerge::ActorId;
 use hotline_model::hlc::Hlc;
@@ -36,7 +36,7 @@ pub struct Store {
     writer: mpsc::Sender<worker::WriteJob>,
     reader: mpsc::Sender<worker::ReadJob>,
     committed: watch::Receiver<i64>,
-    node: String,
+    shared: Arc<worker::Shared>,
 }
 
 impl Store {
@@ -76,11 +76,19 @@ impl Store {
         let (wtx, wrx) = mpsc::channel();
         let (rtx, rrx) = mpsc::channel();
         let (ctx, crx) = watch::channel(seq);
-        let state = worker::NodeState {
+        let numbers = {
+            let mut stmt = conn.prepare("SELECT substr(name, 8), value FROM counters WHERE name LIKE 'ticket:%'")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            rows.collect::<Result<std::collections::BTreeMap<_, _>, _>>()?
+        };
+        let shared = Arc::new(worker::Shared {
             node: node.to_string(),
             actor,
-            clock: Hlc::at(max_wall),
-        };
+            clock: Mutex::new(Hlc::at(max_wall)),
+            numbers: Mutex::new(numbers),
+            stats: Default::default(),
+        });
+        let state = shared.clone();
         std::thread::Builder::new()
             .name(format!("store-writer-{node}"))
             .spawn(move || worker::run_writer(conn, state, wrx, ctx))
@@ -93,13 +101,25 @@ impl Store {
             writer: wtx,
             reader: rtx,
             committed: crx,
-            node: node.to_string(),
+            shared,
         })
     }
 
     /// This node's code.
     pub fn node(&self) -> &str {
-        &self.node
+        &self.shared.node
+    }
+
+    /// The writer's counters: commits, jobs, time in jobs and in commits.
+    pub fn writer_stats(&self) -> serde_json::Value {
+        use std::sync::atomic::Ordering::Relaxed;
+        let s = &self.shared.stats;
+        serde_json::json!({
+            "batches": s.batches.load(Relaxed),
+            "jobs": s.jobs.load(Relaxed),
+            "job_micros": s.job_micros.load(Relaxed),
+            "commit_micros": s.commit_micros.load(Relaxed),
+        })
     }
 
     /// The latest committed local sequence number; changes whenever a write commits.
@@ -147,7 +167,8 @@ impl Store {
 
     /// Registers a ticket; resolves once it is durable.
     pub async fn create_ticket(&self, req: NewTicket) -> Result<Created> {
-        self.write(move |ctx| tickets::create(ctx, req)).await
+        let prepared = tickets::prepare(&self.shared, req)?;
+        self.write(move |ctx| tickets::insert(ctx, prepared)).await
     }
 
     /// Applies a workflow action to a ticket (by id or number); resolves once it is durable.

@@ -13,7 +13,7 @@ use crate::docstore;
 use crate::error::{Result, StoreError};
 use crate::projection;
 use crate::ticket_doc;
-use crate::worker::Ctx;
+use crate::worker::{Ctx, Shared};
 
 /// A ticket to register.
 #[derive(Clone, Debug)]
@@ -63,8 +63,20 @@ fn uuid_from(bytes: &[u8]) -> String {
     uuid::Builder::from_random_bytes(b).into_uuid().to_string()
 }
 
-/// Registers a ticket.
-pub fn create(ctx: &mut Ctx<'_>, req: NewTicket) -> Result<Created> {
+/// A registration made ready outside the writer: number issued, document built and saved, view
+/// serialised. Only the inserts remain for the writer.
+pub struct Prepared {
+    id: String,
+    day: String,
+    day_seq: i64,
+    snapshot_doc: automerge::AutoCommit,
+    scope: String,
+    created: Created,
+}
+
+/// Builds a registration: validates, issues the number, builds the document. CPU work only, so it runs
+/// on the caller's thread and many can run while the writer commits.
+pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
     req.intake.validate().map_err(StoreError::Invalid)?;
     for (_, a) in &req.then {
         a.validate().map_err(StoreError::Invalid)?;
@@ -74,44 +86,59 @@ pub fn create(ctx: &mut Ctx<'_>, req: NewTicket) -> Result<Created> {
     code_bytes.copy_from_slice(&req.random[16..24]);
     let query_code = number::query_code(code_bytes);
     let date = number::local_date(req.now_ms);
-    let day_seq = docstore::bump_counter(
-        ctx.conn,
-        &format!("ticket:{}", number::ticket_number(date, "", 0)),
-    )?;
-    let number = number::ticket_number(date, &ctx.node.node, u32::try_from(day_seq).unwrap_or(u32::MAX));
+    let day = number::ticket_number(date, "", 0)[..8].to_string();
     let mut ticket = Ticket {
         query_code_hash: number::query_code_hash(&id, &query_code),
         id: id.clone(),
-        number,
-        created_node: ctx.node.node.clone(),
+        number: String::new(),
+        created_node: shared.node.clone(),
         intake: req.intake,
         events: Vec::new(),
     };
     let actions = std::iter::once((id.clone(), Action::Created)).chain(req.then);
     let mut state = hotline_model::workflow::TicketState::initial(&ticket.intake);
     for (event_id, action) in actions {
-        ctx.node.clock = ctx.node.clock.tick(req.now_ms);
         let event = Event {
             id: event_id,
             author: req.author.clone(),
             unit: req.unit.clone(),
-            node: ctx.node.node.clone(),
-            hlc: ctx.node.clock,
+            node: shared.node.clone(),
+            hlc: shared.tick(Default::default(), req.now_ms),
             action,
         };
         state.apply(&event).map_err(StoreError::Rejected)?;
         ticket.events.push(event);
     }
+    let day_seq = shared.next_number(&day);
+    ticket.number = number::ticket_number(date, &shared.node, u32::try_from(day_seq).unwrap_or(u32::MAX));
     let view = ticket.view();
     let scope = view.state.scope_units().join(",");
-    let mut doc = ticket_doc::create(ctx.node.actor.clone(), &ticket, req.now_ms / 1000)?;
-    let seq = docstore::insert(ctx.conn, &id, ticket_doc::KIND, &mut doc, &scope)?;
-    *ctx.seq = (*ctx.seq).max(seq);
-    projection::project(ctx.conn, &view, seq)?;
-    Ok(Created {
-        ticket: view,
-        query_code,
+    let snapshot_doc = ticket_doc::create(shared.actor.clone(), &ticket, req.now_ms / 1000)?;
+    Ok(Prepared {
+        id,
+        day,
+        day_seq,
+        snapshot_doc,
+        scope,
+        created: Created {
+            ticket: view,
+            query_code,
+        },
     })
+}
+
+/// Stores a prepared registration.
+pub fn insert(ctx: &mut Ctx<'_>, mut p: Prepared) -> Result<Created> {
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO counters(name, value) VALUES(?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
+        )?
+        .execute(rusqlite::params![format!("ticket:{}", p.day), p.day_seq])?;
+    let seq = docstore::insert(ctx.conn, &p.id, ticket_doc::KIND, &mut p.snapshot_doc, &p.scope)?;
+    *ctx.seq = (*ctx.seq).max(seq);
+    projection::project(ctx.conn, &p.created.ticket, seq)?;
+    Ok(p.created)
 }
 
 /// Loads a ticket document and reads it.
@@ -140,13 +167,12 @@ pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketVie
     let (mut doc, mut t) = load(ctx.conn, &ctx.node.actor, &id)?;
     let state = t.state();
     let seen = t.events.iter().map(|e| e.hlc).max().unwrap_or_default();
-    ctx.node.clock = ctx.node.clock.observe(seen).tick(req.now_ms);
     let event = Event {
         id: req.id,
         author: req.author,
         unit: req.unit,
         node: ctx.node.node.clone(),
-        hlc: ctx.node.clock,
+        hlc: ctx.node.tick(seen, req.now_ms),
         action: req.action,
     };
     state.check(&event).map_err(StoreError::Rejected)?;

@@ -5,7 +5,10 @@
 //! transaction (a failed job rolls back alone), commits once, and only then answers each job. So a
 //! write is acknowledged only after its commit, and concurrent writers share one fsync.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use std::sync::mpsc;
 
 use automerge::ActorId;
@@ -15,22 +18,57 @@ use tokio::sync::watch;
 
 use crate::error::{Result, StoreError};
 
-/// What the writer knows beyond its connection.
-pub struct NodeState {
+/// What every thread of the store shares beyond the database.
+pub struct Shared {
     /// This node's code.
     pub node: String,
     /// The automerge actor id of this process's changes (new at every open).
     pub actor: ActorId,
     /// The hybrid logical clock of this node's events.
-    pub clock: Hlc,
+    pub clock: Mutex<Hlc>,
+    /// The last ticket sequence number issued per local date (`YYYYMMDD`); persisted in `counters`
+    /// with each ticket, so numbers can be issued before the write that stores them.
+    pub numbers: Mutex<BTreeMap<String, i64>>,
+    /// Writer counters, for health reports and benchmarks.
+    pub stats: WriterStats,
+}
+
+/// What the writer has done since the store opened.
+#[derive(Default, Debug)]
+pub struct WriterStats {
+    /// Commits (batches).
+    pub batches: AtomicU64,
+    /// Jobs run.
+    pub jobs: AtomicU64,
+    /// Microseconds spent running jobs.
+    pub job_micros: AtomicU64,
+    /// Microseconds spent in COMMIT (the fsync).
+    pub commit_micros: AtomicU64,
+}
+
+impl Shared {
+    /// Ticks the clock for a new local event after observing `seen`.
+    pub fn tick(&self, seen: Hlc, now_ms: i64) -> Hlc {
+        let mut c = self.clock.lock().unwrap_or_else(|p| p.into_inner());
+        *c = c.observe(seen).tick(now_ms);
+        *c
+    }
+
+    /// Issues the next ticket sequence number of a day.
+    pub fn next_number(&self, day: &str) -> i64 {
+        let mut m = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(day.to_string()).or_insert(0);
+        *n += 1;
+        *n
+    }
 }
 
 /// A write job's view of the open transaction.
 pub struct Ctx<'a> {
     /// The connection, inside the batch's transaction and the job's savepoint.
     pub conn: &'a Connection,
-    /// Node state.
-    pub node: &'a mut NodeState,
+    /// Shared node state.
+    pub node: &'a Shared,
     /// Highest sequence number drawn in this batch (set by jobs that change documents).
     pub seq: &'a mut i64,
 }
@@ -46,7 +84,7 @@ pub type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 const MAX_BATCH: usize = 512;
 
 /// Runs the writer loop until every sender is dropped.
-pub fn run_writer(mut conn: Connection, mut node: NodeState, jobs: mpsc::Receiver<WriteJob>, committed: watch::Sender<i64>) {
+pub fn run_writer(mut conn: Connection, node: Arc<Shared>, jobs: mpsc::Receiver<WriteJob>, committed: watch::Sender<i64>) {
     let mut last_seq = *committed.borrow();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -57,7 +95,7 @@ pub fn run_writer(mut conn: Connection, mut node: NodeState, jobs: mpsc::Receive
             }
         }
         let mut seq = last_seq;
-        let outcome = run_batch(&mut conn, &mut node, batch, &mut seq);
+        let outcome = run_batch(&mut conn, &node, batch, &mut seq);
         let (result, dones) = outcome;
         if result.is_ok() && seq > last_seq {
             last_seq = seq;
@@ -71,7 +109,7 @@ pub fn run_writer(mut conn: Connection, mut node: NodeState, jobs: mpsc::Receive
     tracing::debug!("store writer stopped");
 }
 
-fn run_batch(conn: &mut Connection, node: &mut NodeState, batch: Vec<WriteJob>, seq: &mut i64) -> (Result<()>, Vec<Done>) {
+fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &mut i64) -> (Result<()>, Vec<Done>) {
     let mut dones = Vec::with_capacity(batch.len());
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Nothing ran: every job learns the failure.
@@ -82,6 +120,9 @@ fn run_batch(conn: &mut Connection, node: &mut NodeState, batch: Vec<WriteJob>, 
         tracing::error!(error = %err, "cannot begin a write transaction");
         return (Err(StoreError::Closed), dones);
     }
+    let started = Instant::now();
+    node.stats.batches.fetch_add(1, Ordering::Relaxed);
+    node.stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
     for job in batch {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             tracing::error!(error = %e, "savepoint failed");
@@ -101,7 +142,11 @@ fn run_batch(conn: &mut Connection, node: &mut NodeState, batch: Vec<WriteJob>, 
         }
         dones.push(done);
     }
-    match conn.execute_batch("COMMIT") {
+    let committing = Instant::now();
+    node.stats.job_micros.fetch_add((committing - started).as_micros() as u64, Ordering::Relaxed);
+    let commit = conn.execute_batch("COMMIT");
+    node.stats.commit_micros.fetch_add(committing.elapsed().as_micros() as u64, Ordering::Relaxed);
+    match commit {
         Ok(()) => (Ok(()), dones),
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");

@@ -1,3 +1,4 @@
 //! Integration tests across nodes and the benchmark scenarios.
 
 pub mod bench;
+pub mod fixtures;

@@ -1,6 +1,8 @@
 //! The `bench` binary's scenarios, one file each. Each prints JSON lines, the summary last.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
+
+mod intake;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -25,12 +27,13 @@ pub fn main() -> Result<()> {
         }
     }
     match name.as_str() {
+        "intake" => intake::run(&args),
         other => bail!("unknown scenario {other}; scenarios: {}", SCENARIOS.join(", ")),
     }
 }
 
 /// The scenario names, for the usage line.
-pub const SCENARIOS: &[&str] = &[];
+pub const SCENARIOS: &[&str] = &["intake"];
 
 /// Print one JSON line to stdout.
 pub fn emit(value: &serde_json::Value) {
