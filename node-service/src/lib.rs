@@ -1,1 +1,12 @@
-//! What every node serves: the store service, the HTTP JSON API, configuration and start-up.
+//! What every node serves — hub and edge alike: the replica store, the HTTP JSON API, configuration
+//! and start-up. The hub and edge-node binaries are thin shells over this crate.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod api;
+pub mod config;
+pub mod node;
+pub mod state;
+
+pub use config::{NodeConfig, NodeRole};
+pub use node::{RunningNode, start};
+pub use state::{AppState, Clock, system_clock};

@@ -11,6 +11,7 @@
 pub mod docstore;
 pub mod error;
 pub mod projection;
+pub mod refdata_doc;
 pub mod schema;
 pub mod ticket_doc;
 pub mod tickets;
@@ -184,6 +185,23 @@ impl Store {
     /// A page of the ticket list.
     pub async fn list(&self, filter: TicketFilter) -> Result<Vec<TicketSummary>> {
         self.read(move |c| projection::list(c, &filter)).await
+    }
+
+    /// Writes reference files (`org`, `categories`, `users`, `calendar` TOML); unchanged files are skipped.
+    pub async fn put_refdata(&self, files: Vec<(String, String)>, now_ms: i64) -> Result<()> {
+        self.write(move |ctx| {
+            for (name, text) in &files {
+                refdata_doc::put(ctx, name, text, now_ms)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// The reference data held by this node, if complete.
+    pub async fn refdata(&self) -> Result<Option<hotline_model::refdata::ReferenceData>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| refdata_doc::load(c, &actor)).await
     }
 
     /// Ticket counts per status.

@@ -1,0 +1,26 @@
+//! `GET /api/health`: is the node up, what it holds, how its writer is doing.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// The node's health and counts.
+pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let counts = state.store.status_counts().await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let by_status: serde_json::Map<String, Value> = counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
+    Ok(Json(json!({
+        "status": "ok",
+        "node": state.config.node_code,
+        "role": state.config.role,
+        "jurisdiction": state.config.jurisdiction,
+        "seq": *state.store.committed().borrow(),
+        "tickets": total,
+        "by_status": by_status,
+        "writer": state.store.writer_stats(),
+        "links": [],
+    })))
+}

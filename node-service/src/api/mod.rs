@@ -1,0 +1,30 @@
+//! The node's HTTP JSON API.
+
+pub mod action_request;
+pub mod actor;
+pub mod error;
+pub mod health;
+pub mod reference;
+pub mod tickets;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The API routes; bodies over the configured limit are refused with 413 before they are read whole.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/api/health", get(health::health))
+        .route("/api/tickets", post(tickets::create).get(tickets::list))
+        .route("/api/tickets/{key}", get(tickets::get))
+        .route("/api/tickets/{key}/actions", post(tickets::act))
+        .route("/api/units", get(reference::units))
+        .route("/api/categories", get(reference::categories))
+        .route("/api/users", get(reference::users))
+        .fallback(|| async { error::ApiError::not_found("接口") })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}

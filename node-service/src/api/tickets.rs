@@ -1,0 +1,139 @@
+//! Ticket endpoints: register, read, list, act.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use hotline_model::event::{Action, ActionKind};
+use hotline_model::intake::Intake;
+use hotline_model::privacy::{mask_name, mask_phone};
+use hotline_model::ticket::TicketView;
+use rand::RngCore;
+use replica_store::{NewEvent, NewTicket, TicketFilter, TicketSummary};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::action_request::{ActionRequest, check_role, to_action};
+use super::actor::Actor;
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// `POST /api/tickets` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    /// What the citizen told us.
+    pub intake: Intake,
+    /// If given, the order is answered at once from the knowledge base (直接办结).
+    #[serde(default)]
+    pub answer: Option<String>,
+}
+
+fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Registers a ticket; answers 201 with the ticket and the citizen's query code.
+pub async fn create(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    body: Result<Json<CreateRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(req) = body?;
+    let refdata = state.refdata();
+    check_role(&user, &Action::Created)?;
+    if refdata.catalogue.subject(&req.intake.subject).is_none() {
+        return Err(ApiError::unknown("subject", &req.intake.subject));
+    }
+    let mut then = Vec::new();
+    if let Some(answer) = req.answer {
+        let action = Action::AnswerDirectly { answer };
+        check_role(&user, &action)?;
+        then.push((new_uuid(), action));
+    }
+    let mut random = [0u8; 24];
+    rand::rng().fill_bytes(&mut random);
+    let created = state
+        .store
+        .create_ticket(NewTicket {
+            intake: req.intake,
+            author: user.login.clone(),
+            unit: user.unit.clone(),
+            now_ms: state.now(),
+            random,
+            then,
+        })
+        .await?;
+    tracing::info!(number = %created.ticket.number, by = %user.login, "ticket registered");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "ticket": created.ticket, "query_code": created.query_code })),
+    ))
+}
+
+/// What a user may see of a ticket: a confidential order's reporter is hidden from handling units.
+fn for_viewer(mut view: TicketView, user: &hotline_model::role::User) -> TicketView {
+    if view.intake.confidential && !user.role.is_centre() {
+        view.intake.caller_name = mask_name(&view.intake.caller_name);
+        view.intake.caller_phone = mask_phone(&view.intake.caller_phone);
+    }
+    view
+}
+
+/// `GET /api/tickets/{id or number}`.
+pub async fn get(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    Path(key): Path<String>,
+) -> Result<Json<TicketView>, ApiError> {
+    let view = state.store.ticket(key.clone()).await?.ok_or_else(|| ApiError::not_found(&key))?;
+    Ok(Json(for_viewer(view, &user)))
+}
+
+/// `GET /api/tickets?status=&unit=&phone=&due_before=&created_after=&limit=&offset=`.
+pub async fn list(
+    State(state): State<AppState>,
+    Actor(_user): Actor,
+    query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<TicketSummary>>, ApiError> {
+    let Query(filter) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    if let Some(s) = &filter.status {
+        if hotline_model::workflow::Status::parse(s).is_none() {
+            return Err(ApiError::unknown("status", s));
+        }
+    }
+    Ok(Json(state.store.list(filter).await?))
+}
+
+/// `POST /api/tickets/{id or number}/actions`.
+pub async fn act(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    Path(key): Path<String>,
+    body: Result<Json<ActionRequest>, JsonRejection>,
+) -> Result<Json<TicketView>, ApiError> {
+    let Json(req) = body?;
+    let view = state.store.ticket(key.clone()).await?.ok_or_else(|| ApiError::not_found(&key))?;
+    let master_exists = match &req {
+        ActionRequest::Merge { master } => state.store.ticket(master.clone()).await?.is_some(),
+        _ => false,
+    };
+    let now = state.now();
+    let action = to_action(req, &user, &view, &state.refdata(), now, master_exists)?;
+    let kind: ActionKind = action.kind();
+    let updated = state
+        .store
+        .apply(
+            view.id.clone(),
+            NewEvent {
+                id: new_uuid(),
+                author: user.login.clone(),
+                unit: user.unit.clone(),
+                action,
+                now_ms: now,
+            },
+        )
+        .await?;
+    tracing::info!(number = %updated.number, action = ?kind, by = %user.login, "workflow action");
+    Ok(Json(for_viewer(updated, &user)))
+}

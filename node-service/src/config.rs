@@ -1,0 +1,68 @@
+//! A node's configuration file (TOML). `Default` is the development setup.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether the node is the city hub or an edge (district or town) node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// The centre's hub: holds every ticket.
+    Hub,
+    /// A district or town node: holds its jurisdiction's tickets.
+    Edge,
+}
+
+/// A node's settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Short code used in ticket numbers, e.g. `HUB`, `D01`, `T0101`.
+    pub node_code: String,
+    /// Hub or edge.
+    pub role: NodeRole,
+    /// The unit subtree this node serves (`C` for the hub).
+    pub jurisdiction: String,
+    /// Where the node keeps its database and indexes.
+    pub data_dir: PathBuf,
+    /// HTTP listen address.
+    pub http_addr: SocketAddr,
+    /// Directory of reference seed files (org.toml, categories.toml, users.toml, calendar.toml),
+    /// loaded on first start when the store holds no reference data.
+    pub seed_dir: Option<PathBuf>,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            node_code: "HUB".into(),
+            role: NodeRole::Hub,
+            jurisdiction: "C".into(),
+            data_dir: PathBuf::from("data/hub"),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            seed_dir: Some(PathBuf::from("deploy/seed")),
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Reads a config file; missing keys take their defaults.
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The node's database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("replica.sqlite")
+    }
+
+    /// Whether a node code is well-formed: 1–8 ASCII capitals and digits (it goes into ticket numbers).
+    pub fn valid_node_code(code: &str) -> bool {
+        (1..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    }
+}

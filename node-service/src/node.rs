@@ -1,0 +1,123 @@
+//! Starting and stopping a node: open the store, load reference data (seeding it on first start), serve
+//! the API on a listener the caller bound.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, Result, bail};
+use hotline_model::refdata::seed_users;
+use hotline_model::role::User;
+use rand::RngCore;
+use replica_store::Store;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api;
+use crate::config::NodeConfig;
+use crate::state::{AppState, Clock};
+
+/// A running node.
+pub struct RunningNode {
+    /// Shared state (store, reference data).
+    pub state: AppState,
+    /// The HTTP address it listens on.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningNode {
+    /// The base URL of its API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving (in-flight requests finish) and waits until it has.
+    pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.context("server task")??;
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct UsersFile<'a> {
+    user: Vec<&'a User>,
+}
+
+/// Reads the seed directory's reference files; user passwords are dropped (they are not reference data).
+pub fn read_seed_refdata(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for name in replica_store::refdata_doc::NAMES {
+        let path = dir.join(format!("{name}.toml"));
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = if name == "users" {
+            let users = seed_users(&text).with_context(|| format!("parsing {}", path.display()))?;
+            toml::to_string(&UsersFile {
+                user: users.iter().map(|u| &u.user).collect(),
+            })?
+        } else {
+            text
+        };
+        files.push((name.to_string(), text));
+    }
+    Ok(files)
+}
+
+/// Opens the node's store and reference data, then serves the API on `listener` until shut down.
+pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> Result<RunningNode> {
+    if !NodeConfig::valid_node_code(&config.node_code) {
+        bail!("node_code {:?} must be 1-8 capital letters or digits", config.node_code);
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let mut actor = [0u8; 16];
+    rand::rng().fill_bytes(&mut actor);
+    let db = config.db_path();
+    let store = {
+        let node = config.node_code.clone();
+        tokio::task::spawn_blocking(move || Store::open(&db, &node, actor)).await??
+    };
+    let mut refdata = store.refdata().await?;
+    if refdata.is_none() {
+        if let Some(dir) = &config.seed_dir {
+            let files = read_seed_refdata(dir)?;
+            store.put_refdata(files, clock()).await?;
+            refdata = store.refdata().await?;
+            tracing::info!(node = %config.node_code, dir = %dir.display(), "reference data seeded");
+        }
+    }
+    let Some(refdata) = refdata else {
+        bail!("node {} has no reference data: set seed_dir or sync from the hub", config.node_code);
+    };
+    if !refdata.org.contains(&config.jurisdiction) {
+        bail!("jurisdiction {} is not a unit of the org tree", config.jurisdiction);
+    }
+    let state = AppState {
+        store,
+        refdata: Arc::new(RwLock::new(Arc::new(refdata))),
+        config: Arc::new(config),
+        clock,
+    };
+    let addr = listener.local_addr()?;
+    let app = api::router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(node = %state.config.node_code, %addr, "node serving");
+    Ok(RunningNode {
+        state,
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}

@@ -1,0 +1,46 @@
+//! What every request handler shares: the store, the reference data, the config and the clock.
+
+use std::sync::{Arc, RwLock};
+
+use hotline_model::refdata::ReferenceData;
+use replica_store::Store;
+
+use crate::config::NodeConfig;
+
+/// The node's clock in Unix milliseconds: the system clock in production, a fixed or stepped one in tests.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    })
+}
+
+/// Shared state of a node's HTTP API.
+#[derive(Clone)]
+pub struct AppState {
+    /// The replica store.
+    pub store: Store,
+    /// Reference data, replaced when its documents change.
+    pub refdata: Arc<RwLock<Arc<ReferenceData>>>,
+    /// Configuration.
+    pub config: Arc<NodeConfig>,
+    /// Now.
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// The current reference data.
+    pub fn refdata(&self) -> Arc<ReferenceData> {
+        self.refdata.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Now, in Unix ms.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}

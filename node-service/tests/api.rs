@@ -1,0 +1,256 @@
+//! The HTTP API with good and bad input, through the router without a socket.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use node_service::{NodeConfig, api};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// 2026-11-24 (Tuesday) 10:00 Beijing time.
+const NOW: i64 = 1_795_485_600_000;
+
+struct Harness {
+    app: axum::Router,
+    clock: Arc<AtomicI64>,
+    _dir: tempfile::TempDir,
+    store: replica_store::Store,
+}
+
+async fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        data_dir: dir.path().to_path_buf(),
+        seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
+        max_body_bytes: 64 * 1024,
+        ..NodeConfig::default()
+    };
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let c = clock.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let node = node_service::start(config, listener, Arc::new(move || c.load(Ordering::SeqCst)))
+        .await
+        .unwrap();
+    let state = node.state.clone();
+    Harness {
+        app: api::router(state.clone()),
+        clock,
+        _dir: dir,
+        store: state.store,
+    }
+}
+
+impl Harness {
+    async fn call(&self, method: &str, uri: &str, user: Option<&str>, body: Option<String>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(u) = user {
+            req = req.header("x-hotline-user", u);
+        }
+        let req = match body {
+            Some(b) => req.header("content-type", "application/json").body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    async fn post(&self, uri: &str, user: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", uri, Some(user), Some(body.to_string())).await
+    }
+
+    async fn act(&self, number: &str, user: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/api/tickets/{number}/actions"), user, body).await
+    }
+
+    fn advance_hours(&self, h: i64) {
+        self.clock.fetch_add(h * 3_600_000, Ordering::SeqCst);
+    }
+}
+
+fn intake() -> Value {
+    json!({
+        "channel": "phone",
+        "caller_name": "张三",
+        "caller_phone": "13812348000",
+        "address": "东湖区翠湖花园3栋",
+        "request_type": "complaint",
+        "subject": "CX.WY.DT",
+        "title": "电梯频繁停运",
+        "content": "3号楼电梯一个月停了五次，物业不修。",
+        "urgent": false
+    })
+}
+
+async fn create(h: &Harness) -> Value {
+    let (status, body) = h.post("/api/tickets", "op01", json!({ "intake": intake() })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn a_complaint_goes_through_its_whole_life() {
+    let h = harness().await;
+    let created = create(&h).await;
+    let number = created["ticket"]["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("20261124-HUB-"), "{number}");
+    assert_eq!(created["query_code"].as_str().unwrap().len(), 11);
+    assert_eq!(created["ticket"]["state"]["status"], "pending_review");
+
+    let (s, v) = h.act(&number, "sl01", json!({"action": "review", "accept": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = h
+        .act(&number, "sl01", json!({"action": "dispatch", "lead": "B-ZJJ", "co": ["D01"], "note": "请核实处理"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"]["status"], "dispatched");
+    // Complaints have 15 working days, counted from the next workday: due well after now.
+    let due = v["state"]["lead"]["due_at"].as_i64().unwrap();
+    assert!(due > NOW + 15 * 86_400_000, "due {due}");
+    let sign_due = v["state"]["lead"]["sign_due_at"].as_i64().unwrap();
+    assert_eq!(sign_due, NOW + 2 * 3_600_000, "two office hours from 10:00 is 12:00");
+
+    h.advance_hours(1);
+    for user in ["b-zjj-handler", "d01-handler"] {
+        let (s, v) = h.act(&number, user, json!({"action": "sign"})).await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+    }
+    // The lead cannot reply before its co-handler.
+    let reply = json!({"action": "reply", "founded": true, "solved": true, "public_reply": "已督促物业更换电梯控制柜，电梯恢复运行。"});
+    let (s, v) = h.act(&number, "b-zjj-handler", reply.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"], "workflow_rejected");
+    assert_eq!(v["detail"]["kind"], "co_handlers_pending");
+    let (s, _) = h
+        .act(&number, "d01-handler", json!({"action": "reply", "founded": true, "solved": true, "public_reply": "已配合住建局现场核查。"}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = h.act(&number, "b-zjj-handler", reply).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"]["status"], "replied");
+    let (s, _) = h.act(&number, "sv01", json!({"action": "review_result", "accept": true})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = h.act(&number, "op02", json!({"action": "callback", "satisfaction": "satisfied"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = h.act(&number, "sv01", json!({"action": "close", "publish": true})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"]["status"], "closed");
+    assert_eq!(v["events"].as_array().unwrap().len(), 10);
+
+    let (s, list) = h.call("GET", "/api/tickets?status=closed", Some("sv01"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (s, list) = h.call("GET", "/api/tickets?unit=D01", Some("sv01"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list[0]["number"], number.as_str());
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_write_nothing() {
+    let h = harness().await;
+    let seq_before = *h.store.committed().borrow();
+
+    // No user, unknown user.
+    let (s, v) = h.call("POST", "/api/tickets", None, Some(json!({"intake": intake()}).to_string())).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"], "unauthenticated");
+    let (s, _) = h.post("/api/tickets", "nobody", json!({"intake": intake()})).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Malformed JSON, missing fields, unknown fields.
+    let (s, v) = h.call("POST", "/api/tickets", Some("op01"), Some("{\"intake\": ".into())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"], "invalid_json");
+    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": {"title": "x"}})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = h.post("/api/tickets", "op01", json!({"intake": intake(), "extra": 1})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // Oversized body.
+    let mut big = intake();
+    big["content"] = json!("长".repeat(40_000));
+    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": big})).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    // Oversized field within the body limit.
+    let mut long = intake();
+    long["title"] = json!("电".repeat(101));
+    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": long})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"], "invalid_field");
+    assert_eq!(v["detail"]["field"], "title");
+    // Unknown category.
+    let mut unknown = intake();
+    unknown["subject"] = json!("NO.SUCH");
+    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": unknown})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"], "unknown_reference");
+    // A role that may not register.
+    let (s, _) = h.post("/api/tickets", "insp01", json!({"intake": intake()})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(*h.store.committed().borrow(), seq_before, "nothing was written");
+
+    let created = create(&h).await;
+    let number = created["ticket"]["number"].as_str().unwrap();
+    let seq = *h.store.committed().borrow();
+    // Unknown unit, wrong role, wrong state, unknown action, unknown ticket.
+    let (s, v) = h.act(number, "sl01", json!({"action": "dispatch", "lead": "NOPE"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = h.act(number, "op01", json!({"action": "dispatch", "lead": "B-ZJJ"})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = h.act(number, "b-zjj-handler", json!({"action": "sign"})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("待审核"), "{v}");
+    let (s, _) = h.act(number, "sl01", json!({"action": "fly"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = h.act("20990101-HUB-00001", "sl01", json!({"action": "sign"})).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = h.act(number, "sl01", json!({"action": "merge", "master": number})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = h.act(number, "sl01", json!({"action": "review", "accept": false})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "sending back needs a note");
+    assert_eq!(*h.store.committed().borrow(), seq, "nothing was written");
+    let (s, v) = h.call("GET", &format!("/api/tickets/{number}"), Some("op01"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["events"].as_array().unwrap().len(), 1);
+    let (s, v) = h.call("GET", "/api/tickets?status=bogus", Some("op01"), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = h.call("GET", "/api/nothing", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn confidential_reporters_are_hidden_from_handling_units() {
+    let h = harness().await;
+    let mut i = intake();
+    i["confidential"] = json!(true);
+    i["request_type"] = json!("report");
+    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": i})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let number = v["ticket"]["number"].as_str().unwrap();
+    let (_, centre) = h.call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None).await;
+    assert_eq!(centre["intake"]["caller_phone"], "13812348000");
+    let (_, unit) = h.call("GET", &format!("/api/tickets/{number}"), Some("b-zjj-handler"), None).await;
+    assert_eq!(unit["intake"]["caller_phone"], "138****8000");
+    assert_eq!(unit["intake"]["caller_name"], "张*");
+}
+
+#[tokio::test]
+async fn direct_answers_close_at_once_and_health_counts_them() {
+    let h = harness().await;
+    let mut i = intake();
+    i["request_type"] = json!("consultation");
+    let (s, v) = h
+        .post("/api/tickets", "op03", json!({"intake": i, "answer": "社保卡补办可携带身份证到任一社保服务网点办理。"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["ticket"]["state"]["status"], "closed");
+    let (s, health) = h.call("GET", "/api/health", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(health["tickets"], 1);
+    assert_eq!(health["by_status"]["closed"], 1);
+    assert_eq!(health["node"], "HUB");
+}
