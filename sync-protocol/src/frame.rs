@@ -147,7 +147,7 @@ impl FrameDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::{Hash, PROTOCOL_VERSION, WireEntry};
+    use crate::message::{DocChanges, EntryAction, Hash, PROTOCOL_VERSION, Want, WireEntry};
     use proptest::prelude::*;
 
     fn arb_hash() -> impl Strategy<Value = Hash> {
@@ -159,15 +159,32 @@ mod tests {
             any::<u64>(),
             "[a-z0-9-]{1,20}",
             prop::collection::vec(arb_hash(), 0..3),
-            any::<bool>(),
+            prop_oneof![
+                Just(EntryAction::Update),
+                Just(EntryAction::Purge),
+                Just(EntryAction::Removed)
+            ],
             prop::collection::vec("[0-9]{1,9}", 0..3),
         )
-            .prop_map(|(seq, doc_id, heads, purge, units)| WireEntry {
+            .prop_map(|(seq, doc_id, heads, action, scope_units)| WireEntry {
                 seq,
                 doc_id,
                 heads,
-                purge,
-                scope_units: units,
+                action,
+                scope_units,
+            })
+    }
+
+    fn arb_doc_changes() -> impl Strategy<Value = DocChanges> {
+        (
+            "\\PC{0,30}",
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..4),
+            prop::collection::vec(arb_hash(), 0..3),
+        )
+            .prop_map(|(doc_id, changes, heads)| DocChanges {
+                doc_id,
+                changes,
+                heads,
             })
     }
 
@@ -181,28 +198,36 @@ mod tests {
                 .prop_map(|(since, limit)| Message::FeedRequest { since, limit }),
             (
                 any::<u64>(),
+                any::<u64>(),
                 prop::collection::vec(arb_entry(), 0..5),
                 any::<u64>(),
                 any::<bool>()
             )
-                .prop_map(|(since, entries, scanned_to, more)| Message::FeedPage {
-                    since,
-                    entries,
-                    scanned_to,
-                    more
+                .prop_map(|(since, epoch, entries, scanned_to, more)| {
+                    Message::FeedPage {
+                        since,
+                        epoch,
+                        entries,
+                        scanned_to,
+                        more,
+                    }
                 }),
-            ("\\PC{0,30}", prop::collection::vec(arb_hash(), 0..4))
-                .prop_map(|(doc_id, have_heads)| Message::ChangesRequest { doc_id, have_heads }),
             (
-                "\\PC{0,30}",
-                prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..4),
-                prop::collection::vec(arb_hash(), 0..3)
+                any::<u64>(),
+                prop::collection::vec(
+                    ("\\PC{0,30}", prop::collection::vec(arb_hash(), 0..4)),
+                    0..4
+                )
             )
-                .prop_map(|(doc_id, changes, heads)| Message::Changes {
-                    doc_id,
-                    changes,
-                    heads
+                .prop_map(|(page, wants)| Message::ChangesRequest {
+                    page,
+                    wants: wants
+                        .into_iter()
+                        .map(|(doc_id, have_heads)| Want { doc_id, have_heads })
+                        .collect()
                 }),
+            (any::<u64>(), prop::collection::vec(arb_doc_changes(), 0..4))
+                .prop_map(|(page, docs)| Message::Changes { page, docs }),
             ("\\PC{0,30}", prop::collection::vec(arb_hash(), 0..3))
                 .prop_map(|(doc_id, heads)| Message::PurgeCheck { doc_id, heads }),
             (

@@ -2,7 +2,12 @@
 //! sync session.
 
 pub mod ca_dir;
+pub mod digest;
 pub mod frame;
+pub mod memory;
 pub mod message;
 pub mod pki;
+pub mod scope;
+pub mod session;
+pub mod store;
 pub mod transport;

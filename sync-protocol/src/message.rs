@@ -24,6 +24,19 @@ pub mod refusal {
     pub const REVOKED: u16 = 5;
 }
 
+/// What a feed entry tells the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryAction {
+    /// The document changed; compare heads and fetch what is missing.
+    Update,
+    /// (parent → child) The document left the receiver's scope: push your own changes to it, then
+    /// purge it.
+    Purge,
+    /// The sender removed its copy. From a child: an acknowledgement of a purge. From a parent:
+    /// same as `Purge`.
+    Removed,
+}
+
 /// One entry of a node's change feed as it travels: the latest state of one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireEntry {
@@ -32,11 +45,27 @@ pub struct WireEntry {
     pub doc_id: String,
     /// The document's heads at the sender.
     pub heads: Vec<Hash>,
-    /// `true`: the document left the receiver's scope; the receiver must purge it once its own
-    /// changes to it have reached the sender.
-    pub purge: bool,
-    /// Units the document belongs to at the sender (informational: scope is always recomputed).
+    pub action: EntryAction,
+    /// Units the document belongs to at the sender (a hint: scope is always rechecked on apply).
     pub scope_units: Vec<String>,
+}
+
+/// "I lack changes of `doc_id`; I have `have_heads`."
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Want {
+    pub doc_id: String,
+    pub have_heads: Vec<Hash>,
+}
+
+/// Changes of one document that the requester lacked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocChanges {
+    pub doc_id: String,
+    /// automerge change bytes, in causal order. Empty when the document is absent or not for the
+    /// requester.
+    pub changes: Vec<Vec<u8>>,
+    /// The sender's heads after these changes.
+    pub heads: Vec<Hash>,
 }
 
 /// A sync protocol message.
@@ -46,27 +75,22 @@ pub enum Message {
     Hello { version: u32, min_version: u32 },
     /// "Send me your feed after `since`, at most `limit` entries."
     FeedRequest { since: u64, limit: u32 },
-    /// Answer to a `FeedRequest`: the entries in the receiver's scope, and how far the feed was
-    /// scanned (entries past `since` and up to `scanned_to` that are not listed are not for the
-    /// receiver). `more`: another page follows on request.
+    /// Answer to a `FeedRequest{since}`: the entries meant for the receiver, and how far the feed was
+    /// scanned (entries after `since` up to `scanned_to` that are not listed are not for the
+    /// receiver). `epoch` names the sender's feed: a new epoch (restore from backup) restarts
+    /// cursors at 0. `more`: ask again from `scanned_to` for the next page.
     FeedPage {
         since: u64,
+        epoch: u64,
         entries: Vec<WireEntry>,
         scanned_to: u64,
         more: bool,
     },
-    /// "Send me the changes of `doc_id` that I lack; I have `have_heads`."
-    ChangesRequest {
-        doc_id: String,
-        have_heads: Vec<Hash>,
-    },
-    /// The changes the requester lacked (automerge change bytes) and the sender's heads.
-    Changes {
-        doc_id: String,
-        changes: Vec<Vec<u8>>,
-        heads: Vec<Hash>,
-    },
-    /// "I am about to purge `doc_id` at `heads`: do you hold all of them?"
+    /// Changes wanted for the documents of the page that started at `page`.
+    ChangesRequest { page: u64, wants: Vec<Want> },
+    /// Answer to a `ChangesRequest` (may come in several parts; every wanted document is answered once).
+    Changes { page: u64, docs: Vec<DocChanges> },
+    /// (child → parent) "I am about to purge `doc_id` at `heads`: do you hold all of them?"
     PurgeCheck { doc_id: String, heads: Vec<Hash> },
     /// Answer to a `PurgeCheck`.
     PurgeAnswer {
@@ -74,11 +98,11 @@ pub enum Message {
         heads: Vec<Hash>,
         confirmed: bool,
     },
-    /// "Send me your digest of the documents in my scope."
+    /// "Send me your digest of the documents we share."
     DigestRequest,
-    /// SHA-256 over the sorted (doc id, sorted heads) of the documents in the requester's scope.
+    /// SHA-256 over the sorted (doc id, sorted heads) of the shared documents, and their count.
     Digest { digest: Hash, count: u64 },
-    /// The sender refuses something (and may close the connection).
+    /// The sender refuses something.
     Refused { code: u16, reason: String },
 }
 

@@ -147,6 +147,7 @@ async fn good_pair_exchanges_frames_and_knows_each_other_from_certificates() {
     assert_eq!(server_side.recv().await.expect("recv"), ask);
     let answer = Message::FeedPage {
         since: 42,
+        epoch: 1,
         entries: vec![],
         scanned_to: 42,
         more: false,

@@ -1,0 +1,756 @@
+//! The sync session of one link: a pure state machine. Inputs are messages from the peer, timer
+//! ticks and "the local feed advanced" notices, with the time passed in; outputs are messages for
+//! the peer. It reads and writes the node's replica only through [`SyncStore`], one transaction per
+//! call. Each side of a link runs one session, which both pulls the peer's feed and serves its own.
+
+use crate::message::{DocChanges, EntryAction, Message, Want, WireEntry, refusal};
+use crate::scope::{NodeScope, PeerRole, Within, in_scope, touches};
+use crate::store::{
+    ApplyBatch, ApplyOutcome, Cursor, DocApply, DocMeta, DocPresence, FeedEntry, SyncStore,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use tracing::{debug, info, warn};
+
+/// Settings of a session.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// This node.
+    pub me: NodeScope,
+    /// The peer, as its certificate says (never as a message says).
+    pub peer: NodeScope,
+    /// This node's child links (a district's towns): they must acknowledge a purge before this node
+    /// purges in turn.
+    pub children: Vec<NodeScope>,
+    /// Feed entries asked per page.
+    pub page_limit: u32,
+    /// A request unanswered this long (ms) is sent again.
+    pub retry_after_ms: u64,
+    /// How often (ms) an idle link compares digests.
+    pub digest_every_ms: u64,
+    /// A `Changes` message is cut when it exceeds this many bytes of changes.
+    pub max_changes_bytes: usize,
+}
+
+impl SessionConfig {
+    /// Defaults fit for a node: pages of 500, retry after 30 s, digest every 10 min, 1 MiB messages.
+    pub fn new(me: NodeScope, peer: NodeScope, children: Vec<NodeScope>) -> Self {
+        Self {
+            me,
+            peer,
+            children,
+            page_limit: 500,
+            retry_after_ms: 30_000,
+            digest_every_ms: 600_000,
+            max_changes_bytes: 1 << 20,
+        }
+    }
+}
+
+/// Largest page a peer may ask for.
+pub const MAX_PAGE: u32 = 5_000;
+/// Largest number of documents a peer may want in one request.
+pub const MAX_WANTS: usize = 5_000;
+
+/// An input of the session.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The link is up: load the cursor and start pulling.
+    Start,
+    /// A message from the peer.
+    Message(Message),
+    /// Timer tick (drives retries, purge checks and digests); every ~100 ms–1 s is fine.
+    Tick,
+    /// The local feed advanced (a local edit, or changes applied from another link).
+    LocalChange,
+}
+
+#[derive(Debug, Clone)]
+enum Pull {
+    NotStarted,
+    /// A `FeedRequest{since}` is out (answered at once, or parked by the peer until it has news).
+    Requesting {
+        since: u64,
+        sent_at: u64,
+    },
+    /// Changes of a page are being fetched.
+    Fetching {
+        page: u64,
+        epoch: u64,
+        scanned_to: u64,
+        more: bool,
+        pending: BTreeMap<String, Vec<crate::message::Hash>>,
+        received: Vec<DocApply>,
+        sent_at: u64,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Parked {
+    since: u64,
+    scanned: u64,
+}
+
+/// What a node shows about a link in its health API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkStatus {
+    pub peer: String,
+    /// The peer's feed is pulled up to its head (the pull is parked at the peer).
+    pub caught_up: bool,
+    pub cursor: Cursor,
+    /// Time (ms, caller's clock) the last page was applied.
+    pub last_sync_ms: Option<u64>,
+    /// Documents whose changes are being fetched.
+    pub pending_docs: usize,
+    pub pages_applied: u64,
+    pub docs_applied: u64,
+    /// Refusals (out-of-scope requests or changes, invalid changes).
+    pub refusals: u64,
+    /// Full compares started after a digest mismatch.
+    pub full_compares: u64,
+}
+
+/// The sync session of one link.
+pub struct Session {
+    cfg: SessionConfig,
+    role: PeerRole,
+    within: Within,
+    cursor: Cursor,
+    pull: Pull,
+    parked: Option<Parked>,
+    purge_checks: BTreeMap<String, u64>,
+    last_digest_at: u64,
+    digest_outstanding: Option<u64>,
+    digest_mismatches: u32,
+    status: LinkStatus,
+}
+
+impl Session {
+    pub fn new(cfg: SessionConfig, within: Within) -> Self {
+        let role = PeerRole::of(&cfg.me.scope_unit, &cfg.peer.scope_unit, &within);
+        let status = LinkStatus {
+            peer: cfg.peer.node_code.clone(),
+            ..LinkStatus::default()
+        };
+        Self {
+            cfg,
+            role,
+            within,
+            cursor: Cursor::default(),
+            pull: Pull::NotStarted,
+            parked: None,
+            purge_checks: BTreeMap::new(),
+            last_digest_at: 0,
+            digest_outstanding: None,
+            digest_mismatches: 0,
+            status,
+        }
+    }
+
+    pub fn role(&self) -> PeerRole {
+        self.role
+    }
+
+    pub fn status(&self) -> LinkStatus {
+        let mut s = self.status.clone();
+        s.cursor = self.cursor;
+        s.caught_up = matches!(self.pull, Pull::Requesting { .. }) && s.last_sync_ms.is_some();
+        s.pending_docs = match &self.pull {
+            Pull::Fetching { pending, .. } => pending.len(),
+            _ => 0,
+        };
+        s
+    }
+
+    /// Whether the pull is waiting at the peer with nothing in progress.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.pull, Pull::Requesting { .. })
+            && self.purge_checks.is_empty()
+            && self.digest_outstanding.is_none()
+    }
+
+    /// Handles one input at time `now` (ms); returns the messages to send to the peer.
+    pub fn handle<S: SyncStore>(
+        &mut self,
+        now: u64,
+        input: Input,
+        store: &mut S,
+    ) -> Result<Vec<Message>, S::Error> {
+        let mut out = Vec::new();
+        match input {
+            Input::Start => {
+                self.cursor = store.load_cursor(&self.cfg.peer.node_code)?;
+                self.last_digest_at = now;
+                self.request_feed(now, self.cursor.seq, &mut out);
+            }
+            Input::Tick => self.on_tick(now, store, &mut out)?,
+            Input::LocalChange => self.wake_parked(store, &mut out)?,
+            Input::Message(m) => self.on_message(now, m, store, &mut out)?,
+        }
+        Ok(out)
+    }
+
+    fn peer(&self) -> &str {
+        &self.cfg.peer.scope_unit
+    }
+
+    fn me(&self) -> &str {
+        &self.cfg.me.scope_unit
+    }
+
+    fn refuse(&mut self, what: &str, doc_id: &str) {
+        self.status.refusals += 1;
+        warn!(peer = %self.cfg.peer.node_code, peer_scope = %self.cfg.peer.scope_unit, doc = doc_id, "refused: {what}");
+    }
+
+    fn request_feed(&mut self, now: u64, since: u64, out: &mut Vec<Message>) {
+        out.push(Message::FeedRequest {
+            since,
+            limit: self.cfg.page_limit,
+        });
+        self.pull = Pull::Requesting {
+            since,
+            sent_at: now,
+        };
+    }
+
+    // ---- serving the peer ----
+
+    /// What the peer gets of one of our feed entries.
+    fn classify(&self, e: &FeedEntry) -> Option<EntryAction> {
+        let w = &self.within;
+        let peer = self.peer();
+        match e.presence {
+            DocPresence::Live | DocPresence::Leaving => {
+                if in_scope(&e.scope_units, peer, w) {
+                    Some(EntryAction::Update)
+                } else if self.role == PeerRole::Parent && touches(&e.ever_units, peer, w) {
+                    // A document that left our scope still carries our changes upward.
+                    Some(EntryAction::Update)
+                } else if self.role == PeerRole::Child && touches(&e.ever_units, peer, w) {
+                    Some(EntryAction::Purge)
+                } else {
+                    None
+                }
+            }
+            DocPresence::Removed => match self.role {
+                PeerRole::Parent => Some(EntryAction::Removed),
+                PeerRole::Child if touches(&e.ever_units, peer, w) => Some(EntryAction::Removed),
+                _ => None,
+            },
+        }
+    }
+
+    fn to_wire(&self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
+        entries
+            .into_iter()
+            .filter_map(|e| {
+                let action = self.classify(&e)?;
+                let scope_units = if action == EntryAction::Update {
+                    e.scope_units
+                } else {
+                    Vec::new()
+                };
+                Some(WireEntry {
+                    seq: e.seq,
+                    doc_id: e.doc_id,
+                    heads: e.heads,
+                    action,
+                    scope_units,
+                })
+            })
+            .collect()
+    }
+
+    fn serve_feed<S: SyncStore>(
+        &mut self,
+        since: u64,
+        limit: u32,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let read = store.read_feed(since, limit)?;
+        let epoch = store.feed_epoch()?;
+        let entries = self.to_wire(read.entries);
+        if !entries.is_empty() || read.more || read.scanned_to > since {
+            out.push(Message::FeedPage {
+                since,
+                epoch,
+                entries,
+                scanned_to: read.scanned_to,
+                more: read.more,
+            });
+            self.parked = None;
+        } else {
+            self.parked = Some(Parked {
+                since,
+                scanned: read.scanned_to,
+            });
+        }
+        Ok(())
+    }
+
+    fn wake_parked<S: SyncStore>(
+        &mut self,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let Some(mut p) = self.parked else {
+            return Ok(());
+        };
+        let limit = self.cfg.page_limit.max(1);
+        loop {
+            let read = store.read_feed(p.scanned, limit)?;
+            let entries = self.to_wire(read.entries);
+            let progressed = read.scanned_to.saturating_sub(p.since) >= u64::from(limit);
+            if !entries.is_empty() || progressed {
+                let epoch = store.feed_epoch()?;
+                out.push(Message::FeedPage {
+                    since: p.since,
+                    epoch,
+                    entries,
+                    scanned_to: read.scanned_to,
+                    more: read.more,
+                });
+                self.parked = None;
+                return Ok(());
+            }
+            p.scanned = read.scanned_to;
+            if !read.more {
+                self.parked = Some(p);
+                return Ok(());
+            }
+        }
+    }
+
+    fn may_read(&self, meta: &DocMeta) -> bool {
+        match self.role {
+            // The parent's subtree holds ours.
+            PeerRole::Parent => true,
+            _ => in_scope(&meta.scope_units, self.peer(), &self.within),
+        }
+    }
+
+    fn serve_changes<S: SyncStore>(
+        &mut self,
+        page: u64,
+        wants: Vec<Want>,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        if wants.len() > MAX_WANTS {
+            self.refuse("too many documents wanted", "");
+            out.push(Message::Refused {
+                code: refusal::PROTOCOL,
+                reason: "too many documents wanted".into(),
+            });
+            return Ok(());
+        }
+        let mut docs = Vec::new();
+        let mut size = 0usize;
+        for w in wants {
+            let meta = store.doc_meta(&w.doc_id)?;
+            let (changes, heads) = match meta {
+                Some(m) if self.may_read(&m) => {
+                    (store.read_changes(&w.doc_id, &w.have_heads)?, m.heads)
+                }
+                Some(_) => {
+                    self.refuse(
+                        "changes asked for a document outside the peer's scope",
+                        &w.doc_id,
+                    );
+                    (Vec::new(), Vec::new())
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            size += changes.iter().map(Vec::len).sum::<usize>() + w.doc_id.len() + 64;
+            docs.push(DocChanges {
+                doc_id: w.doc_id,
+                changes,
+                heads,
+            });
+            if size >= self.cfg.max_changes_bytes {
+                out.push(Message::Changes {
+                    page,
+                    docs: std::mem::take(&mut docs),
+                });
+                size = 0;
+            }
+        }
+        if !docs.is_empty() {
+            out.push(Message::Changes { page, docs });
+        }
+        Ok(())
+    }
+
+    /// Which documents the two sides share (for the digest): those in the narrower scope.
+    fn shared_scope_include(&self) -> impl Fn(&[String]) -> bool + use<> {
+        let role = self.role;
+        let me = self.cfg.me.scope_unit.clone();
+        let peer = self.cfg.peer.scope_unit.clone();
+        let w = self.within.clone();
+        move |units: &[String]| match role {
+            PeerRole::Child => in_scope(units, &peer, &w),
+            PeerRole::Parent => in_scope(units, &me, &w),
+            PeerRole::Peer => in_scope(units, &peer, &w) && in_scope(units, &me, &w),
+        }
+    }
+
+    // ---- pulling from the peer ----
+
+    fn on_message<S: SyncStore>(
+        &mut self,
+        now: u64,
+        m: Message,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        match m {
+            Message::Hello { .. } => {}
+            Message::FeedRequest { since, limit } => self.serve_feed(since, limit, store, out)?,
+            Message::FeedPage {
+                since,
+                epoch,
+                entries,
+                scanned_to,
+                more,
+            } => match self.pull {
+                Pull::Requesting { since: s, .. } if s == since && scanned_to >= since => {
+                    self.on_page(now, since, epoch, entries, scanned_to, more, store, out)?;
+                }
+                _ => {
+                    debug!(peer = %self.cfg.peer.node_code, since, "stale or duplicate feed page ignored")
+                }
+            },
+            Message::ChangesRequest { page, wants } => {
+                self.serve_changes(page, wants, store, out)?
+            }
+            Message::Changes { page, docs } => self.on_changes(now, page, docs, store, out)?,
+            Message::PurgeCheck { doc_id, heads } => {
+                let confirmed = self.role == PeerRole::Child
+                    && !heads.is_empty()
+                    && store.has_all(&doc_id, &heads)?;
+                if self.role != PeerRole::Child {
+                    self.refuse("purge check from a node that is not a child", &doc_id);
+                }
+                out.push(Message::PurgeAnswer {
+                    doc_id,
+                    heads,
+                    confirmed,
+                });
+            }
+            Message::PurgeAnswer {
+                doc_id,
+                heads,
+                confirmed,
+            } => {
+                if self.role == PeerRole::Parent
+                    && confirmed
+                    && self.purge_checks.remove(&doc_id).is_some()
+                {
+                    if store.purge(&doc_id, Some(&heads))? {
+                        info!(peer = %self.cfg.peer.node_code, doc = %doc_id, "purged a document that left this node's scope");
+                    }
+                }
+            }
+            Message::DigestRequest => {
+                let include = self.shared_scope_include();
+                let (digest, count) = store.scope_digest(&include)?;
+                out.push(Message::Digest { digest, count });
+            }
+            Message::Digest { digest, count } => {
+                if self.digest_outstanding.take().is_some() {
+                    let include = self.shared_scope_include();
+                    let (mine, my_count) = store.scope_digest(&include)?;
+                    if mine == digest {
+                        self.digest_mismatches = 0;
+                    } else {
+                        self.digest_mismatches += 1;
+                        debug!(peer = %self.cfg.peer.node_code, count, my_count, "digest differs");
+                        if self.digest_mismatches >= 2
+                            && matches!(self.pull, Pull::Requesting { .. })
+                        {
+                            warn!(peer = %self.cfg.peer.node_code, count, my_count, "drift detected: full compare of the peer's feed");
+                            self.digest_mismatches = 0;
+                            self.status.full_compares += 1;
+                            self.request_feed(now, 0, out);
+                        }
+                    }
+                }
+            }
+            Message::Refused { code, reason } => {
+                warn!(peer = %self.cfg.peer.node_code, code, reason = %reason, "peer refused");
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_page<S: SyncStore>(
+        &mut self,
+        now: u64,
+        since: u64,
+        epoch: u64,
+        entries: Vec<WireEntry>,
+        scanned_to: u64,
+        more: bool,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        if epoch != self.cursor.epoch && since != 0 {
+            warn!(peer = %self.cfg.peer.node_code, old = self.cursor.epoch, new = epoch, "peer feed has a new epoch: restarting from 0");
+            self.cursor = Cursor { epoch, seq: 0 };
+            self.request_feed(now, 0, out);
+            return Ok(());
+        }
+        let w = self.within.clone();
+        let mut pending = BTreeMap::new();
+        for e in entries {
+            match e.action {
+                EntryAction::Update => {
+                    let meta = store.doc_meta(&e.doc_id)?;
+                    let mine = in_scope(&e.scope_units, self.me(), &w);
+                    let wanted = match self.role {
+                        PeerRole::Child => mine || meta.is_some(),
+                        _ => mine,
+                    };
+                    if !wanted {
+                        self.refuse("feed entry outside this node's scope", &e.doc_id);
+                        continue;
+                    }
+                    if self.role == PeerRole::Parent && meta.as_ref().is_some_and(|m| m.leaving) {
+                        // The parent sends it again as ours: it came back into scope.
+                        store.cancel_leave(&e.doc_id)?;
+                        self.purge_checks.remove(&e.doc_id);
+                    }
+                    if store.has_all(&e.doc_id, &e.heads)? {
+                        continue;
+                    }
+                    pending.insert(e.doc_id, meta.map(|m| m.heads).unwrap_or_default());
+                }
+                EntryAction::Purge | EntryAction::Removed if self.role == PeerRole::Parent => {
+                    self.leave(&e.doc_id, store)?;
+                }
+                EntryAction::Removed if self.role == PeerRole::Child => {
+                    store.child_removed(&e.doc_id, &self.cfg.peer.node_code)?;
+                }
+                _ => self.refuse("purge from a node that is not a parent", &e.doc_id),
+            }
+        }
+        if pending.is_empty() {
+            return self.finish_page(now, epoch, scanned_to, more, Vec::new(), store, out);
+        }
+        let wants = pending
+            .iter()
+            .map(|(d, h)| Want {
+                doc_id: d.clone(),
+                have_heads: h.clone(),
+            })
+            .collect();
+        out.push(Message::ChangesRequest { page: since, wants });
+        self.pull = Pull::Fetching {
+            page: since,
+            epoch,
+            scanned_to,
+            more,
+            pending,
+            received: Vec::new(),
+            sent_at: now,
+        };
+        Ok(())
+    }
+
+    /// The parent says a document left our scope.
+    fn leave<S: SyncStore>(&mut self, doc_id: &str, store: &mut S) -> Result<(), S::Error> {
+        match store.doc_meta(doc_id)? {
+            Some(meta) => {
+                let waiting: BTreeSet<String> = self
+                    .cfg
+                    .children
+                    .iter()
+                    .filter(|c| {
+                        touches(&meta.ever_units, &c.scope_unit, &self.within)
+                            || touches(&meta.scope_units, &c.scope_unit, &self.within)
+                    })
+                    .map(|c| c.node_code.clone())
+                    .collect();
+                store.begin_leave(doc_id, &waiting)
+            }
+            // Not held: record the removal so our own parent-side acknowledgement flows.
+            None => store.purge(doc_id, None).map(|_| ()),
+        }
+    }
+
+    fn on_changes<S: SyncStore>(
+        &mut self,
+        now: u64,
+        page: u64,
+        docs: Vec<DocChanges>,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let Pull::Fetching {
+            page: p,
+            pending,
+            received,
+            ..
+        } = &mut self.pull
+        else {
+            debug!(peer = %self.cfg.peer.node_code, page, "changes for no page in progress ignored");
+            return Ok(());
+        };
+        if *p != page {
+            debug!(peer = %self.cfg.peer.node_code, page, "changes for another page ignored");
+            return Ok(());
+        }
+        for d in docs {
+            if pending.remove(&d.doc_id).is_some() && !d.changes.is_empty() {
+                received.push(DocApply {
+                    doc_id: d.doc_id,
+                    changes: d.changes,
+                });
+            }
+        }
+        if !pending.is_empty() {
+            return Ok(());
+        }
+        let Pull::Fetching {
+            epoch,
+            scanned_to,
+            more,
+            received,
+            ..
+        } = std::mem::replace(&mut self.pull, Pull::NotStarted)
+        else {
+            return Ok(());
+        };
+        self.finish_page(now, epoch, scanned_to, more, received, store, out)
+    }
+
+    fn authorise(&self, before: Option<&DocMeta>, after: &DocMeta) -> bool {
+        let w = &self.within;
+        let peer = self.peer();
+        let peer_ok = match (self.role, before) {
+            (PeerRole::Parent, _) => true,
+            (_, Some(b)) => touches(&b.ever_units, peer, w) || touches(&b.scope_units, peer, w),
+            // A child or peer creates only documents of its own units.
+            (_, None) => touches(&after.scope_units, peer, w),
+        };
+        let own_ok = in_scope(&after.scope_units, self.me(), w)
+            || (before.is_some() && self.role == PeerRole::Child);
+        peer_ok && own_ok
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_page<S: SyncStore>(
+        &mut self,
+        now: u64,
+        epoch: u64,
+        scanned_to: u64,
+        more: bool,
+        received: Vec<DocApply>,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let cursor = Cursor {
+            epoch,
+            seq: scanned_to,
+        };
+        let peer_code = self.cfg.peer.node_code.clone();
+        if received.is_empty() {
+            if cursor != self.cursor {
+                store.save_cursor(&peer_code, cursor)?;
+            }
+        } else {
+            let batch = ApplyBatch {
+                docs: received,
+                then_cursor: Some((peer_code, cursor)),
+            };
+            let outcomes = store.apply(&batch, &|b, a| self.authorise(b, a))?;
+            for (d, o) in batch.docs.iter().zip(&outcomes) {
+                match o {
+                    ApplyOutcome::Applied { .. } => self.status.docs_applied += 1,
+                    ApplyOutcome::Unchanged => {}
+                    ApplyOutcome::Refused => self.refuse(
+                        "changes to a document outside the peer's or this node's scope",
+                        &d.doc_id,
+                    ),
+                    ApplyOutcome::Invalid(e) => {
+                        let what = format!("invalid changes: {e}");
+                        self.refuse(&what, &d.doc_id);
+                    }
+                }
+            }
+        }
+        self.cursor = cursor;
+        self.status.pages_applied += 1;
+        self.status.last_sync_ms = Some(now);
+        let _ = more;
+        // Next page, or (when caught up) a request the peer parks until it has news.
+        self.request_feed(now, scanned_to, out);
+        Ok(())
+    }
+
+    fn on_tick<S: SyncStore>(
+        &mut self,
+        now: u64,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let retry = self.cfg.retry_after_ms;
+        match &mut self.pull {
+            Pull::Requesting { since, sent_at } if now.saturating_sub(*sent_at) >= retry => {
+                *sent_at = now;
+                out.push(Message::FeedRequest {
+                    since: *since,
+                    limit: self.cfg.page_limit,
+                });
+            }
+            Pull::Fetching {
+                page,
+                pending,
+                sent_at,
+                ..
+            } if now.saturating_sub(*sent_at) >= retry => {
+                *sent_at = now;
+                let wants = pending
+                    .iter()
+                    .map(|(d, h)| Want {
+                        doc_id: d.clone(),
+                        have_heads: h.clone(),
+                    })
+                    .collect();
+                out.push(Message::ChangesRequest { page: *page, wants });
+            }
+            _ => {}
+        }
+        if self.role == PeerRole::Parent {
+            for (doc_id, heads) in store.leaving_ready()?.into_iter().take(200) {
+                let due = self
+                    .purge_checks
+                    .get(&doc_id)
+                    .is_none_or(|t| now.saturating_sub(*t) >= retry);
+                if due {
+                    self.purge_checks.insert(doc_id.clone(), now);
+                    out.push(Message::PurgeCheck { doc_id, heads });
+                }
+            }
+        }
+        if self
+            .digest_outstanding
+            .is_some_and(|t| now.saturating_sub(t) >= retry)
+        {
+            self.digest_outstanding = None;
+        }
+        let idle = matches!(self.pull, Pull::Requesting { .. });
+        if idle
+            && self.digest_outstanding.is_none()
+            && now.saturating_sub(self.last_digest_at) >= self.cfg.digest_every_ms
+        {
+            self.last_digest_at = now;
+            self.digest_outstanding = Some(now);
+            out.push(Message::DigestRequest);
+        }
+        Ok(())
+    }
+}
