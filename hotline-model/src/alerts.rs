@@ -614,6 +614,88 @@ mod tests {
         assert!(due_alerts(&t.state, &cal, at + 90 * 86_400_000, &P).is_empty());
     }
 
+    proptest::proptest! {
+        /// A node checking alerts at random moments while units sign, reply and get extensions:
+        /// every alert it acts on is cleared at once, each limit is urged at most once, urges come
+        /// before the limit and supervision after it.
+        #[test]
+        fn acting_on_alerts_clears_them_and_urges_each_limit_once(
+            steps in proptest::collection::vec((0i64..4_000, 0u8..8), 1..40),
+            reprimand_after_days in 0u32..5,
+        ) {
+            let cal = calendar();
+            let policy = AlertPolicy { urge_at_percent: 80, reprimand_after_days };
+            let (mut t, mut now) = dispatched(&cal);
+            let mut urged: Vec<(String, Deadline)> = Vec::new();
+            for (advance_minutes, op) in steps {
+                now += advance_minutes * 60_000;
+                let unit_action = match op {
+                    1 => Some(("D01", Action::Sign)),
+                    2 => Some(("B-ZJJ", Action::Sign)),
+                    3 => Some(("B-ZJJ", reply())),
+                    4 => Some(("D01", reply())),
+                    5 => Some(("D01", Action::RequestExtension {
+                        until: t.lead().due_at + 3 * 86_400_000,
+                        reason: "需要协调".into(),
+                    })),
+                    6 => Some(("C", Action::ApproveExtension {
+                        for_unit: "D01".into(),
+                        until: t.lead().due_at + 3 * 86_400_000,
+                        note: String::new(),
+                    })),
+                    _ => None,
+                };
+                if let Some((unit, action)) = unit_action {
+                    t.n += 1;
+                    let e = Event {
+                        id: format!("e{}", t.n),
+                        author: "u".into(),
+                        unit: unit.into(),
+                        node: "N".into(),
+                        hlc: Hlc::at(now),
+                        action,
+                    };
+                    let _ = t.state.apply(&e);
+                }
+                let alerts = due_alerts(&t.state, &cal, now, &policy);
+                let mut refused = Vec::new();
+                for a in &alerts {
+                    proptest::prop_assert_eq!(alerts.iter().filter(|b| b.unit == a.unit).count(), 1);
+                    match a.kind {
+                        AlertKind::Urge => {
+                            proptest::prop_assert!(now <= a.due_at && a.working_minutes_left >= 0);
+                            proptest::prop_assert!(!urged.contains(&(a.unit.clone(), a.deadline)), "{} urged twice for {:?}", a.unit, a.deadline);
+                            urged.push((a.unit.clone(), a.deadline));
+                        }
+                        AlertKind::Notice | AlertKind::Reprimand => {
+                            proptest::prop_assert!(now > a.due_at && a.working_minutes_left <= 0);
+                        }
+                    }
+                    t.n += 1;
+                    let e = Event {
+                        id: format!("e{}", t.n),
+                        author: "system".into(),
+                        unit: "C".into(),
+                        node: "N".into(),
+                        hlc: Hlc::at(now),
+                        action: a.action(),
+                    };
+                    if let Err(r) = t.state.apply(&e) {
+                        // The one known refusal, covered by its own failing test above: supervision
+                        // for a missed signing limit before the reply limit has passed.
+                        let known = a.deadline == Deadline::Sign
+                            && a.kind != AlertKind::Urge
+                            && r == crate::workflow::Rejection::NotOverdue { unit: a.unit.clone() };
+                        proptest::prop_assert!(known, "{:?} refused: {:?}", a, r);
+                        refused.push(a.clone());
+                    }
+                }
+                let again = due_alerts(&t.state, &cal, now, &policy);
+                proptest::prop_assert_eq!(again, refused);
+            }
+        }
+    }
+
     #[test]
     fn default_policy_is_80_percent_and_three_days() {
         assert_eq!(AlertPolicy::default(), P);
