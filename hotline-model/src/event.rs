@@ -31,6 +31,24 @@ impl Event {
     }
 }
 
+/// Events in the order every node applies them: by [`Event::order_key`]; events with the same key (a
+/// faulty or forged node reusing an id and time) are ordered by their full content, and of events with
+/// the same id only the first in that order counts. The result depends only on the set of events, never
+/// on the order they arrived in.
+pub fn canonical_order(events: &[Event]) -> Vec<&Event> {
+    let mut sorted: Vec<(&Event, String)> = events
+        .iter()
+        .map(|e| (e, serde_json::to_string(e).unwrap_or_default()))
+        .collect();
+    sorted.sort_by(|(a, ja), (b, jb)| a.order_key().cmp(&b.order_key()).then_with(|| ja.cmp(jb)));
+    let mut seen = std::collections::BTreeSet::new();
+    sorted
+        .into_iter()
+        .filter(|(e, _)| seen.insert(e.id.as_str()))
+        .map(|(e, _)| e)
+        .collect()
+}
+
 /// A unit being given (part of) an order, with its deadlines, computed by the dispatcher from the
 /// working-day calendar and carried in the event, so deriving state needs no calendar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,10 +31,7 @@ impl Ticket {
 
     /// The events in the order every node applies them.
     pub fn sorted_events(&self) -> Vec<&Event> {
-        let mut v: Vec<&Event> = self.events.iter().collect();
-        v.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-        v.dedup_by(|a, b| a.id == b.id);
-        v
+        crate::event::canonical_order(&self.events)
     }
 }
 

@@ -299,7 +299,7 @@ pub enum Rejection {
     /// Reopening needs an unsatisfied callback.
     #[error("only an unsatisfied callback can be reopened")]
     NotUnsatisfied,
-    /// Supervision comes after the deadline; before it, urge.
+    /// Supervision comes after a missed deadline (signing or reply); before it, urge.
     #[error("unit {unit} is not overdue yet; urge it instead")]
     NotOverdue {
         /// The unit.
@@ -446,11 +446,8 @@ impl TicketState {
 
     /// Derives the state from the intake and the events in any order (duplicates ignored).
     pub fn derive(intake: &Intake, events: &[Event]) -> Self {
-        let mut sorted: Vec<&Event> = events.iter().collect();
-        sorted.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-        sorted.dedup_by(|a, b| a.id == b.id);
         let mut state = TicketState::initial(intake);
-        for e in sorted {
+        for e in crate::event::canonical_order(events) {
             if let Err(rejection) = state.apply(e) {
                 state.conflicts.push(Conflict {
                     event_id: e.id.clone(),
@@ -606,7 +603,7 @@ impl TicketState {
                 self.require_lead(&e.unit)?;
                 check_distinct(to, co)?;
                 check_future(now, to, co)?;
-                for c in co {
+                for c in std::iter::once(to).chain(co) {
                     if self.co.iter().any(|x| x.unit == c.unit && x.is_active()) {
                         return Err(Rejection::DuplicateUnit { unit: c.unit.clone() });
                     }
@@ -791,7 +788,8 @@ impl TicketState {
                     return Err(self.wrong(kind));
                 }
                 let a = self.active_assignment(target)?;
-                if *level != crate::event::SupervisionLevel::Named && now <= a.due_at {
+                let overdue = now > a.due_at || (a.signed_at.is_none() && now > a.sign_due_at);
+                if *level != crate::event::SupervisionLevel::Named && !overdue {
                     return Err(Rejection::NotOverdue { unit: target.clone() });
                 }
                 a.supervision = a.supervision.max(Some(*level));
