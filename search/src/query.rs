@@ -67,6 +67,8 @@ enum Alt {
     Text(String, f32),
     /// A term of one raw field (sound, unigram).
     Raw(Field, String, f32),
+    /// Single characters of which at least the given number must occur.
+    Chars(Vec<String>, usize),
 }
 
 impl QueryBuilder<'_> {
@@ -116,6 +118,20 @@ impl QueryBuilder<'_> {
                 Box::new(BooleanQuery::new(clauses))
             }
             Alt::Raw(field, term, weight) => Self::term_query(*field, term, *weight),
+            Alt::Chars(chars, required) => {
+                let clauses = chars
+                    .iter()
+                    .map(|c| {
+                        (
+                            Occur::Should,
+                            Self::term_query(self.fields.unigram, c, UNIGRAM_WEIGHT),
+                        )
+                    })
+                    .collect();
+                Box::new(BooleanQuery::with_minimum_required_clauses(
+                    clauses, *required,
+                ))
+            }
         }
     }
 
@@ -265,11 +281,19 @@ impl QueryBuilder<'_> {
             }
         }
         if alts.is_empty() && strictness == Strictness::Relaxed {
-            for c in word.chars().filter(|c| is_cjk(*c)) {
-                let s = c.to_string();
-                if self.df(self.fields.unigram, &s) > 0 {
-                    alts.push(Alt::Raw(self.fields.unigram, s, UNIGRAM_WEIGHT));
-                }
+            // Last resort: at least half of the word's characters in one question.
+            let chars: Vec<String> = word
+                .chars()
+                .filter(|c| is_cjk(*c))
+                .map(String::from)
+                .collect();
+            if !chars.is_empty() {
+                let required = if chars.len() <= 2 {
+                    chars.len()
+                } else {
+                    chars.len().div_ceil(2)
+                };
+                alts.push(Alt::Chars(chars, required));
             }
         }
         alts
