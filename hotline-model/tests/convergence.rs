@@ -466,8 +466,7 @@ fn the_simulation_produces_conflicts_and_progress() {
 }
 
 /// Two different events carrying the same id (a faulty or forged node) must still resolve the same
-/// way on every replica, whatever order they arrived in. Today `derive` keeps whichever of the two
-/// its stable sort met first, so the result depends on arrival order.
+/// way on every replica, whatever order they arrived in: one of them counts, the same one everywhere.
 #[test]
 fn events_sharing_an_id_resolve_the_same_whatever_the_order() {
     let intake = intake();
@@ -496,5 +495,10 @@ fn events_sharing_an_id_resolve_the_same_whatever_the_order() {
     assert_eq!(
         one, other,
         "arrival order decided which event with id `same` counts"
+    );
+    assert_eq!(
+        one.applied as usize + one.conflicts.len(),
+        2,
+        "one `created`, one of the pair"
     );
 }
