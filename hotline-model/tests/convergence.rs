@@ -136,6 +136,7 @@ fn candidates(unit: &str, s: &TicketState, now: i64) -> Vec<Action> {
             ("D01", vec!["B-ZJJ"]),
             ("B-GAJ", vec!["B-ZJJ", "D01-T02"]),
             ("B-ZJJ", vec!["D01"]),
+            ("D01", vec!["D01-T01"]),
         ] {
             out.push(Action::Dispatch {
                 lead: assign(lead, now, 5),
@@ -363,6 +364,19 @@ fn check_invariants(s: &TicketState) -> Result<(), TestCaseError> {
             a.status
         );
     }
+    let active: Vec<&str> = s
+        .lead
+        .iter()
+        .chain(s.co.iter())
+        .filter(|a| a.is_active())
+        .map(|a| a.unit.as_str())
+        .collect();
+    let distinct: BTreeSet<&str> = active.iter().copied().collect();
+    prop_assert_eq!(
+        distinct.len(),
+        active.len(),
+        "a unit holds two active assignments"
+    );
     let ids: BTreeSet<&str> = s.conflicts.iter().map(|c| c.event_id.as_str()).collect();
     prop_assert_eq!(
         ids.len(),

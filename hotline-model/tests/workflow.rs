@@ -981,6 +981,30 @@ fn supervise_after_the_deadline_unless_named() {
 }
 
 #[test]
+fn supervise_a_unit_that_missed_its_signing_limit() {
+    let mut f = Flow::dispatched(&[CO]);
+    let sign_due = f.state.lead.as_ref().expect("lead").sign_due_at;
+    f.now = sign_due - MINUTE;
+    assert_eq!(
+        f.refused(CENTRE, supervise(LEAD, SupervisionLevel::Notice)),
+        Rejection::NotOverdue { unit: LEAD.into() }
+    );
+    let s = f
+        .ok(CENTRE, supervise(LEAD, SupervisionLevel::Notice))
+        .clone();
+    assert_eq!(
+        s.lead.as_ref().and_then(|l| l.supervision),
+        Some(SupervisionLevel::Notice)
+    );
+    // Once signed, only the reply limit counts.
+    f.ok(CO, Action::Sign);
+    assert_eq!(
+        f.refused(CENTRE, supervise(CO, SupervisionLevel::Notice)),
+        Rejection::NotOverdue { unit: CO.into() }
+    );
+}
+
+#[test]
 fn supervision_follows_an_approved_extension() {
     let mut f = Flow::handling(&[]);
     let due = f.state.lead.as_ref().expect("lead").due_at;
