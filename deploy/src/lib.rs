@@ -1,1 +1,4 @@
-//! The local three-tier demo, seed data and the project's certificate authority tool.
+//! The local three-tier demo, its seed data, and (in `src/bin`) the project's certificate authority tool.
+
+pub mod demo;
+pub mod seed_tickets;

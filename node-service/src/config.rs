@@ -51,6 +51,21 @@ impl Default for NodeConfig {
 }
 
 impl NodeConfig {
+    /// The development defaults of a role: the hub on 8080, an edge node for district D01 on 8081.
+    pub fn edge_or_hub_default(role: NodeRole) -> Self {
+        match role {
+            NodeRole::Hub => NodeConfig::default(),
+            NodeRole::Edge => NodeConfig {
+                node_code: "D01".into(),
+                role: NodeRole::Edge,
+                jurisdiction: "D01".into(),
+                data_dir: PathBuf::from("data/d01"),
+                http_addr: SocketAddr::from(([127, 0, 0, 1], 8081)),
+                ..NodeConfig::default()
+            },
+        }
+    }
+
     /// Reads a config file; missing keys take their defaults.
     pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
         toml::from_str(text)

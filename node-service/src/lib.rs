@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod node;
 pub mod state;

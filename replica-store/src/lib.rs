@@ -13,6 +13,7 @@ pub mod error;
 pub mod projection;
 pub mod refdata_doc;
 pub mod schema;
+pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
 mod worker;
@@ -202,6 +203,39 @@ impl Store {
     pub async fn refdata(&self) -> Result<Option<hotline_model::refdata::ReferenceData>> {
         let actor = self.shared.actor.clone();
         self.read(move |c| refdata_doc::load(c, &actor)).await
+    }
+
+    /// A document's full bytes (snapshot and incremental changes), for copying to another replica.
+    pub async fn export_doc(&self, id: String) -> Result<Option<(String, Vec<u8>)>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| {
+            Ok(docstore::load(c, &id, &actor)?.map(|(mut doc, row)| (row.kind, doc.save())))
+        })
+        .await
+    }
+
+    /// The ids of every ticket document whose scope units satisfy `keep`.
+    pub async fn ticket_ids_where(&self, keep: impl Fn(&[&str]) -> bool + Send + 'static) -> Result<Vec<String>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare("SELECT id, scope FROM docs WHERE kind = 'ticket' ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, scope) = row?;
+                let units: Vec<&str> = scope.split(',').filter(|s| !s.is_empty()).collect();
+                if keep(&units) {
+                    out.push(id);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Merges a ticket document's bytes from another replica into this one (creating it if new) and
+    /// projects it. Merging what is already here changes nothing.
+    pub async fn import_ticket(&self, id: String, bytes: Vec<u8>) -> Result<()> {
+        self.write(move |ctx| tickets::import(ctx, &id, &bytes)).await
     }
 
     /// Ticket counts per status.

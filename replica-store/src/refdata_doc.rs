@@ -44,16 +44,30 @@ pub fn put(ctx: &mut Ctx<'_>, name: &str, text: &str, now_ms: i64) -> Result<i64
             docstore::append(ctx.conn, &id, &mut doc, &before, SCOPE_ALL)?.unwrap_or_default()
         }
         None => {
-            let mut doc = AutoCommit::new().with_actor(ctx.node.actor.clone());
+            // Created deterministically (actor from the content, time 0): nodes seeded from the same
+            // files hold the very same document, so sync finds nothing to merge.
+            let mut doc = AutoCommit::new().with_actor(seed_actor(name, text));
             doc.put(ROOT, "kind", KIND).map_err(am)?;
             doc.put(ROOT, "name", name).map_err(am)?;
             doc.put(ROOT, "text", text).map_err(am)?;
-            doc.commit_with(CommitOptions::default().with_time(now_ms / 1000));
+            doc.commit_with(CommitOptions::default().with_time(0));
             docstore::insert(ctx.conn, &id, KIND, &mut doc, SCOPE_ALL)?
         }
     };
     *ctx.seq = (*ctx.seq).max(seq);
     Ok(seq)
+}
+
+/// The actor of a reference document's first change: a hash of its name and content.
+fn seed_actor(name: &str, text: &str) -> automerge::ActorId {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"hotline-refdata-seed\0");
+    h.update(name.as_bytes());
+    h.update([0]);
+    h.update(text.as_bytes());
+    let d = h.finalize();
+    automerge::ActorId::from(&d[..16])
 }
 
 /// Reads one reference file's text, if present.

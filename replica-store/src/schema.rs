@@ -88,5 +88,6 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS ticket_units_unit ON ticket_units(unit);
         "#,
     )?;
+    crate::sync_schema::create(conn)?;
     Ok(())
 }

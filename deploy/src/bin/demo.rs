@@ -1,0 +1,64 @@
+//! `demo [--port-base N] [--data-dir DIR] [--fresh]`: the hub, two district nodes and a town node on
+//! loopback with seeded data; prints the URLs and logins; Ctrl-C stops everything cleanly.
+
+use clap::Parser;
+
+/// Command-line arguments.
+#[derive(Parser)]
+#[command(about = "临江市12345热线平台 三级演示（枢纽 + 两个区 + 一个街道）")]
+struct Args {
+    /// The hub's HTTP port; the other nodes take the next three.
+    #[arg(long, default_value_t = 8080)]
+    port_base: u16,
+    /// Where the nodes keep their data.
+    #[arg(long, default_value = "demo-data")]
+    data_dir: std::path::PathBuf,
+    /// Start from empty data directories (re-seed).
+    #[arg(long)]
+    fresh: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    node_service::cli::init_logging();
+    let args = Args::parse();
+    if args.fresh && args.data_dir.exists() {
+        std::fs::remove_dir_all(&args.data_dir)?;
+    }
+    std::fs::create_dir_all(&args.data_dir)?;
+    let now = (node_service::system_clock())();
+    let demo = deploy::demo::start(&args.data_dir, args.port_base, now).await?;
+    println!("\n临江市12345热线平台演示已启动（数据目录 {}）：", args.data_dir.display());
+    for (node, info) in demo.nodes.iter().zip(deploy::demo::NODES.iter()) {
+        let health = node.state.store.status_counts().await?;
+        let total: i64 = health.iter().map(|(_, n)| n).sum();
+        println!("  {:<28} {}/api/health   工单 {total} 件", info.title, node.url());
+    }
+    println!("\n演示账号（API 以请求头 X-Hotline-User: <账号> 标识用户；网页登录尚未上线）：");
+    for (role, logins) in [
+        ("话务员", "op01 … op08"),
+        ("值班长", "sl01, sl02"),
+        ("审核督办员", "sv01, sv02"),
+        ("市领导", "leader01"),
+        ("纪委电子监察", "insp01"),
+        ("单位业务管理员", "b-zjj-handler, d01-handler, d01-t01-handler …"),
+        ("单位信息管理员", "b-rsj-admin, d02-admin …"),
+    ] {
+        println!("  {role:<10} {logins}");
+    }
+    if !demo.samples.is_empty() {
+        println!("\n市民查询示例（工单编号 / 查询码 / 状态）：");
+        for (n, c, s) in &demo.samples {
+            println!("  {n}  {c}  {s}");
+        }
+    }
+    let hub = demo.nodes[0].url();
+    println!("\n试一试：curl -H 'X-Hotline-User: sv01' '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。");
+    tokio::signal::ctrl_c().await?;
+    println!("正在停止……");
+    for node in demo.nodes {
+        node.shutdown().await?;
+    }
+    println!("已停止。");
+    Ok(())
+}

@@ -1,1 +1,0 @@
-//! A district or town edge node.

@@ -1,1 +1,0 @@
-//! The city centre's hub node.
