@@ -158,7 +158,7 @@ impl MemoryReplica {
         f: impl FnOnce(
             &mut automerge::transaction::Transaction<'_>,
         ) -> Result<(), automerge::AutomergeError>,
-    ) -> Result<Hash, MemoryError> {
+    ) -> Result<Option<Hash>, MemoryError> {
         let actor = self.actor.clone();
         let d = self
             .docs
@@ -168,21 +168,22 @@ impl MemoryReplica {
         let mut tx = d.doc.transaction();
         f(&mut tx)?;
         let (hash, _) = tx.commit();
+        let Some(hash) = hash else { return Ok(None) };
         for u in doc_units(&d.doc) {
             d.ever.insert(u);
         }
         self.touch(doc_id);
-        hash.map(|h| h.0)
-            .ok_or_else(|| MemoryError::NotHeld(doc_id.to_owned()))
+        Ok(Some(hash.0))
     }
 
-    /// Sets one field (a local edit); returns the change hash.
-    pub fn edit(&mut self, doc_id: &str, field: &str, value: &str) -> Result<Hash, MemoryError> {
+    /// Sets one field (a local edit); returns the change hash (None: nothing changed).
+    pub fn edit(&mut self, doc_id: &str, field: &str, value: &str) -> Result<Option<Hash>, MemoryError> {
         self.edit_with(doc_id, |tx| tx.put(ROOT, field, value).map(|_| ()))
     }
 
-    /// Replaces the document's units (dispatching a ticket elsewhere); returns the change hash.
-    pub fn set_units(&mut self, doc_id: &str, units: &[&str]) -> Result<Hash, MemoryError> {
+    /// Replaces the document's units (dispatching a ticket elsewhere); returns the change hash
+    /// (None: nothing changed).
+    pub fn set_units(&mut self, doc_id: &str, units: &[&str]) -> Result<Option<Hash>, MemoryError> {
         self.edit_with(doc_id, |tx| {
             let m = match tx.get(ROOT, UNITS_KEY)? {
                 Some((automerge::Value::Object(ObjType::Map), id)) => id,
@@ -464,5 +465,24 @@ impl SyncStore for MemoryReplica {
             }
         }
         Ok(digest.finish())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_edits_are_held_and_fed() {
+        let mut r = MemoryReplica::new(b"a", 1);
+        let h1 = r.create("t1", &["C.D1"], "title", "x").expect("create");
+        assert!(r.has_change("t1", &h1));
+        let h2 = r.edit("t1", "title", "y").expect("edit").expect("changed");
+        assert!(r.has_change("t1", &h2));
+        assert!(r.has_change("t1", &h1));
+        let feed = r.read_feed(0, 10).expect("feed");
+        assert_eq!(feed.entries.len(), 1);
+        assert_eq!(feed.entries[0].seq, 2);
+        assert_eq!(feed.entries[0].scope_units, vec!["C.D1".to_owned()]);
     }
 }

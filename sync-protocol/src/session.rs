@@ -220,6 +220,11 @@ impl Session {
         let w = &self.within;
         let peer = self.peer();
         match e.presence {
+            // Leaving here: our copy may still name the old units; children must drop it too.
+            DocPresence::Leaving if self.role == PeerRole::Child => {
+                (touches(&e.ever_units, peer, w) || touches(&e.scope_units, peer, w))
+                    .then_some(EntryAction::Purge)
+            }
             DocPresence::Live | DocPresence::Leaving => {
                 if in_scope(&e.scope_units, peer, w) {
                     Some(EntryAction::Update)
