@@ -34,6 +34,8 @@ pub struct NodeConfig {
     pub seed_dir: Option<PathBuf>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Node-to-node sync (off by default).
+    pub sync: crate::sync::SyncConfig,
 }
 
 impl Default for NodeConfig {
@@ -46,6 +48,7 @@ impl Default for NodeConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             seed_dir: Some(PathBuf::from("deploy/seed")),
             max_body_bytes: 256 * 1024,
+            sync: crate::sync::SyncConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod node;
 pub mod state;
+pub mod sync;
 
 pub use config::{NodeConfig, NodeRole};
 pub use node::{RunningNode, start};

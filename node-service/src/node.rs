@@ -26,6 +26,7 @@ pub struct RunningNode {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    sync: Option<crate::sync::SyncService>,
 }
 
 impl RunningNode {
@@ -34,8 +35,21 @@ impl RunningNode {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving (in-flight requests finish) and waits until it has.
+    /// The bound sync listen address, when the node listens for downstream nodes.
+    pub fn sync_addr(&self) -> Option<SocketAddr> {
+        self.sync.as_ref().and_then(|s| s.listen_addr())
+    }
+
+    /// The running sync service, if configured.
+    pub fn sync(&self) -> Option<&crate::sync::SyncService> {
+        self.sync.as_ref()
+    }
+
+    /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(sync) = self.sync.take() {
+            sync.shutdown().await;
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -102,6 +116,12 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         refdata: Arc::new(RwLock::new(Arc::new(refdata))),
         config: Arc::new(config),
         clock,
+        sync_links: crate::sync::SyncLinks::default(),
+    };
+    let sync = if state.config.sync.enabled() {
+        Some(crate::sync::SyncService::start(state.clone()).await?)
+    } else {
+        None
     };
     let addr = listener.local_addr()?;
     let app = api::router(state.clone());
@@ -119,5 +139,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         addr,
         stop: Some(stop),
         task,
+        sync,
     })
 }

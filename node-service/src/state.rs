@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<NodeConfig>,
     /// Now.
     pub clock: Clock,
+    /// The node's sync links, for the health API (empty when sync is off).
+    pub sync_links: crate::sync::SyncLinks,
 }
 
 impl AppState {

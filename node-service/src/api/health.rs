@@ -21,6 +21,7 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "tickets": total,
         "by_status": by_status,
         "writer": state.store.writer_stats(),
-        "links": [],
+        "links": state.sync_links.snapshot(),
+        "sync_refused_connections": state.sync_links.refused_connections(),
     })))
 }

@@ -1,0 +1,76 @@
+//! The `[sync]` section of a node's configuration. Sync is off unless `listen` or `upstream` is set.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// A child node this node serves (a district's towns): it must confirm a purge before this node
+/// purges a document it still may hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildNode {
+    /// The child's node code, as in its certificate.
+    pub node: String,
+    /// The root unit of its jurisdiction, as in its certificate.
+    pub scope: String,
+}
+
+/// How a node replicates with its neighbours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    /// UDP address to accept QUIC links from downstream nodes (hub, districts). None: no listener.
+    pub listen: Option<SocketAddr>,
+    /// Address of the upstream node to dial (districts, towns). None: no parent.
+    pub upstream: Option<SocketAddr>,
+    /// The node code the upstream node's certificate must carry.
+    pub upstream_node: Option<String>,
+    /// This node's certificate chain (PEM).
+    pub cert: PathBuf,
+    /// This node's private key (PEM).
+    pub key: PathBuf,
+    /// The project CA certificate(s) to trust (PEM bundle).
+    pub ca: PathBuf,
+    /// Certificate revocation lists (PEM); optional.
+    pub crl: Option<PathBuf>,
+    /// Deny-list of certificate serials, one per line; optional.
+    pub deny: Option<PathBuf>,
+    /// The child nodes this node serves.
+    pub children: Vec<ChildNode>,
+    /// Timer tick of each link session, in milliseconds.
+    pub tick_ms: u64,
+    /// A request unanswered this long (ms) is sent again.
+    pub retry_ms: u64,
+    /// How often (ms) an idle link compares digests.
+    pub digest_ms: u64,
+    /// Feed entries per page.
+    pub page: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            listen: None,
+            upstream: None,
+            upstream_node: None,
+            cert: PathBuf::from("node.crt"),
+            key: PathBuf::from("node.key"),
+            ca: PathBuf::from("ca.crt"),
+            crl: None,
+            deny: None,
+            children: Vec::new(),
+            tick_ms: 250,
+            retry_ms: 10_000,
+            digest_ms: 600_000,
+            page: 500,
+        }
+    }
+}
+
+impl SyncConfig {
+    /// Whether this node syncs at all.
+    pub fn enabled(&self) -> bool {
+        self.listen.is_some() || self.upstream.is_some()
+    }
+}

@@ -1,0 +1,227 @@
+//! One live link: runs the sans-IO sync session over the transport's framed stream. Every session
+//! step is one write job of the store (so it reads and writes inside the writer's transaction);
+//! messages go out only after that job committed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sync_protocol::message::Message;
+use sync_protocol::scope::{NodeScope, Within};
+use sync_protocol::session::{Input, Session, SessionConfig};
+use sync_protocol::transport::{FrameWriter, Link, close_code};
+use tokio::sync::{mpsc, watch};
+
+use super::sql_store::SqlSyncStore;
+use super::status::SyncLinks;
+use crate::state::AppState;
+
+/// What every link of a node shares.
+pub struct LinkEnv {
+    pub state: AppState,
+    pub me: NodeScope,
+    pub children: Vec<NodeScope>,
+    pub within: Within,
+    pub links: SyncLinks,
+    pub tick: Duration,
+    pub retry_ms: u64,
+    pub digest_ms: u64,
+    pub page: u32,
+    /// The session clock's origin.
+    pub started: Instant,
+}
+
+/// Why a link ended.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkEnd {
+    #[error("node shutting down")]
+    Shutdown,
+    #[error("transport: {0}")]
+    Transport(String),
+    #[error("store: {0}")]
+    Store(String),
+}
+
+impl LinkEnv {
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// One session step inside a store write job. The step's store work is rolled back if it fails.
+async fn step(
+    state: &AppState,
+    session: Session,
+    now: u64,
+    input: Input,
+) -> Result<(Session, Vec<Message>, bool), LinkEnd> {
+    let done = state
+        .store
+        .write(move |ctx| {
+            let mut session = session;
+            ctx.conn.execute_batch("SAVEPOINT sync_step")?;
+            let mut store = SqlSyncStore::new(ctx);
+            let out = session.handle(now, input, &mut store);
+            let refdata = store.refdata_changed;
+            match out {
+                Ok(msgs) => {
+                    ctx.conn.execute_batch("RELEASE sync_step")?;
+                    Ok((session, Ok(msgs), refdata))
+                }
+                Err(e) => {
+                    ctx.conn
+                        .execute_batch("ROLLBACK TO sync_step; RELEASE sync_step")?;
+                    Ok((session, Err(e.to_string()), false))
+                }
+            }
+        })
+        .await
+        .map_err(|e| LinkEnd::Store(e.to_string()))?;
+    match done {
+        (session, Ok(msgs), refdata) => Ok((session, msgs, refdata)),
+        (_, Err(e), _) => Err(LinkEnd::Store(e)),
+    }
+}
+
+async fn reload_refdata(state: &AppState) {
+    match state.store.refdata().await {
+        Ok(Some(rd)) => {
+            *state.refdata.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rd);
+            tracing::info!(node = %state.config.node_code, "reference data reloaded after sync");
+        }
+        Ok(None) => tracing::warn!("reference data incomplete after sync; keeping the previous"),
+        Err(e) => tracing::error!(error = %e, "cannot reload reference data after sync"),
+    }
+}
+
+async fn send_all(writer: &mut FrameWriter, msgs: &[Message]) -> Result<(), LinkEnd> {
+    for m in msgs {
+        writer
+            .send(m)
+            .await
+            .map_err(|e| LinkEnd::Transport(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Runs a link until it drops or the node shuts down. `key` names it in the link status.
+pub async fn run(
+    env: &LinkEnv,
+    link: Link,
+    key: &str,
+    mut shutdown: watch::Receiver<bool>,
+) -> LinkEnd {
+    let (conn, peer, mut writer, mut reader) = link.into_parts();
+    let peer_scope = NodeScope {
+        node_code: peer.node_code.clone(),
+        scope_unit: peer.scope_unit.clone(),
+    };
+    let mut cfg = SessionConfig::new(env.me.clone(), peer_scope, env.children.clone());
+    cfg.retry_after_ms = env.retry_ms;
+    cfg.digest_every_ms = env.digest_ms;
+    cfg.page_limit = env.page;
+    let mut session = Session::new(cfg, env.within.clone());
+    env.links.update(key, |l| {
+        l.peer = peer.node_code.clone();
+        l.peer_scope = peer.scope_unit.clone();
+        l.addr = conn.remote_address().to_string();
+        l.connected = true;
+        l.connects += 1;
+        l.last_error = None;
+    });
+    // Reads run in their own task: a frame read cancelled half-way would lose bytes.
+    let (tx, mut rx) = mpsc::channel::<Result<Message, String>>(64);
+    let reader_task = tokio::spawn(async move {
+        loop {
+            let r = reader.recv().await.map_err(|e| e.to_string());
+            let end = r.is_err();
+            if tx.send(r).await.is_err() || end {
+                break;
+            }
+        }
+    });
+    let mut committed = env.state.store.committed();
+    committed.borrow_and_update();
+    let mut tick = tokio::time::interval(env.tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut base_refusals = None::<u64>;
+    let mut last_pages = 0u64;
+    let mut peer_since: Option<u64> = None;
+    let mut input = Some(Input::Start);
+    let end = loop {
+        if let Some(i) = input.take() {
+            let (s, msgs, refdata) = match step(&env.state, session, env.now(), i).await {
+                Ok(v) => v,
+                Err(e) => break e,
+            };
+            session = s;
+            if refdata {
+                reload_refdata(&env.state).await;
+            }
+            if let Err(e) = send_all(&mut writer, &msgs).await {
+                break e;
+            }
+            let st = session.status();
+            let local = u64::try_from(*env.state.store.committed().borrow()).unwrap_or(0);
+            let feed_ahead = local.saturating_sub(peer_since.unwrap_or(0));
+            let now_wall = env.state.now();
+            let applied_page = st.pages_applied > last_pages;
+            last_pages = st.pages_applied;
+            env.links.update(key, |l| {
+                let base = *base_refusals.get_or_insert(l.refusals);
+                l.refusals = base + st.refusals;
+                l.caught_up = st.caught_up;
+                l.pending_docs = st.pending_docs as u64;
+                l.feed_ahead = feed_ahead;
+                l.changes_waiting = st.pending_docs as u64 + feed_ahead;
+                l.pages_applied = st.pages_applied;
+                l.docs_applied = st.docs_applied;
+                if applied_page {
+                    l.last_sync_ms = Some(now_wall);
+                }
+            });
+        }
+        tokio::select! {
+            _ = shutdown.changed() => break LinkEnd::Shutdown,
+            m = rx.recv() => match m {
+                Some(Ok(m)) => {
+                    if let Message::FeedRequest { since, .. } = &m {
+                        peer_since = Some(*since);
+                    }
+                    input = Some(Input::Message(m));
+                }
+                Some(Err(e)) => break LinkEnd::Transport(e),
+                None => break LinkEnd::Transport("reader stopped".into()),
+            },
+            r = committed.changed() => {
+                if r.is_err() {
+                    break LinkEnd::Store("store closed".into());
+                }
+                committed.borrow_and_update();
+                input = Some(Input::LocalChange);
+            }
+            _ = tick.tick() => input = Some(Input::Tick),
+        }
+    };
+    let code = match end {
+        LinkEnd::Shutdown => close_code::NORMAL,
+        LinkEnd::Transport(_) => close_code::PROTOCOL,
+        LinkEnd::Store(_) => close_code::NORMAL,
+    };
+    conn.close(quinn::VarInt::from_u32(code), b"link ended");
+    reader_task.abort();
+    env.links.update(key, |l| {
+        l.connected = false;
+        l.caught_up = false;
+        l.last_error = match &end {
+            LinkEnd::Shutdown => None,
+            other => Some(other.to_string()),
+        };
+    });
+    match &end {
+        LinkEnd::Shutdown => {
+            tracing::info!(peer = %peer.node_code, "sync link closed for shutdown")
+        }
+        other => tracing::warn!(peer = %peer.node_code, reason = %other, "sync link ended"),
+    }
+    end
+}
