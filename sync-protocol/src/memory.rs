@@ -217,6 +217,11 @@ impl MemoryReplica {
         self.docs.get(doc_id).is_some_and(|d| d.leaving.is_some())
     }
 
+    /// The children a leaving document still waits for (None: not leaving).
+    pub fn leaving_waits_for(&self, doc_id: &str) -> Option<Vec<String>> {
+        self.docs.get(doc_id).and_then(|d| d.leaving.as_ref()).map(|w| w.iter().cloned().collect())
+    }
+
     /// Whether the held document contains the change `hash`.
     pub fn has_change(&self, doc_id: &str, hash: &Hash) -> bool {
         self.docs
@@ -435,7 +440,11 @@ impl SyncStore for MemoryReplica {
                 self.touch(doc_id);
                 Ok(true)
             }
-            None if self.tombs.contains_key(doc_id) => Ok(false),
+            // Not held: (re)write the tombstone so the acknowledgement reaches the parent again.
+            None if self.tombs.contains_key(doc_id) => {
+                self.touch(doc_id);
+                Ok(true)
+            }
             None => {
                 self.tombs.insert(
                     doc_id.to_owned(),

@@ -148,8 +148,9 @@ pub trait SyncStore {
     fn leaving_ready(&mut self) -> Result<Vec<(String, Vec<Hash>)>, Self::Error>;
 
     /// Removes the document (its content and history) if its heads still equal `expected_heads`
-    /// (None: whatever they are, or not held at all), leaving a tombstone feed entry. A tombstone
-    /// already there is not written again. Returns whether anything changed.
+    /// (None: whatever they are), leaving a tombstone feed entry. When the document is not held,
+    /// writes (or moves to a fresh seq) its tombstone, so the acknowledgement reaches the parent
+    /// again. Returns whether the feed changed.
     fn purge(&mut self, doc_id: &str, expected_heads: Option<&[Hash]>)
     -> Result<bool, Self::Error>;
 

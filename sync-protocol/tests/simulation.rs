@@ -412,8 +412,11 @@ impl Sim {
                     }
                     (false, Some(_)) => {
                         return Err(format!(
-                            "{d} (units {units:?}) held outside scope at {}",
-                            NODES[n].0
+                            "{d} (units {units:?}) held outside scope at {} (leaving, waiting for {:?}; hub has its heads: {}; at {} ms)",
+                            NODES[n].0,
+                            store.leaving_waits_for(d),
+                            store.doc(d).is_some_and(|x| x.get_heads().iter().all(|h| self.stores[0].has_change(d, &h.0))),
+                            self.now
                         ));
                     }
                     (false, None) => {}
