@@ -109,6 +109,11 @@ impl Lexicon {
             .filter(move |w| *w != word)
     }
 
+    /// The synonym groups, as loaded.
+    pub fn groups(&self) -> &[Vec<String>] {
+        &self.groups
+    }
+
     /// Every word that appears in a synonym group (all are added to the segmenter's dictionary).
     pub fn synonym_words(&self) -> impl Iterator<Item = &str> {
         self.groups.iter().flatten().map(String::as_str)

@@ -3,6 +3,7 @@
 use anyhow::{Result, bail};
 
 mod intake;
+mod search;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -28,12 +29,13 @@ pub fn main() -> Result<()> {
     }
     match name.as_str() {
         "intake" => intake::run(&args),
+        "search" => search::run(&args),
         other => bail!("unknown scenario {other}; scenarios: {}", SCENARIOS.join(", ")),
     }
 }
 
 /// The scenario names, for the usage line.
-pub const SCENARIOS: &[&str] = &["intake"];
+pub const SCENARIOS: &[&str] = &["intake", "search"];
 
 /// Print one JSON line to stdout.
 pub fn emit(value: &serde_json::Value) {
