@@ -3,6 +3,7 @@
 
 pub mod ca_dir;
 pub mod digest;
+pub mod driver;
 pub mod frame;
 pub mod memory;
 pub mod message;

@@ -177,7 +177,12 @@ impl MemoryReplica {
     }
 
     /// Sets one field (a local edit); returns the change hash (None: nothing changed).
-    pub fn edit(&mut self, doc_id: &str, field: &str, value: &str) -> Result<Option<Hash>, MemoryError> {
+    pub fn edit(
+        &mut self,
+        doc_id: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Hash>, MemoryError> {
         self.edit_with(doc_id, |tx| tx.put(ROOT, field, value).map(|_| ()))
     }
 
@@ -219,7 +224,10 @@ impl MemoryReplica {
 
     /// The children a leaving document still waits for (None: not leaving).
     pub fn leaving_waits_for(&self, doc_id: &str) -> Option<Vec<String>> {
-        self.docs.get(doc_id).and_then(|d| d.leaving.as_ref()).map(|w| w.iter().cloned().collect())
+        self.docs
+            .get(doc_id)
+            .and_then(|d| d.leaving.as_ref())
+            .map(|w| w.iter().cloned().collect())
     }
 
     /// Whether the held document contains the change `hash`.
@@ -235,6 +243,10 @@ impl SyncStore for MemoryReplica {
 
     fn feed_epoch(&mut self) -> Result<u64, Self::Error> {
         Ok(self.epoch)
+    }
+
+    fn feed_head(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.last_seq)
     }
 
     fn read_feed(&mut self, since: u64, limit: u32) -> Result<FeedRead, Self::Error> {

@@ -452,10 +452,9 @@ impl Session {
                 if self.role == PeerRole::Parent
                     && confirmed
                     && self.purge_checks.remove(&doc_id).is_some()
+                    && store.purge(&doc_id, Some(&heads))?
                 {
-                    if store.purge(&doc_id, Some(&heads))? {
-                        info!(peer = %self.cfg.peer.node_code, doc = %doc_id, "purged a document that left this node's scope");
-                    }
+                    info!(peer = %self.cfg.peer.node_code, doc = %doc_id, "purged a document that left this node's scope");
                 }
             }
             Message::DigestRequest => {

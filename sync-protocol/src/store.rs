@@ -103,6 +103,10 @@ pub trait SyncStore {
     /// with a new automerge actor id).
     fn feed_epoch(&mut self) -> Result<u64, Self::Error>;
 
+    /// The highest seq of the feed (0 when empty). The driver compares it before and after each
+    /// session step to tell the node's other links that the feed advanced.
+    fn feed_head(&mut self) -> Result<u64, Self::Error>;
+
     /// Feed entries after `since`, at most `limit`.
     fn read_feed(&mut self, since: u64, limit: u32) -> Result<FeedRead, Self::Error>;
 

@@ -6,6 +6,8 @@
 //!
 //! `SIM_SEEDS=N` sets the number of seeds (default 200), `SIM_SEED=S` runs one seed.
 
+#![allow(clippy::needless_range_loop)] // nodes are addressed by index throughout
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
@@ -308,11 +310,26 @@ impl Sim {
                 frame::Decoded::Incomplete { .. } => panic!("whole frames only"),
             };
             let dbg = std::env::var("SIM_DEBUG").is_ok();
-            let before = dbg && self.acked.first().is_some_and(|(d, h)| self.stores[0].has_change(d, h));
+            let before = dbg
+                && self
+                    .acked
+                    .first()
+                    .is_some_and(|(d, h)| self.stores[0].has_change(d, h));
             let desc = if dbg { format!("{m:?}") } else { String::new() };
             self.run(p.link, p.to, Input::Message(m));
-            if before && !self.acked.first().is_some_and(|(d, h)| self.stores[0].has_change(d, h)) {
-                eprintln!("LOST at {} link {} to {}: {}", self.now, p.link, p.to, &desc[..desc.len().min(600)]);
+            if before
+                && !self
+                    .acked
+                    .first()
+                    .is_some_and(|(d, h)| self.stores[0].has_change(d, h))
+            {
+                eprintln!(
+                    "LOST at {} link {} to {}: {}",
+                    self.now,
+                    p.link,
+                    p.to,
+                    &desc[..desc.len().min(600)]
+                );
             }
         }
     }
@@ -320,7 +337,7 @@ impl Sim {
     fn step(&mut self) {
         self.update_links();
         self.deliver();
-        if self.now % TICK_MS == 0 {
+        if self.now.is_multiple_of(TICK_MS) {
             for link in 0..self.links.len() {
                 for side in 0..2 {
                     self.run(link, side, Input::Tick);
@@ -415,7 +432,10 @@ impl Sim {
                             "{d} (units {units:?}) held outside scope at {} (leaving, waiting for {:?}; hub has its heads: {}; at {} ms)",
                             NODES[n].0,
                             store.leaving_waits_for(d),
-                            store.doc(d).is_some_and(|x| x.get_heads().iter().all(|h| self.stores[0].has_change(d, &h.0))),
+                            store.doc(d).is_some_and(|x| x
+                                .get_heads()
+                                .iter()
+                                .all(|h| self.stores[0].has_change(d, &h.0))),
                             self.now
                         ));
                     }
