@@ -443,6 +443,16 @@ impl SyncStore for SqlSyncStore<'_, '_> {
         })
     }
 
+    fn feed_head(&mut self) -> Result<u64, Self::Error> {
+        let seq: Option<i64> = self
+            .ctx
+            .conn
+            .prepare_cached("SELECT value FROM counters WHERE name = 'seq'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        Ok(seq.unwrap_or(0).max(0) as u64)
+    }
+
     fn read_feed(&mut self, since: u64, limit: u32) -> Result<FeedRead, Self::Error> {
         let limit = limit.max(1);
         // Two indexed range reads merged here, each one longer than the page to see whether more follow.

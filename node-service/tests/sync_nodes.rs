@@ -1,0 +1,640 @@
+//! Real nodes syncing: hub, district and town on loopback with real QUIC and mutual TLS
+//! (certificates from a project CA made here), real SQLite files, restarts and partitions.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_model::event::{Action, AssignTo};
+use node_service::sync::{ChildNode, SyncConfig};
+use node_service::{NodeConfig, NodeRole, RunningNode};
+use replica_store::{NewEvent, NewTicket};
+use sync_protocol::message::{Message, Want};
+use sync_protocol::pki::CertificateAuthority;
+use sync_protocol::transport::{self, NodeTls, Revocations, TransportSettings};
+use time::OffsetDateTime;
+
+/// 2026-11-24 (Tuesday) 10:00 Beijing time.
+const NOW: i64 = 1_795_485_600_000;
+const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed");
+const WAIT: Duration = Duration::from_secs(40);
+
+fn rnd16() -> [u8; 16] {
+    rand::random()
+}
+
+/// A CA and the certificate files of the nodes, in a temporary directory.
+struct Pki {
+    dir: PathBuf,
+    ca: CertificateAuthority,
+}
+
+impl Pki {
+    fn new(dir: &Path, name: &str) -> Pki {
+        let ca =
+            CertificateAuthority::create(name, OffsetDateTime::now_utc(), 30, rnd16()).unwrap();
+        let dir = dir.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ca.pem"), ca.cert_pem()).unwrap();
+        Pki { dir, ca }
+    }
+
+    /// Issues `node`'s certificate for `scope`; returns a sync config using it.
+    fn sync_for(&self, node: &str, scope: &str) -> SyncConfig {
+        let issued = self
+            .ca
+            .issue_node(node, scope, OffsetDateTime::now_utc(), 30, rnd16())
+            .unwrap();
+        let cert = self.dir.join(format!("{node}.pem"));
+        let key = self.dir.join(format!("{node}.key"));
+        std::fs::write(&cert, &issued.cert_pem).unwrap();
+        std::fs::write(&key, &issued.key_pem).unwrap();
+        SyncConfig {
+            cert,
+            key,
+            ca: self.dir.join("ca.pem"),
+            tick_ms: 50,
+            retry_ms: 2_000,
+            ..SyncConfig::default()
+        }
+    }
+
+    fn tls(&self, node: &str) -> NodeTls {
+        let read =
+            |ext: &str| std::fs::read_to_string(self.dir.join(format!("{node}.{ext}"))).unwrap();
+        NodeTls::from_pem(
+            &std::fs::read_to_string(self.dir.join("ca.pem")).unwrap(),
+            &read("pem"),
+            &read("key"),
+            "",
+        )
+        .unwrap()
+    }
+}
+
+fn config(root: &Path, code: &str, jurisdiction: &str, sync: SyncConfig) -> NodeConfig {
+    NodeConfig {
+        node_code: code.into(),
+        role: if code == "HUB" {
+            NodeRole::Hub
+        } else {
+            NodeRole::Edge
+        },
+        jurisdiction: jurisdiction.into(),
+        data_dir: root.join(code),
+        seed_dir: Some(SEED.into()),
+        sync,
+        ..NodeConfig::default()
+    }
+}
+
+async fn start(cfg: &NodeConfig) -> RunningNode {
+    // A restarted node listens on its old UDP port; the previous endpoint may take a moment to let go.
+    let mut last = None;
+    for _ in 0..50 {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        match node_service::start(cfg.clone(), listener, Arc::new(|| NOW)).await {
+            Ok(n) => return n,
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("node {} did not start: {last:?}", cfg.node_code);
+}
+
+/// Three tiers: the hub (C), district D01 and its town D01-T01.
+struct Tiers {
+    _tmp: tempfile::TempDir,
+    pki: Pki,
+    hub_cfg: NodeConfig,
+    district_cfg: NodeConfig,
+    town_cfg: NodeConfig,
+}
+
+impl Tiers {
+    fn new() -> Tiers {
+        let tmp = tempfile::tempdir().unwrap();
+        let pki = Pki::new(tmp.path(), "project-ca");
+        let localhost: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let hub_cfg = config(
+            tmp.path(),
+            "HUB",
+            "C",
+            SyncConfig {
+                listen: Some(localhost),
+                ..pki.sync_for("HUB", "C")
+            },
+        );
+        let district_cfg = config(
+            tmp.path(),
+            "D01",
+            "D01",
+            SyncConfig {
+                listen: Some(localhost),
+                upstream_node: Some("HUB".into()),
+                children: vec![ChildNode {
+                    node: "T0101".into(),
+                    scope: "D01-T01".into(),
+                }],
+                ..pki.sync_for("D01", "D01")
+            },
+        );
+        let town_cfg = config(
+            tmp.path(),
+            "T0101",
+            "D01-T01",
+            SyncConfig {
+                upstream_node: Some("D01".into()),
+                ..pki.sync_for("T0101", "D01-T01")
+            },
+        );
+        Tiers {
+            _tmp: tmp,
+            pki,
+            hub_cfg,
+            district_cfg,
+            town_cfg,
+        }
+    }
+
+    /// Starts the hub, then the district dialling it, then the town dialling the district. Listen
+    /// ports chosen at the first start (port 0) are kept for later starts.
+    async fn start_all(&mut self) -> (RunningNode, RunningNode, RunningNode) {
+        let hub = self.start_hub().await;
+        let district = self.start_district().await;
+        let town = self.start_town().await;
+        (hub, district, town)
+    }
+
+    async fn start_hub(&mut self) -> RunningNode {
+        let hub = start(&self.hub_cfg).await;
+        self.hub_cfg.sync.listen = hub.sync_addr();
+        self.district_cfg.sync.upstream = hub.sync_addr();
+        hub
+    }
+
+    async fn start_district(&mut self) -> RunningNode {
+        let district = start(&self.district_cfg).await;
+        self.district_cfg.sync.listen = district.sync_addr();
+        self.town_cfg.sync.upstream = district.sync_addr();
+        district
+    }
+
+    async fn start_town(&mut self) -> RunningNode {
+        start(&self.town_cfg).await
+    }
+}
+
+/// Waits until `check` holds, re-checking whenever any of `nodes` commits (and every 100 ms for
+/// link state, which commits nothing); fails after [`WAIT`].
+async fn until<F, Fut>(nodes: &[&RunningNode], what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut watches: Vec<_> = nodes.iter().map(|n| n.state.store.committed()).collect();
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        let any = futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+        let _ = tokio::time::timeout(Duration::from_millis(100), any).await;
+    }
+}
+
+/// `(doc id, heads)` of every document a node holds.
+async fn docs(node: &RunningNode) -> Vec<(String, String)> {
+    node.state
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT id, heads FROM docs ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn heads_of(node: &RunningNode, id: &str) -> Option<String> {
+    docs(node)
+        .await
+        .into_iter()
+        .find(|(d, _)| d == id)
+        .map(|(_, h)| h)
+}
+
+fn connected(node: &RunningNode, peer: &str) -> bool {
+    node.state.sync_links.get(peer).is_some_and(|l| l.connected)
+}
+
+fn intake(title: &str) -> hotline_model::intake::Intake {
+    serde_json::from_value(serde_json::json!({
+        "channel": "phone",
+        "caller_name": "李四",
+        "caller_phone": "13900001111",
+        "address": "临江市某镇某村",
+        "request_type": "complaint",
+        "subject": "CX.WY.DT",
+        "title": title,
+        "content": "电梯停运，无人维修。",
+        "urgent": false
+    }))
+    .unwrap()
+}
+
+async fn create(node: &RunningNode, user: &str, unit: &str, title: &str) -> (String, String) {
+    let mut random = [0u8; 24];
+    random.copy_from_slice(&rand::random::<[u8; 32]>()[..24]);
+    let created = node
+        .state
+        .store
+        .create_ticket(NewTicket {
+            intake: intake(title),
+            author: user.into(),
+            unit: unit.into(),
+            now_ms: NOW,
+            random,
+            then: Vec::new(),
+        })
+        .await
+        .unwrap();
+    (created.ticket.id, created.ticket.number)
+}
+
+async fn act(node: &RunningNode, ticket: &str, user: &str, unit: &str, action: Action) -> String {
+    let view = node
+        .state
+        .store
+        .apply(
+            ticket.into(),
+            NewEvent {
+                id: uuid::Uuid::new_v4().to_string(),
+                author: user.into(),
+                unit: unit.into(),
+                action,
+                now_ms: NOW,
+            },
+        )
+        .await
+        .unwrap();
+    view.state.status.as_str().to_string()
+}
+
+/// Registers at the hub, reviews and dispatches to `lead`.
+async fn dispatched_at_hub(hub: &RunningNode, lead: &str, title: &str) -> String {
+    let (id, _) = create(hub, "op01", "C", title).await;
+    let review = Action::Review {
+        accept: true,
+        note: String::new(),
+        subject: None,
+        request_type: None,
+        title: None,
+        urgent: None,
+    };
+    act(hub, &id, "sl01", "C", review).await;
+    let dispatch = Action::Dispatch {
+        lead: AssignTo {
+            unit: lead.into(),
+            sign_due_at: NOW + 2 * 3_600_000,
+            due_at: NOW + 20 * 86_400_000,
+        },
+        co: Vec::new(),
+        note: "请核实处理".into(),
+    };
+    assert_eq!(act(hub, &id, "sl01", "C", dispatch).await, "dispatched");
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_created_offline_at_a_town_reaches_every_node_in_scope_after_restarts() {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    until(&[&hub, &district, &town], "all links up", || async {
+        connected(&district, "HUB")
+            && connected(&town, "D01")
+            && connected(&hub, "D01")
+            && connected(&district, "T0101")
+    })
+    .await;
+
+    // The district goes down; the town keeps working and numbers its ticket at once.
+    district.shutdown().await.unwrap();
+    until(&[&town], "town sees its link down", || async {
+        !connected(&town, "D01")
+    })
+    .await;
+    let (id, number) = create(&town, "d01-t01-handler", "D01-T01", "镇上离线登记的工单").await;
+    assert!(number.contains("-T0101-"), "{number}");
+    assert!(heads_of(&hub, &id).await.is_none());
+
+    // Everything restarts (the town first, while its district is still down).
+    town.shutdown().await.unwrap();
+    hub.shutdown().await.unwrap();
+    let town = t.start_town().await;
+    let hub = t.start_hub().await;
+    assert!(
+        heads_of(&town, &id).await.is_some(),
+        "the offline ticket survived the restart"
+    );
+    let district = t.start_district().await;
+
+    let nodes = [&hub, &district, &town];
+    until(
+        &nodes,
+        "the town's ticket at the hub with the town's heads",
+        || async {
+            let at_town = heads_of(&town, &id).await;
+            at_town.is_some()
+                && heads_of(&hub, &id).await == at_town
+                && heads_of(&district, &id).await == at_town
+        },
+    )
+    .await;
+    // Identical state everywhere in scope: the same documents with the same heads.
+    let all_hub = docs(&hub).await;
+    assert_eq!(docs(&district).await, all_hub);
+    assert_eq!(docs(&town).await, all_hub);
+    let views = [
+        hub.state.store.ticket(id.clone()).await.unwrap().unwrap(),
+        district
+            .state
+            .store
+            .ticket(id.clone())
+            .await
+            .unwrap()
+            .unwrap(),
+        town.state
+            .store
+            .ticket(number.clone())
+            .await
+            .unwrap()
+            .unwrap(),
+    ];
+    assert_eq!(views[0], views[1]);
+    assert_eq!(views[0], views[2]);
+    assert_eq!(views[0].number, number);
+
+    // Health shows the links.
+    let health = |n: &RunningNode| n.state.sync_links.snapshot();
+    until(&nodes, "links caught up", || async {
+        health(&district)
+            .iter()
+            .all(|l| l.connected && l.last_sync_ms.is_some())
+    })
+    .await;
+    let up = district.state.sync_links.get("HUB").unwrap();
+    assert_eq!(up.direction, "upstream");
+    assert_eq!(up.refusals, 0);
+    assert!(up.connects >= 1);
+
+    // A change at the hub now reaches the town.
+    let review = Action::Review {
+        accept: true,
+        note: "已核".into(),
+        subject: None,
+        request_type: None,
+        title: None,
+        urgent: None,
+    };
+    act(&hub, &id, "sl01", "C", review).await;
+    until(&nodes, "the hub's review at the town", || async {
+        let h = heads_of(&hub, &id).await;
+        heads_of(&town, &id).await == h && heads_of(&district, &id).await == h
+    })
+    .await;
+    for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_brings_tickets_into_scope_and_a_move_elsewhere_purges_them_after_their_changes_went_up()
+ {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    let nodes = [&hub, &district, &town];
+    // One ticket for another district, then one for our town.
+    let other = dispatched_at_hub(&hub, "D02-T01", "别区的工单").await;
+    let ours = dispatched_at_hub(&hub, "D01-T01", "本镇的工单").await;
+    until(&nodes, "the town's ticket at district and town", || async {
+        let h = heads_of(&hub, &ours).await;
+        heads_of(&district, &ours).await == h && heads_of(&town, &ours).await == h
+    })
+    .await;
+    assert!(
+        heads_of(&district, &other).await.is_none(),
+        "a D02 ticket must not reach D01"
+    );
+    assert!(heads_of(&town, &other).await.is_none());
+    let view = district
+        .state
+        .store
+        .ticket(ours.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(view.state.lead.as_ref().unwrap().unit, "D01-T01");
+
+    // The town says "not ours": its own change moves the ticket out of its scope and the district's.
+    let returned = Action::Return {
+        reason: "不属于本镇辖区".into(),
+    };
+    assert_eq!(
+        act(&town, &ours, "d01-t01-handler", "D01-T01", returned).await,
+        "returned"
+    );
+    until(
+        &nodes,
+        "the return at the hub and the copies purged below",
+        || async {
+            let at_hub = hub.state.store.ticket(ours.clone()).await.unwrap();
+            at_hub.is_some_and(|v| v.state.status.as_str() == "returned")
+                && heads_of(&district, &ours).await.is_none()
+                && heads_of(&town, &ours).await.is_none()
+        },
+    )
+    .await;
+    // Purged documents leave no projection either.
+    assert!(
+        town.state
+            .store
+            .ticket(ours.clone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        district
+            .state
+            .store
+            .ticket(ours.clone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let tombs = |n: &RunningNode| {
+        let id = ours.clone();
+        let store = n.state.store.clone();
+        async move {
+            store
+                .read(move |c| {
+                    Ok(
+                        c.query_row("SELECT COUNT(*) FROM sync_tombs WHERE id = ?1", [id], |r| {
+                            r.get::<_, i64>(0)
+                        })?,
+                    )
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(tombs(&town).await, 1);
+    assert_eq!(tombs(&district).await, 1);
+
+    // Dispatched again to the town: it comes back everywhere below.
+    let again = Action::Dispatch {
+        lead: AssignTo {
+            unit: "D01-T01".into(),
+            sign_due_at: NOW + 2 * 3_600_000,
+            due_at: NOW + 20 * 86_400_000,
+        },
+        co: Vec::new(),
+        note: "请再核实".into(),
+    };
+    assert_eq!(act(&hub, &ours, "sl01", "C", again).await, "dispatched");
+    until(&nodes, "the ticket back at the town", || async {
+        let h = heads_of(&hub, &ours).await;
+        heads_of(&district, &ours).await == h && heads_of(&town, &ours).await == h
+    })
+    .await;
+    assert!(heads_of(&town, &other).await.is_none());
+    for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_certificates_and_out_of_scope_requests_are_refused() {
+    let mut t = Tiers::new();
+    let hub = t.start_hub().await;
+    let district = t.start_district().await;
+    let ours = dispatched_at_hub(&hub, "D01-ZJJ", "区住建局的工单").await;
+    until(&[&hub, &district], "the ticket at the district", || async {
+        heads_of(&district, &ours).await.is_some()
+    })
+    .await;
+    let district_addr = t.district_cfg.sync.listen.unwrap();
+    let settings = TransportSettings::default();
+
+    // A node with a certificate from another CA is refused at the handshake.
+    let foreign = Pki::new(t._tmp.path(), "foreign-ca");
+    foreign.sync_for("T0101", "D01-T01");
+    let ep = transport::client_endpoint(
+        &foreign.tls("T0101"),
+        &settings,
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let refused = transport::connect(
+        &ep,
+        district_addr,
+        "D01",
+        &Revocations::default(),
+        &settings,
+    )
+    .await;
+    assert!(refused.is_err(), "a foreign certificate must be refused");
+    until(
+        &[&district],
+        "the district counted the refused connection",
+        || async { district.state.sync_links.refused_connections() >= 1 },
+    )
+    .await;
+
+    // A valid node of district D02 asks district D01 for a D01 ticket: it gets nothing of it.
+    t.pki.sync_for("D02", "D02");
+    let ep =
+        transport::client_endpoint(&t.pki.tls("D02"), &settings, "127.0.0.1:0".parse().unwrap())
+            .unwrap();
+    let mut link = transport::connect(
+        &ep,
+        district_addr,
+        "D01",
+        &Revocations::default(),
+        &settings,
+    )
+    .await
+    .unwrap();
+    link.send(&Message::FeedRequest {
+        since: 0,
+        limit: 500,
+    })
+    .await
+    .unwrap();
+    let page = loop {
+        match tokio::time::timeout(WAIT, link.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Message::FeedPage { entries, .. } => break entries,
+            _ => continue,
+        }
+    };
+    assert!(
+        !page.is_empty(),
+        "reference documents are shared with every node"
+    );
+    assert!(
+        page.iter().all(|e| e.doc_id.starts_with("refdata:")),
+        "{page:?}"
+    );
+    link.send(&Message::ChangesRequest {
+        page: 0,
+        wants: vec![Want {
+            doc_id: ours.clone(),
+            have_heads: Vec::new(),
+        }],
+    })
+    .await
+    .unwrap();
+    let answer = loop {
+        match tokio::time::timeout(WAIT, link.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            Message::Changes { docs, .. } => break docs,
+            _ => continue,
+        }
+    };
+    assert_eq!(answer.len(), 1);
+    assert!(
+        answer[0].changes.is_empty(),
+        "no content of an out-of-scope ticket"
+    );
+    until(
+        &[&district],
+        "the refusal in the D02 link's status",
+        || async {
+            district
+                .state
+                .sync_links
+                .get("D02")
+                .is_some_and(|l| l.refusals >= 1)
+        },
+    )
+    .await;
+    link.close(0, "done");
+    for n in [hub, district] {
+        n.shutdown().await.unwrap();
+    }
+}
