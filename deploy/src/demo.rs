@@ -34,7 +34,7 @@ pub const NODES: [DemoNode; 4] = [
     DemoNode { code: "T0101", role: NodeRole::Edge, jurisdiction: "D01-T01", title: "东湖区东湖街道（镇街节点）" },
 ];
 
-/// The configuration of demo node `i`.
+/// The configuration of demo node `i`; a `port_base` of 0 gives every node an ephemeral port.
 pub fn config(i: usize, data_dir: &Path, port_base: u16) -> NodeConfig {
     let n = &NODES[i];
     NodeConfig {
@@ -42,7 +42,7 @@ pub fn config(i: usize, data_dir: &Path, port_base: u16) -> NodeConfig {
         role: n.role,
         jurisdiction: n.jurisdiction.into(),
         data_dir: data_dir.join(n.code.to_lowercase()),
-        http_addr: SocketAddr::from(([127, 0, 0, 1], port_base + i as u16)),
+        http_addr: SocketAddr::from(([127, 0, 0, 1], if port_base == 0 { 0 } else { port_base + i as u16 })),
         seed_dir: Some(seed_dir()),
         ..NodeConfig::default()
     }
