@@ -66,7 +66,7 @@ impl Role {
             }
             A::Callback => matches!(self, R::Operator | R::Supervisor),
             A::Urge => matches!(self, R::Supervisor | R::System),
-            A::Supervise => matches!(self, R::Supervisor | R::Leader),
+            A::Supervise => matches!(self, R::Supervisor | R::Leader | R::System),
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct NodeConfig {
     pub seed_dir: Option<PathBuf>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// How often the hub records due urges and supervisions (seconds); 0 turns the sweep off.
+    pub alert_sweep_secs: u64,
     /// Node-to-node sync (off by default).
     pub sync: crate::sync::SyncConfig,
 }
@@ -48,6 +50,7 @@ impl Default for NodeConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             seed_dir: Some(PathBuf::from("deploy/seed")),
             max_body_bytes: 256 * 1024,
+            alert_sweep_secs: 60,
             sync: crate::sync::SyncConfig::default(),
         }
     }

@@ -2,6 +2,7 @@
 //! and start-up. The hub and edge-node binaries are thin shells over this crate.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod alerts;
 pub mod api;
 pub mod cli;
 pub mod config;

@@ -27,6 +27,7 @@ pub struct RunningNode {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     sync: Option<crate::sync::SyncService>,
+    alerts: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -47,6 +48,9 @@ impl RunningNode {
 
     /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
+        if let Some(alerts) = self.alerts.take() {
+            alerts.abort();
+        }
         if let Some(sync) = self.sync.take() {
             sync.shutdown().await;
         }
@@ -123,6 +127,8 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     } else {
         None
     };
+    let alerts = (state.config.role == crate::config::NodeRole::Hub && state.config.alert_sweep_secs > 0)
+        .then(|| crate::alerts::spawn(state.clone(), std::time::Duration::from_secs(state.config.alert_sweep_secs)));
     let addr = listener.local_addr()?;
     let app = api::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -140,5 +146,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         stop: Some(stop),
         task,
         sync,
+        alerts,
     })
 }

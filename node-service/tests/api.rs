@@ -18,6 +18,7 @@ struct Harness {
     clock: Arc<AtomicI64>,
     _dir: tempfile::TempDir,
     store: replica_store::Store,
+    state: node_service::AppState,
 }
 
 async fn harness() -> Harness {
@@ -26,6 +27,7 @@ async fn harness() -> Harness {
         data_dir: dir.path().to_path_buf(),
         seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
         max_body_bytes: 64 * 1024,
+        alert_sweep_secs: 0,
         ..NodeConfig::default()
     };
     let clock = Arc::new(AtomicI64::new(NOW));
@@ -39,7 +41,8 @@ async fn harness() -> Harness {
         app: api::router(state.clone()),
         clock,
         _dir: dir,
-        store: state.store,
+        store: state.store.clone(),
+        state,
     }
 }
 
@@ -253,4 +256,32 @@ async fn direct_answers_close_at_once_and_health_counts_them() {
     assert_eq!(health["tickets"], 1);
     assert_eq!(health["by_status"]["closed"], 1);
     assert_eq!(health["node"], "HUB");
+}
+
+#[tokio::test]
+async fn the_hub_urges_before_and_supervises_after_a_deadline_once_each() {
+    let h = harness().await;
+    let created = create(&h).await;
+    let number = created["ticket"]["number"].as_str().unwrap().to_string();
+    let (s, v) = h.act(&number, "sl01", json!({"action": "dispatch", "lead": "B-ZJJ"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let state = node_service::AppState::clone(&h.state);
+    let policy = hotline_model::alerts::AlertPolicy::default();
+    // Dispatched 10:00, must sign by 12:00: at 10:30 nothing is due.
+    let t = NOW + 30 * 60_000;
+    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 0);
+    // At 11:40 (more than 80 % of the signing time gone) the unit is urged, once.
+    let t = NOW + 100 * 60_000;
+    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 1);
+    assert_eq!(node_service::alerts::sweep(&state, t + 60_000, &policy).await.unwrap(), 0);
+    // At 14:00 the signing limit has passed: a supervision notice, once.
+    let t = NOW + 4 * 3_600_000;
+    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 1);
+    assert_eq!(node_service::alerts::sweep(&state, t + 60_000, &policy).await.unwrap(), 0);
+    let (_, v) = h.call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None).await;
+    let lead = &v["state"]["lead"];
+    assert_eq!(lead["urges"], 1);
+    assert_eq!(lead["supervision"], "notice");
+    let authors: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["author"].as_str().unwrap()).collect();
+    assert_eq!(authors.iter().filter(|a| **a == "system").count(), 2);
 }

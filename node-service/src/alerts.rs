@@ -1,0 +1,75 @@
+//! Automatic urging and supervision (催办/督办): the hub sweeps the orders being handled and records, as
+//! the system, an urge before a deadline and a supervision notice or reprimand after it. Only the hub
+//! sweeps, so an alert is recorded once, however many nodes hold the order.
+
+use std::time::Duration;
+
+use hotline_model::alerts::{AlertPolicy, due_alerts};
+use replica_store::{NewEvent, StoreError, TicketFilter};
+
+use crate::state::AppState;
+
+/// The login recorded as author of automatic alerts.
+pub const SYSTEM_USER: &str = "system";
+
+/// Records every alert due at `now_ms`; returns how many were recorded.
+pub async fn sweep(state: &AppState, now_ms: i64, policy: &AlertPolicy) -> Result<usize, StoreError> {
+    let refdata = state.refdata();
+    let centre = refdata.org.root().to_string();
+    let mut recorded = 0;
+    for status in ["dispatched", "handling"] {
+        let mut offset = 0;
+        loop {
+            let page = state
+                .store
+                .list(TicketFilter {
+                    status: Some(status.into()),
+                    limit: Some(500),
+                    offset: Some(offset),
+                    ..Default::default()
+                })
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len() as u32;
+            for summary in page {
+                let Some(view) = state.store.ticket(summary.id.clone()).await? else { continue };
+                for alert in due_alerts(&view.state, &refdata.calendar, now_ms, policy) {
+                    let event = NewEvent {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        author: SYSTEM_USER.into(),
+                        unit: centre.clone(),
+                        action: alert.action(),
+                        now_ms,
+                    };
+                    match state.store.apply(view.id.clone(), event).await {
+                        Ok(_) => {
+                            recorded += 1;
+                            tracing::info!(number = %view.number, unit = %alert.unit, kind = ?alert.kind, "alert recorded");
+                        }
+                        // The order moved on since it was read: nothing to do.
+                        Err(StoreError::Rejected(r)) => tracing::debug!(number = %view.number, %r, "alert no longer due"),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+/// Sweeps every `every` until the returned handle is aborted.
+pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let policy = AlertPolicy::default();
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            if let Err(e) = sweep(&state, state.now(), &policy).await {
+                tracing::error!(error = %e, "alert sweep failed");
+            }
+        }
+    })
+}
