@@ -121,6 +121,8 @@ pub struct Session {
     last_digest_at: u64,
     digest_outstanding: Option<u64>,
     digest_mismatches: u32,
+    /// The last page applied said more entries follow.
+    behind: bool,
     status: LinkStatus,
 }
 
@@ -142,6 +144,7 @@ impl Session {
             last_digest_at: 0,
             digest_outstanding: None,
             digest_mismatches: 0,
+            behind: true,
             status,
         }
     }
@@ -153,7 +156,7 @@ impl Session {
     pub fn status(&self) -> LinkStatus {
         let mut s = self.status.clone();
         s.cursor = self.cursor;
-        s.caught_up = matches!(self.pull, Pull::Requesting { .. }) && s.last_sync_ms.is_some();
+        s.caught_up = matches!(self.pull, Pull::Requesting { .. }) && !self.behind && s.last_sync_ms.is_some();
         s.pending_docs = match &self.pull {
             Pull::Fetching { pending, .. } => pending.len(),
             _ => 0,
@@ -687,9 +690,9 @@ impl Session {
             }
         }
         self.cursor = cursor;
+        self.behind = more;
         self.status.pages_applied += 1;
         self.status.last_sync_ms = Some(now);
-        let _ = more;
         // Next page, or (when caught up) a request the peer parks until it has news.
         self.request_feed(now, scanned_to, out);
         Ok(())
