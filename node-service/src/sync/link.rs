@@ -127,6 +127,10 @@ pub async fn run(
         l.connected = true;
         l.connects += 1;
         l.last_error = None;
+        l.peer_cursor = None;
+        l.change_bytes_sent = 0;
+        l.pages_applied = 0;
+        l.docs_applied = 0;
     });
     // Reads run in their own task: a frame read cancelled half-way would lose bytes.
     let (tx, mut rx) = mpsc::channel::<Result<Message, String>>(64);
@@ -146,6 +150,7 @@ pub async fn run(
     let mut base_refusals = None::<u64>;
     let mut last_pages = 0u64;
     let mut peer_since: Option<u64> = None;
+    let mut change_bytes = 0u64;
     let mut input = Some(Input::Start);
     let end = loop {
         if let Some(i) = input.take() {
@@ -157,9 +162,19 @@ pub async fn run(
             if refdata {
                 reload_refdata(&env.state).await;
             }
+            for m in &msgs {
+                if let Message::Changes { docs, .. } = m {
+                    change_bytes += docs
+                        .iter()
+                        .flat_map(|d| d.changes.iter())
+                        .map(|c| c.len() as u64)
+                        .sum::<u64>();
+                }
+            }
             if let Err(e) = send_all(&mut writer, &msgs).await {
                 break e;
             }
+            let stats = conn.stats();
             let st = session.status();
             let local = u64::try_from(*env.state.store.committed().borrow()).unwrap_or(0);
             let feed_ahead = local.saturating_sub(peer_since.unwrap_or(0));
@@ -175,6 +190,10 @@ pub async fn run(
                 l.changes_waiting = st.pending_docs as u64 + feed_ahead;
                 l.pages_applied = st.pages_applied;
                 l.docs_applied = st.docs_applied;
+                l.peer_cursor = peer_since;
+                l.bytes_sent = stats.udp_tx.bytes;
+                l.bytes_received = stats.udp_rx.bytes;
+                l.change_bytes_sent = change_bytes;
                 if applied_page {
                     l.last_sync_ms = Some(now_wall);
                 }
@@ -209,7 +228,10 @@ pub async fn run(
     };
     conn.close(quinn::VarInt::from_u32(code), b"link ended");
     reader_task.abort();
+    let stats = conn.stats();
     env.links.update(key, |l| {
+        l.bytes_sent = stats.udp_tx.bytes;
+        l.bytes_received = stats.udp_rx.bytes;
         l.connected = false;
         l.caught_up = false;
         l.last_error = match &end {

@@ -38,6 +38,13 @@ pub struct LinkInfo {
     pub docs_applied: u64,
     /// Times this link came up.
     pub connects: u64,
+    /// The peer's cursor in this node's feed (the `since` of its last feed request).
+    pub peer_cursor: Option<u64>,
+    /// UDP bytes sent and received on the current (or last) connection, QUIC and TLS included.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// Bytes of automerge changes sent to the peer in `Changes` messages (current connection).
+    pub change_bytes_sent: u64,
     /// Why the link last ended, if it did.
     pub last_error: Option<String>,
 }

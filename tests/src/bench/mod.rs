@@ -4,6 +4,10 @@ use anyhow::{Result, bail};
 
 mod intake;
 mod search;
+mod sync_bootstrap;
+mod sync_common;
+mod sync_heal;
+mod sync_idle;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -30,12 +34,15 @@ pub fn main() -> Result<()> {
     match name.as_str() {
         "intake" => intake::run(&args),
         "search" => search::run(&args),
+        "sync-idle" => sync_idle::run(&args),
+        "sync-heal" => sync_heal::run(&args),
+        "sync-bootstrap" => sync_bootstrap::run(&args),
         other => bail!("unknown scenario {other}; scenarios: {}", SCENARIOS.join(", ")),
     }
 }
 
 /// The scenario names, for the usage line.
-pub const SCENARIOS: &[&str] = &["intake", "search"];
+pub const SCENARIOS: &[&str] = &["intake", "search", "sync-idle", "sync-heal", "sync-bootstrap"];
 
 /// Print one JSON line to stdout.
 pub fn emit(value: &serde_json::Value) {
