@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod kb;
 pub mod node;
 pub mod state;
 pub mod sync;

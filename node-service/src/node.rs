@@ -28,6 +28,7 @@ pub struct RunningNode {
     task: JoinHandle<std::io::Result<()>>,
     sync: Option<crate::sync::SyncService>,
     alerts: Option<JoinHandle<()>>,
+    kb_follow: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -48,8 +49,9 @@ impl RunningNode {
 
     /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
-        if let Some(alerts) = self.alerts.take() {
-            alerts.abort();
+        for task in [self.alerts.take(), self.kb_follow.take()].into_iter().flatten() {
+            task.abort();
+            let _ = task.await;
         }
         if let Some(sync) = self.sync.take() {
             sync.shutdown().await;
@@ -115,7 +117,18 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     if !refdata.org.contains(&config.jurisdiction) {
         bail!("jurisdiction {} is not a unit of the org tree", config.jurisdiction);
     }
+    if config.role == crate::config::NodeRole::Hub {
+        if let Some(dir) = &config.seed_dir {
+            let n = crate::kb::seed_if_empty(&store, &dir.join("knowledge"), &config.node_code, clock()).await?;
+            if n > 0 {
+                tracing::info!(articles = n, "knowledge base seeded");
+            }
+        }
+    }
+    let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
+    let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
+        kb: Some(kb),
         store,
         refdata: Arc::new(RwLock::new(Arc::new(refdata))),
         config: Arc::new(config),
@@ -147,5 +160,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         task,
         sync,
         alerts,
+        kb_follow: Some(kb_follow),
     })
 }

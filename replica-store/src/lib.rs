@@ -8,6 +8,7 @@
 //! - Every change to any document takes the next local sequence number (`docs.seq`): the sync feed.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod article_doc;
 pub mod docstore;
 pub mod error;
 pub mod projection;
@@ -236,6 +237,33 @@ impl Store {
     /// projects it. Merging what is already here changes nothing.
     pub async fn import_ticket(&self, id: String, bytes: Vec<u8>) -> Result<()> {
         self.write(move |ctx| tickets::import(ctx, &id, &bytes)).await
+    }
+
+    /// Records an article event after `check` approves it against the article's state before.
+    pub async fn apply_article<C>(&self, id: String, event: hotline_model::article::ArticleEvent, check: C) -> Result<article_doc::ArticleView>
+    where
+        C: FnOnce(Option<&hotline_model::article::ArticleState>) -> std::result::Result<(), hotline_model::article::ArticleError>
+            + Send
+            + 'static,
+    {
+        self.write(move |ctx| article_doc::apply(ctx, &id, &event, check)).await
+    }
+
+    /// Adds to an article's popularity.
+    pub async fn bump_article(&self, id: String, by: i64, now_ms: i64) -> Result<article_doc::ArticleView> {
+        self.write(move |ctx| article_doc::bump_popularity(ctx, &id, by, now_ms)).await
+    }
+
+    /// One article.
+    pub async fn article(&self, id: String) -> Result<Option<article_doc::ArticleView>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| article_doc::get(c, &actor, &id)).await
+    }
+
+    /// Articles changed after local sequence `since` (for the search index), oldest first.
+    pub async fn articles_since(&self, since: i64, limit: u32) -> Result<Vec<(i64, article_doc::ArticleView)>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| article_doc::changed_since(c, &actor, since, limit)).await
     }
 
     /// Ticket counts per status.

@@ -4,6 +4,7 @@ pub mod action_request;
 pub mod actor;
 pub mod error;
 pub mod health;
+pub mod kb;
 pub mod reference;
 pub mod tickets;
 
@@ -21,6 +22,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets", post(tickets::create).get(tickets::list))
         .route("/api/tickets/{key}", get(tickets::get))
         .route("/api/tickets/{key}/actions", post(tickets::act))
+        .route("/api/kb/search", get(kb::search))
+        .route("/api/kb/articles", post(kb::create))
+        .route("/api/kb/articles/{id}", get(kb::get))
+        .route("/api/kb/articles/{id}/actions", post(kb::act))
+        .route("/api/kb/articles/{id}/used", post(kb::used))
         .route("/api/units", get(reference::units))
         .route("/api/categories", get(reference::categories))
         .route("/api/users", get(reference::users))
