@@ -16,10 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut req = SearchRequest::new(&q, today);
         req.limit = 5;
         let resp = index.search(&req)?;
-        println!(
-            "== {q}  (matched {}, relaxed {})",
-            resp.matched, resp.relaxed
-        );
+        println!("== {q}  (relaxed {})", resp.relaxed);
         for h in resp.hits {
             let snippet = h.answer_snippet.map(|s| s.html).unwrap_or_default();
             println!(

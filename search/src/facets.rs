@@ -20,6 +20,7 @@ pub struct FacetCounter {
 pub struct SegmentFacetCounter {
     columns: [Option<StrColumn>; 3],
     counts: [HashMap<u64, u32>; 3],
+    matched: u32,
     status: Column<u64>,
     valid_from: Column<i64>,
     valid_until: Column<i64>,
@@ -28,7 +29,7 @@ pub struct SegmentFacetCounter {
     include_unpublished: bool,
 }
 
-type Counts = [HashMap<String, u32>; 3];
+type Counts = ([HashMap<String, u32>; 3], u32);
 
 impl Collector for FacetCounter {
     type Fruit = Facets;
@@ -47,6 +48,7 @@ impl Collector for FacetCounter {
                 ff.str(names::REGION)?,
             ],
             counts: Default::default(),
+            matched: 0,
             status: ff.u64(names::STATUS)?,
             valid_from: ff.i64(names::VALID_FROM)?,
             valid_until: ff.i64(names::VALID_UNTIL)?,
@@ -61,8 +63,10 @@ impl Collector for FacetCounter {
     }
 
     fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Facets> {
-        let mut total: Counts = Default::default();
-        for fruit in fruits {
+        let mut total: [HashMap<String, u32>; 3] = Default::default();
+        let mut matched = 0;
+        for (fruit, n) in fruits {
+            matched += n;
             for (t, f) in total.iter_mut().zip(fruit) {
                 for (k, v) in f {
                     *t.entry(k).or_default() += v;
@@ -79,6 +83,7 @@ impl Collector for FacetCounter {
             v
         });
         Ok(Facets {
+            matched,
             unit,
             category,
             region,
@@ -101,17 +106,18 @@ impl SegmentCollector for SegmentFacetCounter {
                 return;
             }
         }
+        self.matched += 1;
         for (col, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(col) = col {
-                if let Some(ord) = col.ords().first(doc) {
-                    *counts.entry(ord).or_default() += 1;
-                }
+            if let Some(col) = col
+                && let Some(ord) = col.ords().first(doc)
+            {
+                *counts.entry(ord).or_default() += 1;
             }
         }
     }
 
     fn harvest(self) -> Counts {
-        let mut out: Counts = Default::default();
+        let mut out: [HashMap<String, u32>; 3] = Default::default();
         for ((col, counts), target) in self.columns.iter().zip(self.counts).zip(out.iter_mut()) {
             let Some(col) = col else { continue };
             let mut buf = String::new();
@@ -122,6 +128,6 @@ impl SegmentCollector for SegmentFacetCounter {
                 }
             }
         }
-        out
+        (out, self.matched)
     }
 }

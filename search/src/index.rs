@@ -6,9 +6,9 @@
 //! crash it reads [`KbIndex::applied_seq`] and replays the feed from there (or rebuilds from scratch).
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
@@ -22,12 +22,11 @@ use time::Date;
 use crate::analyzer::{Analyzer, TOKENIZER_NAME};
 use crate::error::SearchError;
 use crate::facets::FacetCounter;
-use crate::query::{QueryBuilder, Strictness};
+use crate::query::{DfCache, QueryBuilder, Strictness};
+use crate::ranking::{EXPIRED, NOT_YET, RankCache, UNPUBLISHED};
 use crate::record::ArticleRecord;
 use crate::request::{Hit, SearchRequest, SearchResponse, Snippet};
-use crate::schema::{
-    CITY_WIDE, Fields, build_schema, names, status_code, status_of_code, to_document,
-};
+use crate::schema::{CITY_WIDE, Fields, build_schema, status_code, status_of_code, to_document};
 
 /// Below this many strict hits, a relaxed query adds more.
 const MIN_STRICT_HITS: usize = 3;
@@ -60,6 +59,8 @@ pub struct KbIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     analyzer: Analyzer,
+    df_cache: Mutex<DfCache>,
+    ranks: Arc<RankCache>,
 }
 
 impl std::fmt::Debug for KbIndex {
@@ -113,6 +114,8 @@ impl KbIndex {
             writer: Mutex::new(writer),
             fields,
             analyzer,
+            df_cache: Mutex::default(),
+            ranks: Arc::default(),
         })
     }
 
@@ -228,43 +231,41 @@ impl KbIndex {
             fields: &self.fields,
             analyzer: &self.analyzer,
             searcher: &searcher,
+            cache: &self.df_cache,
         };
         let today = i64::from(req.today.to_julian_day());
         let limit = req.limit.max(1);
 
         let mut relaxed = false;
         let mut hits: Vec<(Score, DocAddress)> = Vec::new();
-        let mut matched = 0;
         let mut final_query: Option<Box<dyn Query>> = None;
         let strict = builder.build(&req.query, Strictness::Strict);
         let strict_groups = strict.as_ref().map_or(0, |b| b.groups);
         if let Some(built) = strict {
             let q = self.filtered(built.query, req);
-            let (h, m) = self.collect(&searcher, &*q, req, today, limit)?;
-            hits = h;
-            matched = m;
+            hits = self.collect(&searcher, &*q, req, today, limit)?;
             final_query = Some(q);
         }
-        if hits.len() < MIN_STRICT_HITS.min(limit) && (strict_groups > 1 || hits.is_empty()) {
-            if let Some(built) = builder.build(&req.query, Strictness::Relaxed) {
-                let q = self.filtered(built.query, req);
-                let (more, m) = self.collect(&searcher, &*q, req, today, limit)?;
-                matched = matched.max(m);
-                for h in more {
-                    if hits.len() >= limit {
-                        break;
-                    }
-                    if !hits.iter().any(|(_, a)| *a == h.1) {
-                        hits.push(h);
-                        relaxed = true;
-                    }
+        if hits.len() < MIN_STRICT_HITS.min(limit)
+            && (strict_groups > 1 || hits.is_empty())
+            && let Some(built) = builder.build(&req.query, Strictness::Relaxed)
+        {
+            let q = self.filtered(built.query, req);
+            let more = self.collect(&searcher, &*q, req, today, limit)?;
+            for h in more {
+                if hits.len() >= limit {
+                    break;
                 }
-                if final_query.is_none() || relaxed {
-                    final_query = Some(q);
+                if !hits.iter().any(|(_, a)| *a == h.1) {
+                    hits.push(h);
+                    relaxed = true;
                 }
-                // Strict and relaxed hits are ranked together by score.
-                hits.sort_by(|a, b| b.0.total_cmp(&a.0));
             }
+            if final_query.is_none() || relaxed {
+                final_query = Some(q);
+            }
+            // Strict and relaxed hits are ranked together by score.
+            hits.sort_by(|a, b| b.0.total_cmp(&a.0));
         }
 
         let facets = match (&final_query, req.facets) {
@@ -279,6 +280,7 @@ impl KbIndex {
             _ => None,
         };
         let hits = self.render(&searcher, final_query.as_deref(), &hits, req, today)?;
+        let matched = facets.as_ref().map(|f| f.matched);
         Ok(SearchResponse {
             hits,
             matched,
@@ -331,36 +333,19 @@ impl KbIndex {
         req: &SearchRequest,
         today: i64,
         limit: usize,
-    ) -> Result<(Vec<(Score, DocAddress)>, usize), SearchError> {
+    ) -> Result<Vec<(Score, DocAddress)>, SearchError> {
         let include_expired = req.include_expired;
         let include_unpublished = req.include_unpublished;
+        let ranks = Arc::clone(&self.ranks);
         let collector = TopDocs::with_limit(limit).tweak_score(move |seg: &SegmentReader| {
-            let ff = seg.fast_fields();
-            let status = ff.u64(names::STATUS).ok();
-            let from = ff.i64(names::VALID_FROM).ok();
-            let until = ff.i64(names::VALID_UNTIL).ok();
-            let popularity = ff.u64(names::POPULARITY).ok();
-            let updated = ff.i64(names::UPDATED_DAY).ok();
+            let seg_ranks = ranks.for_segment(seg, today);
             move |doc: DocId, score: Score| {
-                let st = status.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-                if st != 0 && !include_unpublished {
+                let r = seg_ranks.get(doc as usize).copied().unwrap_or_default();
+                if r.flags & (UNPUBLISHED | NOT_YET) != 0 && !include_unpublished {
                     return EXCLUDED;
                 }
-                let from = from.as_ref().and_then(|c| c.first(doc)).unwrap_or(i64::MIN);
-                if today < from && !include_unpublished {
-                    return EXCLUDED;
-                }
-                let until = until
-                    .as_ref()
-                    .and_then(|c| c.first(doc))
-                    .unwrap_or(i64::MAX);
-                let pop = popularity.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
-                let age_days =
-                    (today - updated.as_ref().and_then(|c| c.first(doc)).unwrap_or(today)).max(0);
-                let boost = (1.0 + 0.04 * (1.0 + pop as f32).ln())
-                    * (1.0 + 0.1 * (-(age_days as f32) / 365.0).exp());
-                let tweaked = score * boost;
-                if today > until {
+                let tweaked = score * r.boost;
+                if r.flags & EXPIRED != 0 {
                     // Expired: only when asked for, and after every valid hit.
                     if include_expired {
                         tweaked - 1.0e6
@@ -372,11 +357,8 @@ impl KbIndex {
                 }
             }
         });
-        let (top, count) = searcher.search(query, &(collector, Count))?;
-        Ok((
-            top.into_iter().filter(|(s, _)| *s > EXCLUDED).collect(),
-            count,
-        ))
+        let top = searcher.search(query, &collector)?;
+        Ok(top.into_iter().filter(|(s, _)| *s > EXCLUDED).collect())
     }
 
     fn render(

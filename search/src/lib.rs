@@ -24,6 +24,7 @@ pub mod index;
 pub mod lexicon;
 pub mod phonetic;
 pub mod query;
+pub mod ranking;
 pub mod record;
 pub mod request;
 pub mod schema;

@@ -7,6 +7,9 @@
 //! query on the question adds a bonus when the words appear in order. A query typed in pinyin or its
 //! initials is one `TermQuery` on the pinyin edge n-gram field.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -46,6 +49,8 @@ const SOUND_WEIGHT: f32 = 2.0;
 const UNIGRAM_WEIGHT: f32 = 2.0;
 const PHRASE_BOOST: f32 = 2.0;
 const PHRASE_SLOP: u32 = 4;
+/// Share of documents above which a query word counts as too common to search for.
+const COMMON_SHARE: f64 = 0.3;
 
 /// A built query and what it is made of.
 pub struct BuiltQuery {
@@ -54,11 +59,22 @@ pub struct BuiltQuery {
     pub groups: usize,
 }
 
+/// Document frequencies already looked up, for one searcher generation (typing repeats the same words).
+#[derive(Debug, Default)]
+pub struct DfCache {
+    generation: u64,
+    counts: HashMap<(Field, String), u64>,
+}
+
+/// Entries kept before the cache is emptied.
+const DF_CACHE_MAX: usize = 200_000;
+
 /// Builds queries against one searcher (document frequencies decide which alternatives are kept).
 pub struct QueryBuilder<'a> {
     pub fields: &'a Fields,
     pub analyzer: &'a Analyzer,
     pub searcher: &'a Searcher,
+    pub cache: &'a Mutex<DfCache>,
 }
 
 /// One alternative of a group.
@@ -73,9 +89,26 @@ enum Alt {
 
 impl QueryBuilder<'_> {
     fn df(&self, field: Field, text: &str) -> u64 {
-        self.searcher
+        let generation = self.searcher.generation().generation_id();
+        let key = (field, text.to_string());
+        if let Ok(cache) = self.cache.lock()
+            && cache.generation == generation
+            && let Some(&n) = cache.counts.get(&key)
+        {
+            return n;
+        }
+        let n = self
+            .searcher
             .doc_freq(&Term::from_field_text(field, text))
-            .unwrap_or(0)
+            .unwrap_or(0);
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.generation != generation || cache.counts.len() >= DF_CACHE_MAX {
+                cache.counts.clear();
+                cache.generation = generation;
+            }
+            cache.counts.insert(key, n);
+        }
+        n
     }
 
     fn text_df(&self, word: &str) -> u64 {
@@ -156,7 +189,20 @@ impl QueryBuilder<'_> {
         }
         // Runs of single ideographs that are not words of the index (社宝 cut as 社 + 宝) are merged, so
         // their pinyin can be matched as one word.
-        let words = self.merge_unknown_chars(words);
+        let mut words = self.merge_unknown_chars(words);
+        // Words in a large share of all answers (the city's name …) say little and cost much: like stop
+        // words, they are dropped when other words remain.
+        let common_limit = (self.searcher.num_docs() as f64 * COMMON_SHARE) as u64;
+        if words.len() > 1 && common_limit > 0 {
+            let rare: Vec<Word> = words
+                .iter()
+                .filter(|w| self.df(self.fields.answer, &w.text) <= common_limit)
+                .cloned()
+                .collect();
+            if !rare.is_empty() {
+                words = rare;
+            }
+        }
 
         let mut groups: Vec<Box<dyn Query>> = Vec::new();
         let mut phrase_terms: Vec<(usize, Term)> = Vec::new();
@@ -274,10 +320,10 @@ impl QueryBuilder<'_> {
         }
         if alts.is_empty() {
             // An unknown word: a homophone of a known one (社宝 → shebao → 社保)?
-            if let Some(sound) = full_pinyin(word) {
-                if self.df(self.fields.sound, &sound) > 0 {
-                    alts.push(Alt::Raw(self.fields.sound, sound, SOUND_WEIGHT));
-                }
+            if let Some(sound) = full_pinyin(word)
+                && self.df(self.fields.sound, &sound) > 0
+            {
+                alts.push(Alt::Raw(self.fields.sound, sound, SOUND_WEIGHT));
             }
         }
         if alts.is_empty() && strictness == Strictness::Relaxed {

@@ -115,6 +115,8 @@ pub struct FacetCount {
 /// Hit counts by unit, category and region (most frequent first).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
+    /// Hits counted.
+    pub matched: u32,
     pub unit: Vec<FacetCount>,
     pub category: Vec<FacetCount>,
     pub region: Vec<FacetCount>,
@@ -124,8 +126,8 @@ pub struct Facets {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResponse {
     pub hits: Vec<Hit>,
-    /// Articles that matched the query (before validity filtering and the limit).
-    pub matched: usize,
+    /// Articles the request may show that matched (counted only when facets are asked for).
+    pub matched: Option<u32>,
     /// Whether the strict query found too little and a looser one was used.
     pub relaxed: bool,
     pub facets: Option<Facets>,

@@ -139,10 +139,10 @@ pub fn to_document(fields: &Fields, analyzer: &Analyzer, rec: &ArticleRecord) ->
             prefix_terms(&word_texts, 3, &mut pinyin_terms);
         }
         for w in analyzer.index_words(t) {
-            if w.char_len >= 2 {
-                if let Some(p) = full_pinyin(&w.text) {
-                    sounds.insert(p);
-                }
+            if w.char_len >= 2
+                && let Some(p) = full_pinyin(&w.text)
+            {
+                sounds.insert(p);
             }
         }
         chars.extend(t.chars().filter(|ch| is_cjk(*ch)));

@@ -244,17 +244,27 @@ fn query_stream(cases: &[Case]) -> Vec<String> {
 
 /// Latency summary of one engine.
 struct Timing {
+    /// The five slowest queries with their milliseconds.
+    slowest: Vec<(String, f64)>,
     p50_ms: f64,
     p99_ms: f64,
     max_ms: f64,
     qps: f64,
 }
 
-fn timing(mut micros: Vec<f64>) -> Timing {
+fn timing(queries: &[String], mut micros: Vec<f64>) -> Timing {
     let total: f64 = micros.iter().sum();
+    let mut order: Vec<usize> = (0..micros.len()).collect();
+    order.sort_by(|&a, &b| micros[b].total_cmp(&micros[a]));
+    let slowest = order
+        .iter()
+        .take(5)
+        .map(|&i| (queries[i].clone(), micros[i] / 1000.0))
+        .collect();
     micros.sort_by(f64::total_cmp);
     let at = |q: f64| micros[((micros.len() as f64 - 1.0) * q).round() as usize] / 1000.0;
     Timing {
+        slowest,
         p50_ms: at(0.50),
         p99_ms: at(0.99),
         max_ms: micros.last().copied().unwrap_or(0.0) / 1000.0,
@@ -318,7 +328,7 @@ fn measure(queries: &[String], run: &mut dyn FnMut(&str) -> Result<Vec<String>>)
         micros.push(t.elapsed().as_secs_f64() * 1e6);
         std::hint::black_box(hits);
     }
-    Ok(timing(micros))
+    Ok(timing(queries, micros))
 }
 
 fn dir_size(path: &Path) -> u64 {
@@ -447,7 +457,7 @@ pub fn run(args: &Args) -> Result<()> {
     let ts = measure(&queries, &mut tantivy_snippets)?;
     emit(
         &json!({"scenario": "search", "engine": "tantivy", "phase": "query", "queries": queries.len(),
-        "p50_ms": tt.p50_ms, "p99_ms": tt.p99_ms, "max_ms": tt.max_ms, "qps": tt.qps,
+        "p50_ms": tt.p50_ms, "p99_ms": tt.p99_ms, "max_ms": tt.max_ms, "qps": tt.qps, "slowest": tt.slowest,
         "labelled_p50_ms": tt_labelled.p50_ms, "labelled_p99_ms": tt_labelled.p99_ms,
         "with_snippets_p50_ms": ts.p50_ms, "with_snippets_p99_ms": ts.p99_ms, "with_snippets_qps": ts.qps,
         "zero_result_rate_labelled": tq.zero_rate_labelled, "zero_result_rate_prefixes": tq.zero_rate_prefixes,
@@ -503,7 +513,7 @@ pub fn run(args: &Args) -> Result<()> {
     let ft_labelled = measure(&labelled, &mut fts_run)?;
     emit(
         &json!({"scenario": "search", "engine": "fts5_trigram", "phase": "query", "queries": queries.len(),
-        "p50_ms": ft.p50_ms, "p99_ms": ft.p99_ms, "max_ms": ft.max_ms, "qps": ft.qps,
+        "p50_ms": ft.p50_ms, "p99_ms": ft.p99_ms, "max_ms": ft.max_ms, "qps": ft.qps, "slowest": ft.slowest,
         "labelled_p50_ms": ft_labelled.p50_ms, "labelled_p99_ms": ft_labelled.p99_ms,
         "zero_result_rate_labelled": fq.zero_rate_labelled, "zero_result_rate_prefixes": fq.zero_rate_prefixes,
         "recall_at_10_seed_or_variant": fq.recall_at_10}),
