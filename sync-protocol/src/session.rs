@@ -3,7 +3,15 @@
 //! the peer. It reads and writes the node's replica only through [`SyncStore`], one transaction per
 //! call. Each side of a link runs one session, which both pulls the peer's feed and serves its own.
 
-use crate::message::{DocChanges, EntryAction, Message, Want, WireEntry, refusal};
+use crate::message::{DocChanges, EntryAction, Hash, Message, Want, WireEntry, refusal};
+
+/// Most documents remembered as "the peer has exactly this" (see `Session::echo`).
+const MAX_ECHO: usize = 100_000;
+
+fn sorted(mut heads: Vec<Hash>) -> Vec<Hash> {
+    heads.sort_unstable();
+    heads
+}
 use crate::scope::{NodeScope, PeerRole, Within, in_scope, touches};
 use crate::store::{
     ApplyBatch, ApplyOutcome, Cursor, DocApply, DocMeta, DocPresence, FeedEntry, SyncStore,
@@ -123,6 +131,11 @@ pub struct Session {
     digest_mismatches: u32,
     /// The last page applied said more entries follow.
     behind: bool,
+    /// Heads the peer reported with the changes of the page in progress.
+    peer_heads: BTreeMap<String, Vec<Hash>>,
+    /// Documents whose state here is exactly what the peer sent (same heads): not echoed back.
+    echo: BTreeMap<String, Vec<Hash>>,
+    echo_skipped: bool,
     status: LinkStatus,
 }
 
@@ -145,6 +158,9 @@ impl Session {
             digest_outstanding: None,
             digest_mismatches: 0,
             behind: true,
+            peer_heads: BTreeMap::new(),
+            echo: BTreeMap::new(),
+            echo_skipped: false,
             status,
         }
     }
@@ -248,11 +264,20 @@ impl Session {
         }
     }
 
-    fn to_wire(&self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
+    fn to_wire(&mut self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
         entries
             .into_iter()
             .filter_map(|e| {
                 let action = self.classify(&e)?;
+                if action == EntryAction::Update
+                    && let Some(h) = self.echo.remove(&e.doc_id)
+                    && h == sorted(e.heads.clone())
+                {
+                    // The peer sent us exactly this state: nothing to tell it (but let its
+                    // cursor move past the entry).
+                    self.echo_skipped = true;
+                    return None;
+                }
                 let scope_units = if action == EntryAction::Update {
                     e.scope_units
                 } else {
@@ -309,9 +334,10 @@ impl Session {
         let limit = self.cfg.page_limit.max(1);
         loop {
             let read = store.read_feed(p.scanned, limit)?;
+            self.echo_skipped = false;
             let entries = self.to_wire(read.entries);
             let progressed = read.scanned_to.saturating_sub(p.since) >= u64::from(limit);
-            if !entries.is_empty() || progressed {
+            if !entries.is_empty() || progressed || self.echo_skipped {
                 let epoch = store.feed_epoch()?;
                 out.push(Message::FeedPage {
                     since: p.since,
@@ -612,6 +638,7 @@ impl Session {
         }
         for d in docs {
             if pending.remove(&d.doc_id).is_some() && !d.changes.is_empty() {
+                self.peer_heads.insert(d.doc_id.clone(), sorted(d.heads));
                 received.push(DocApply {
                     doc_id: d.doc_id,
                     changes: d.changes,
@@ -676,7 +703,13 @@ impl Session {
             let outcomes = store.apply(&batch, &|b, a| self.authorise(b, a))?;
             for (d, o) in batch.docs.iter().zip(&outcomes) {
                 match o {
-                    ApplyOutcome::Applied { .. } => self.status.docs_applied += 1,
+                    ApplyOutcome::Applied { heads } => {
+                        self.status.docs_applied += 1;
+                        let heads = sorted(heads.clone());
+                        if self.peer_heads.get(&d.doc_id) == Some(&heads) && self.echo.len() < MAX_ECHO {
+                            self.echo.insert(d.doc_id.clone(), heads);
+                        }
+                    }
                     ApplyOutcome::Unchanged => {}
                     ApplyOutcome::Refused => self.refuse(
                         "changes to a document outside the peer's or this node's scope",
@@ -689,6 +722,7 @@ impl Session {
                 }
             }
         }
+        self.peer_heads.clear();
         self.cursor = cursor;
         self.behind = more;
         self.status.pages_applied += 1;
