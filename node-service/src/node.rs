@@ -128,6 +128,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
+        lookups: Default::default(),
         kb: Some(kb),
         store,
         refdata: Arc::new(RwLock::new(Arc::new(refdata))),

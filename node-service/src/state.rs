@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<NodeConfig>,
     /// Now.
     pub clock: Clock,
+    /// Failed citizen lookups, for locking out code guessing.
+    pub lookups: Arc<crate::api::public::LookupGuard>,
     /// The knowledge-base search index (absent only while it is being opened).
     pub kb: Option<Arc<crate::kb::KbService>>,
     /// The node's sync links, for the health API (empty when sync is off).

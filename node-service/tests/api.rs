@@ -285,3 +285,32 @@ async fn the_hub_urges_before_and_supervises_after_a_deadline_once_each() {
     let authors: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["author"].as_str().unwrap()).collect();
     assert_eq!(authors.iter().filter(|a| **a == "system").count(), 2);
 }
+
+#[tokio::test]
+async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
+    let h = harness().await;
+    let created = create(&h).await;
+    let number = created["ticket"]["number"].as_str().unwrap();
+    let code = created["query_code"].as_str().unwrap();
+    let lookup = |n: &str, c: &str| json!({"number": n, "code": c});
+    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, &code.to_lowercase()).to_string())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "待审核");
+    assert_eq!(v["caller"], "张*");
+    let text = v.to_string();
+    for secret in ["13812348000", "翠湖花园", "一个月停了五次"] {
+        assert!(!text.contains(secret), "public view leaks {secret}: {text}");
+    }
+    // Wrong codes: the same answer as an unknown number, then a lock after five.
+    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup("20990101-HUB-00001", code).to_string())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    for _ in 0..5 {
+        let (s, _) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, "AAAAAAAAAAA").to_string())).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
+    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, code).to_string())).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "locked even with the right code: {v}");
+    h.advance_hours(1);
+    let (s, _) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, code).to_string())).await;
+    assert_eq!(s, StatusCode::OK, "the lock expires");
+}

@@ -266,6 +266,16 @@ impl Store {
         self.read(move |c| article_doc::changed_since(c, &actor, since, limit)).await
     }
 
+    /// The stored hash of a ticket's citizen query code.
+    pub async fn query_code_hash(&self, id: String) -> Result<Option<String>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| match docstore::load(c, &id, &actor)? {
+            Some((doc, row)) if row.kind == ticket_doc::KIND => Ok(Some(ticket_doc::root_str(&doc, &id, "qhash")?)),
+            _ => Ok(None),
+        })
+        .await
+    }
+
     /// Ticket counts per status.
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
         self.read(projection::status_counts).await

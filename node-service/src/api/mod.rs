@@ -5,6 +5,7 @@ pub mod actor;
 pub mod error;
 pub mod health;
 pub mod kb;
+pub mod public;
 pub mod reference;
 pub mod tickets;
 
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets", post(tickets::create).get(tickets::list))
         .route("/api/tickets/{key}", get(tickets::get))
         .route("/api/tickets/{key}/actions", post(tickets::act))
+        .route("/api/public/lookup", post(public::lookup))
         .route("/api/kb/search", get(kb::search))
         .route("/api/kb/articles", post(kb::create))
         .route("/api/kb/articles/{id}", get(kb::get))
