@@ -52,6 +52,15 @@ impl Default for IndexOptions {
     }
 }
 
+/// One change to apply to the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexChange {
+    /// The article was created or changed (any status: drafts are indexed for editors, hidden otherwise).
+    Upsert(ArticleRecord),
+    /// The article is gone from this node (purged, or out of its scope).
+    Remove(String),
+}
+
 /// The index of one node.
 pub struct KbIndex {
     index: Index,
@@ -93,6 +102,26 @@ impl KbIndex {
         KbIndex::setup(index, fields, analyzer, options)
     }
 
+    /// Opens the index in `dir`; if it cannot be opened (a schema from another version, a damaged
+    /// directory), empties the directory and starts a new index, whose `applied_seq()` is `None`: the
+    /// caller then rebuilds it from the store.
+    pub fn open_in_dir_or_reset(
+        dir: &Path,
+        analyzer: Analyzer,
+        options: IndexOptions,
+    ) -> Result<KbIndex, SearchError> {
+        match KbIndex::open_in_dir(dir, analyzer.clone(), options) {
+            Ok(index) => Ok(index),
+            Err(_) => {
+                std::fs::remove_dir_all(dir).map_err(|source| SearchError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+                KbIndex::open_in_dir(dir, analyzer, options)
+            }
+        }
+    }
+
     fn setup(
         index: Index,
         fields: Fields,
@@ -128,6 +157,25 @@ impl KbIndex {
             .lock()
             .map_err(|_| SearchError::WriterPoisoned)?;
         f(&mut guard)
+    }
+
+    /// Applies a batch of changes from the store's feed and commits them with the feed sequence they
+    /// bring the index up to. Returns how many changes were applied.
+    pub fn apply(
+        &self,
+        changes: impl IntoIterator<Item = IndexChange>,
+        applied_seq: u64,
+    ) -> Result<usize, SearchError> {
+        let mut n = 0;
+        for change in changes {
+            match change {
+                IndexChange::Upsert(record) => self.upsert(&record)?,
+                IndexChange::Remove(id) => self.remove(&id)?,
+            }
+            n += 1;
+        }
+        self.commit(applied_seq)?;
+        Ok(n)
     }
 
     /// Adds or replaces an article (visible after the next [`KbIndex::commit`]).

@@ -32,7 +32,7 @@ pub mod seed;
 
 pub use analyzer::Analyzer;
 pub use error::SearchError;
-pub use index::{IndexOptions, KbIndex};
+pub use index::{IndexChange, IndexOptions, KbIndex};
 pub use lexicon::Lexicon;
 pub use record::ArticleRecord;
 pub use request::{FacetCount, Facets, Hit, SearchParams, SearchRequest, SearchResponse, Snippet};

@@ -7,7 +7,10 @@ use hotline_model::article::{
     ArticleState, decide,
 };
 use search::seed::{load_dir, repo_seed_dir};
-use search::{Analyzer, ArticleRecord, IndexOptions, KbIndex, Lexicon, SearchRequest};
+use search::{
+    Analyzer, ArticleRecord, IndexChange, IndexOptions, KbIndex, Lexicon, SearchParams,
+    SearchRequest,
+};
 use time::Date;
 use time::macros::date;
 use uuid::Uuid;
@@ -320,4 +323,49 @@ fn an_article_drafted_at_a_district_and_published_at_the_hub_is_found_at_a_town(
         .hits;
     assert_eq!(hits.first().map(|h| h.id.as_str()), Some("art-1"));
     assert_eq!(hits[0].status, "published");
+}
+
+#[test]
+fn a_batch_from_the_feed_is_applied_and_committed_with_its_sequence() {
+    let index = KbIndex::in_ram(analyzer(), IndexOptions::default()).expect("index");
+    let n = index
+        .apply(
+            vec![
+                IndexChange::Upsert(record("A1", "共享单车乱停放找谁", "城管")),
+                IndexChange::Upsert(record("A2", "电动滑板车能上路吗", "不能")),
+                IndexChange::Remove("A1".into()),
+            ],
+            99,
+        )
+        .expect("apply");
+    assert_eq!(n, 3);
+    assert_eq!(index.applied_seq().expect("seq"), Some(99));
+    assert_eq!(index.num_docs(), 1);
+    assert_eq!(
+        ids(&index, &SearchRequest::new("滑板车", TODAY)),
+        vec!["A2"]
+    );
+}
+
+#[test]
+fn a_directory_that_cannot_be_opened_is_reset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("meta.json"), "not json").expect("write");
+    assert!(KbIndex::open_in_dir(dir.path(), analyzer(), IndexOptions::default()).is_err());
+    let index = KbIndex::open_in_dir_or_reset(dir.path(), analyzer(), IndexOptions::default())
+        .expect("reset");
+    assert_eq!(index.applied_seq().expect("seq"), None);
+    assert_eq!(index.num_docs(), 0);
+}
+
+#[test]
+fn query_string_parameters_become_a_request() {
+    let params: SearchParams =
+        serde_json::from_str(r#"{"q":"社保卡","limit":500,"unit":"","facets":true}"#)
+            .expect("parse");
+    let req = params.into_request(TODAY);
+    assert_eq!(req.query, "社保卡");
+    assert_eq!(req.limit, 50);
+    assert_eq!(req.unit, None);
+    assert!(req.facets && req.snippets && !req.include_expired);
 }
