@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{AutoCommit, ChangeHash};
-use replica_store::{Ctx, StoreError, docstore, projection, refdata_doc, ticket_doc};
+use replica_store::{Ctx, StoreError, article_doc, docstore, projection, refdata_doc, ticket_doc};
 use rusqlite::{OptionalExtension, params};
 use sync_protocol::digest::ScopeDigest;
 use sync_protocol::message::Hash;
@@ -128,6 +128,7 @@ impl Held {
 enum Merged {
     Ticket(Box<hotline_model::ticket::TicketView>, Vec<String>),
     Refdata,
+    Article(Vec<String>),
 }
 
 impl<'a, 'c> SqlSyncStore<'a, 'c> {
@@ -263,6 +264,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 ticket_doc::root_str(doc, doc_id, "text").map_err(|e| e.to_string())?;
                 Ok((kind, Merged::Refdata))
             }
+            article_doc::KIND => {
+                let view = article_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
+                Ok((kind, Merged::Article(article_doc::scope_units(&view.state))))
+            }
             other => Err(format!("unknown document kind {other}")),
         }
     }
@@ -325,7 +330,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             )));
         }
         let units = match &merged {
-            Merged::Ticket(_, units) => units.clone(),
+            Merged::Ticket(_, units) | Merged::Article(units) => units.clone(),
             Merged::Refdata => Vec::new(),
         };
         let before_meta = held.as_ref().map(Held::meta);
@@ -343,7 +348,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         }
         let scope = match &merged {
             Merged::Ticket(..) => units_text(&units),
-            Merged::Refdata => refdata_doc::SCOPE_ALL.to_owned(),
+            Merged::Article(_) if !units.is_empty() => units_text(&units),
+            Merged::Article(_) | Merged::Refdata => refdata_doc::SCOPE_ALL.to_owned(),
         };
         let seq = match held {
             Some(_) => docstore::append(self.ctx.conn, doc_id, &mut doc, &before, &scope)?
@@ -360,6 +366,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         match merged {
             Merged::Ticket(view, _) => projection::project(self.ctx.conn, &view, seq)?,
             Merged::Refdata => self.refdata_changed = true,
+            // The knowledge-base index follows the store's commits by itself.
+            Merged::Article(_) => {}
         }
         Ok(ApplyOutcome::Applied { heads: after.heads })
     }
