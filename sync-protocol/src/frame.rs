@@ -179,13 +179,8 @@ mod tests {
         (
             "\\PC{0,30}",
             prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..4),
-            prop::collection::vec(arb_hash(), 0..3),
         )
-            .prop_map(|(doc_id, changes, heads)| DocChanges {
-                doc_id,
-                changes,
-                heads,
-            })
+            .prop_map(|(doc_id, changes)| DocChanges { doc_id, changes })
     }
 
     fn arb_message() -> impl Strategy<Value = Message> {

@@ -64,8 +64,6 @@ pub struct DocChanges {
     /// automerge change bytes, in causal order. Empty when the document is absent or not for the
     /// requester.
     pub changes: Vec<Vec<u8>>,
-    /// The sender's heads after these changes.
-    pub heads: Vec<Hash>,
 }
 
 /// A sync protocol message.

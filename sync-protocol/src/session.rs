@@ -172,7 +172,9 @@ impl Session {
     pub fn status(&self) -> LinkStatus {
         let mut s = self.status.clone();
         s.cursor = self.cursor;
-        s.caught_up = matches!(self.pull, Pull::Requesting { .. }) && !self.behind && s.last_sync_ms.is_some();
+        s.caught_up = matches!(self.pull, Pull::Requesting { .. })
+            && !self.behind
+            && s.last_sync_ms.is_some();
         s.pending_docs = match &self.pull {
             Pull::Fetching { pending, .. } => pending.len(),
             _ => 0,
@@ -264,7 +266,7 @@ impl Session {
         }
     }
 
-    fn to_wire(&mut self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
+    fn wire_entries(&mut self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
         entries
             .into_iter()
             .filter_map(|e| {
@@ -304,7 +306,7 @@ impl Session {
         let limit = limit.clamp(1, MAX_PAGE);
         let read = store.read_feed(since, limit)?;
         let epoch = store.feed_epoch()?;
-        let entries = self.to_wire(read.entries);
+        let entries = self.wire_entries(read.entries);
         if !entries.is_empty() || read.more || read.scanned_to > since {
             out.push(Message::FeedPage {
                 since,
@@ -335,7 +337,7 @@ impl Session {
         loop {
             let read = store.read_feed(p.scanned, limit)?;
             self.echo_skipped = false;
-            let entries = self.to_wire(read.entries);
+            let entries = self.wire_entries(read.entries);
             let progressed = read.scanned_to.saturating_sub(p.since) >= u64::from(limit);
             if !entries.is_empty() || progressed || self.echo_skipped {
                 let epoch = store.feed_epoch()?;
@@ -384,24 +386,21 @@ impl Session {
         let mut size = 0usize;
         for w in wants {
             let meta = store.doc_meta(&w.doc_id)?;
-            let (changes, heads) = match meta {
-                Some(m) if self.may_read(&m) => {
-                    (store.read_changes(&w.doc_id, &w.have_heads)?, m.heads)
-                }
+            let changes = match meta {
+                Some(m) if self.may_read(&m) => store.read_changes(&w.doc_id, &w.have_heads)?,
                 Some(_) => {
                     self.refuse(
                         "changes asked for a document outside the peer's scope",
                         &w.doc_id,
                     );
-                    (Vec::new(), Vec::new())
+                    Vec::new()
                 }
-                None => (Vec::new(), Vec::new()),
+                None => Vec::new(),
             };
             size += changes.iter().map(Vec::len).sum::<usize>() + w.doc_id.len() + 64;
             docs.push(DocChanges {
                 doc_id: w.doc_id,
                 changes,
-                heads,
             });
             if size >= self.cfg.max_changes_bytes {
                 out.push(Message::Changes {
@@ -559,6 +558,7 @@ impl Session {
                     if store.has_all(&e.doc_id, &e.heads)? {
                         continue;
                     }
+                    self.peer_heads.insert(e.doc_id.clone(), sorted(e.heads));
                     pending.insert(e.doc_id, meta.map(|m| m.heads).unwrap_or_default());
                 }
                 EntryAction::Purge | EntryAction::Removed if self.role == PeerRole::Parent => {
@@ -638,7 +638,6 @@ impl Session {
         }
         for d in docs {
             if pending.remove(&d.doc_id).is_some() && !d.changes.is_empty() {
-                self.peer_heads.insert(d.doc_id.clone(), sorted(d.heads));
                 received.push(DocApply {
                     doc_id: d.doc_id,
                     changes: d.changes,
@@ -706,7 +705,9 @@ impl Session {
                     ApplyOutcome::Applied { heads } => {
                         self.status.docs_applied += 1;
                         let heads = sorted(heads.clone());
-                        if self.peer_heads.get(&d.doc_id) == Some(&heads) && self.echo.len() < MAX_ECHO {
+                        if self.peer_heads.get(&d.doc_id) == Some(&heads)
+                            && self.echo.len() < MAX_ECHO
+                        {
                             self.echo.insert(d.doc_id.clone(), heads);
                         }
                     }
