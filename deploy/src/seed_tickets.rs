@@ -129,15 +129,12 @@ fn pick_template(file: &TemplatesFile, stage: Stage, rng: &mut StdRng) -> Templa
         Stage::DirectAnswer => t.request_type == RequestType::Consultation,
         Stage::TransferredToTown => t.district.as_deref() == Some("D01"),
         Stage::PendingReview | Stage::SentBack | Stage::ReadyToDispatch | Stage::Merged => true,
-        _ => t.request_type != RequestType::Consultation || rng_free(),
+        // Consultations are mostly answered at once; dispatched orders are the other types.
+        _ => t.request_type != RequestType::Consultation,
     };
     let pool: Vec<&Template> = file.template.iter().filter(wanted).collect();
     let pool = if pool.is_empty() { file.template.iter().collect() } else { pool };
     (*pool.choose(rng).unwrap_or(&&file.template[0])).clone()
-}
-
-fn rng_free() -> bool {
-    true
 }
 
 #[allow(clippy::too_many_arguments)]
