@@ -37,6 +37,9 @@ pub fn create(conn: &Connection) -> Result<()> {
             UPDATE sync_docs SET ever = CASE WHEN ever = '' THEN old.scope ELSE ever || ',' || old.scope END
                 WHERE id = old.id;
         END;
+        -- Feed readers that follow one kind of document (the knowledge-base index follows articles)
+        -- read `kind = ? AND seq > ?`: without this index that scans every later document.
+        CREATE INDEX IF NOT EXISTS docs_kind_seq ON docs(kind, seq);
         -- Per sync link: the peer's feed epoch and the last seq of it durably applied here.
         CREATE TABLE IF NOT EXISTS sync_cursors(
             peer TEXT PRIMARY KEY,
