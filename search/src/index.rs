@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
@@ -314,6 +314,13 @@ impl KbIndex {
             }
             // Strict and relaxed hits are ranked together by score.
             hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+        }
+
+        if hits.is_empty() && builder.only_stop_words(&req.query) {
+            // Only question words typed so far: offer the most used articles rather than nothing.
+            let q = self.filtered(Box::new(AllQuery), req);
+            hits = self.collect(&searcher, &*q, req, today, limit)?;
+            relaxed = true;
         }
 
         let facets = match (&final_query, req.facets) {

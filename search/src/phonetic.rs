@@ -97,6 +97,24 @@ pub fn looks_like_pinyin(query: &str) -> bool {
     letters > 0
 }
 
+/// Whether a query is Latin letters and digits only (pinyin, initials, a hotline number being typed).
+pub fn is_latin_query(query: &str) -> bool {
+    query.chars().any(|c| c.is_ascii_alphanumeric())
+        && query
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '\'')
+}
+
+/// Adds the prefixes of Latin words (numbers such as 12345 or 95598, names such as app) to the pinyin
+/// field's terms, so they can be typed character by character too.
+pub fn latin_prefix_terms(words: &[&str], out: &mut HashSet<String>) {
+    for w in words {
+        if !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()) {
+            add_prefixes(w, out);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

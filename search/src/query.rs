@@ -15,7 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
 
 use crate::analyzer::{Analyzer, Word, is_cjk, normalize};
-use crate::phonetic::{MAX_PREFIX_CHARS, full_pinyin, looks_like_pinyin};
+use crate::phonetic::{MAX_PREFIX_CHARS, full_pinyin, is_latin_query};
 use crate::schema::Fields;
 
 /// How strict the query is.
@@ -174,7 +174,7 @@ impl QueryBuilder<'_> {
         if normalized.is_empty() {
             return None;
         }
-        if looks_like_pinyin(&normalized) {
+        if is_latin_query(&normalized) {
             return self.build_pinyin(&normalized);
         }
         let lex = self.analyzer.lexicon();
@@ -262,6 +262,15 @@ impl QueryBuilder<'_> {
             query: core,
             groups: n,
         })
+    }
+
+    /// Whether every word of `text` is a stop word (我, 我的, 请问 …: the start of a question being typed).
+    pub fn only_stop_words(&self, text: &str) -> bool {
+        let words = self.analyzer.words(&normalize(text.trim()));
+        !words.is_empty()
+            && words
+                .iter()
+                .all(|w| self.analyzer.lexicon().is_stop_word(&w.text))
     }
 
     fn merge_unknown_chars(&self, words: Vec<Word>) -> Vec<Word> {

@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 use crate::analyzer::{Analyzer, TOKENIZER_NAME, is_cjk};
-use crate::phonetic::{full_pinyin, prefix_terms};
+use crate::phonetic::{full_pinyin, latin_prefix_terms, prefix_terms};
 use crate::record::ArticleRecord;
 
 /// Region value of a city-wide article (no region).
@@ -137,6 +137,7 @@ pub fn to_document(fields: &Fields, analyzer: &Analyzer, rec: &ArticleRecord) ->
         // Alternatives (after the question and keywords) feed sounds and unigrams, not pinyin prefixes.
         if i <= c.keywords.len() {
             prefix_terms(&word_texts, 3, &mut pinyin_terms);
+            latin_prefix_terms(&word_texts, &mut pinyin_terms);
         }
         for w in analyzer.index_words(t) {
             if w.char_len >= 2
@@ -147,6 +148,14 @@ pub fn to_document(fields: &Fields, analyzer: &Analyzer, rec: &ArticleRecord) ->
         }
         chars.extend(t.chars().filter(|ch| is_cjk(*ch)));
     }
+    // Hotline numbers and other Latin words of three or more characters in the answer can be typed too.
+    let answer_words = analyzer.words(&c.answer);
+    let latin: Vec<&str> = answer_words
+        .iter()
+        .map(|w| w.text.as_str())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    latin_prefix_terms(&latin, &mut pinyin_terms);
     for t in pinyin_terms {
         doc.add_text(fields.pinyin, &t);
     }

@@ -228,6 +228,9 @@ fn every_prefix_typed_finds_something() {
         "家里停电了",
         "居住证怎么办理",
         "sbk",
+        "12345",
+        "95598",
+        "我的社保卡",
     ] {
         let chars: Vec<char> = q.chars().collect();
         for n in 1..=chars.len() {
