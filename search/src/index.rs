@@ -28,6 +28,11 @@ use crate::record::ArticleRecord;
 use crate::request::{Hit, SearchRequest, SearchResponse, Snippet};
 use crate::schema::{CITY_WIDE, Fields, build_schema, status_code, status_of_code, to_document};
 
+/// Version of what the index holds for a record (analysis, extra fields). Kept in every commit's payload
+/// with the store sequence; an index written by another version is emptied when opened, so the node
+/// re-applies every article. Bump it whenever `schema::to_document` or the analyzer changes.
+pub const ANALYSIS_VERSION: &str = "kb3";
+
 /// Below this many strict hits, a relaxed query adds more.
 const MIN_STRICT_HITS: usize = 3;
 /// Score of a hit the request must not show; such hits are dropped after collection.
@@ -99,7 +104,9 @@ impl KbIndex {
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = build_schema();
         let index = Index::open_or_create(directory, schema)?;
-        KbIndex::setup(index, fields, analyzer, options)
+        let kb = KbIndex::setup(index, fields, analyzer, options)?;
+        kb.reset_if_stale()?;
+        Ok(kb)
     }
 
     /// Opens the index in `dir`; if it cannot be opened (a schema from another version, a damaged
@@ -203,7 +210,7 @@ impl KbIndex {
     pub fn commit(&self, applied_seq: u64) -> Result<(), SearchError> {
         self.with_writer(|w| {
             let mut prepared = w.prepare_commit()?;
-            prepared.set_payload(&applied_seq.to_string());
+            prepared.set_payload(&format!("{ANALYSIS_VERSION}:{applied_seq}"));
             prepared.commit()?;
             Ok(())
         })?;
@@ -215,12 +222,31 @@ impl KbIndex {
     pub fn applied_seq(&self) -> Result<Option<u64>, SearchError> {
         match self.index.load_metas()?.payload {
             None => Ok(None),
-            Some(p) => p
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| SearchError::BadPayload(p)),
+            Some(p) => match p.trim().split_once(':') {
+                Some((version, seq)) if version == ANALYSIS_VERSION => seq
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| SearchError::BadPayload(p.clone())),
+                _ => Err(SearchError::BadPayload(p)),
+            },
         }
+    }
+
+    /// Whether the index was built by another version of the analysis (or its payload is unreadable):
+    /// then its documents are dropped so that the caller re-applies the store from the start.
+    fn reset_if_stale(&self) -> Result<(), SearchError> {
+        let stale = match self.index.load_metas()?.payload {
+            None => false,
+            Some(p) => !p.trim().starts_with(&format!("{ANALYSIS_VERSION}:")),
+        };
+        if stale {
+            self.with_writer(|w| {
+                w.delete_all_documents()?;
+                Ok(())
+            })?;
+            self.commit(0)?;
+        }
+        Ok(())
     }
 
     /// Replaces the whole index with `records` and commits with `applied_seq`. Returns how many were added.

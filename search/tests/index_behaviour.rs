@@ -372,3 +372,27 @@ fn query_string_parameters_become_a_request() {
     assert_eq!(req.unit, None);
     assert!(req.facets && req.snippets && !req.include_expired);
 }
+
+#[test]
+fn an_index_written_by_another_analysis_version_is_emptied_for_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let index =
+            KbIndex::open_in_dir(dir.path(), analyzer(), IndexOptions::default()).expect("open");
+        index
+            .upsert(&record("A1", "共享单车乱停放找谁", "城管"))
+            .expect("upsert");
+        index.commit(5).expect("commit");
+    }
+    // Rewrite the payload as an older version would have left it.
+    let meta_path = dir.path().join("meta.json");
+    let meta = std::fs::read_to_string(&meta_path).expect("meta");
+    let old = meta.replace(&format!("{}:5", search::index::ANALYSIS_VERSION), "5");
+    assert_ne!(meta, old, "payload found in meta.json");
+    std::fs::write(&meta_path, old).expect("write");
+
+    let index =
+        KbIndex::open_in_dir(dir.path(), analyzer(), IndexOptions::default()).expect("reopen");
+    assert_eq!(index.applied_seq().expect("seq"), Some(0));
+    assert_eq!(index.num_docs(), 0);
+}
