@@ -28,8 +28,14 @@ fn ok<T>(r: Result<T, std::convert::Infallible>) -> T {
 
 fn sessions(me: &NodeScope, peer: &NodeScope) -> [Session; 2] {
     [
-        Session::new(SessionConfig::new(me.clone(), peer.clone(), Vec::new()), dotted_within()),
-        Session::new(SessionConfig::new(peer.clone(), me.clone(), Vec::new()), dotted_within()),
+        Session::new(
+            SessionConfig::new(me.clone(), peer.clone(), Vec::new()),
+            dotted_within(),
+        ),
+        Session::new(
+            SessionConfig::new(peer.clone(), me.clone(), Vec::new()),
+            dotted_within(),
+        ),
     ]
 }
 
@@ -38,12 +44,30 @@ impl Net {
         let before = self.stores[side].last_seq();
         let mut out = ok(self.sessions[side].handle(0, input, &mut self.stores[side]));
         if self.stores[side].last_seq() != before {
-            out.extend(ok(self.sessions[side].handle(0, Input::LocalChange, &mut self.stores[side])));
+            out.extend(ok(self.sessions[side].handle(
+                0,
+                Input::LocalChange,
+                &mut self.stores[side],
+            )));
         }
         for m in out {
             self.bytes += frame::encode(&m).map(|b| b.len()).unwrap_or(0);
-            if let Message::Changes { docs, .. } = &m {
-                self.change_bytes += docs.iter().flat_map(|d| d.changes.iter()).map(Vec::len).sum::<usize>();
+            match &m {
+                Message::Changes { docs, .. } => {
+                    self.change_bytes += docs
+                        .iter()
+                        .flat_map(|d| d.changes.iter())
+                        .map(Vec::len)
+                        .sum::<usize>();
+                }
+                Message::FeedPage { entries, .. } => {
+                    self.change_bytes += entries
+                        .iter()
+                        .flat_map(|e| e.changes.iter())
+                        .map(Vec::len)
+                        .sum::<usize>();
+                }
+                _ => {}
             }
             self.messages += 1;
             self.queue.push_back((1 - side, m));
@@ -63,13 +87,23 @@ impl Net {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let hub = NodeScope { node_code: "hub".into(), scope_unit: "C".into() };
-    let edge = NodeScope { node_code: "d1".into(), scope_unit: "C.D1".into() };
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let hub = NodeScope {
+        node_code: "hub".into(),
+        scope_unit: "C".into(),
+    };
+    let edge = NodeScope {
+        node_code: "d1".into(),
+        scope_unit: "C.D1".into(),
+    };
     let mut h = MemoryReplica::new(b"hub", 1);
     for i in 0..n {
         let id = format!("ticket-{i:07}");
-        h.create(&id, &["C.D1.T1"], "title", "小区路灯不亮，晚上出行不便").expect("create");
+        h.create(&id, &["C.D1.T1"], "title", "小区路灯不亮，晚上出行不便")
+            .expect("create");
         h.edit(&id, "status", "已派单").expect("edit");
     }
     let mut net = Net {
@@ -106,7 +140,9 @@ fn main() {
     for i in 0..n {
         let id = format!("ticket-{i:07}");
         if i % 100 == 0 {
-            net.stores[0].edit(&id, "reply", "已回复市民").expect("edit");
+            net.stores[0]
+                .edit(&id, "reply", "已回复市民")
+                .expect("edit");
         }
         if i % 100 == 50 {
             net.stores[1].edit(&id, "note", "现场核实").expect("edit");

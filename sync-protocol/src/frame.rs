@@ -165,14 +165,18 @@ mod tests {
                 Just(EntryAction::Removed)
             ],
             prop::collection::vec("[0-9]{1,9}", 0..3),
+            prop::collection::vec(prop::collection::vec(any::<u8>(), 0..32), 0..2),
         )
-            .prop_map(|(seq, doc_id, heads, action, scope_units)| WireEntry {
-                seq,
-                doc_id,
-                heads,
-                action,
-                scope_units,
-            })
+            .prop_map(
+                |(seq, doc_id, heads, action, scope_units, changes)| WireEntry {
+                    seq,
+                    doc_id,
+                    heads,
+                    action,
+                    scope_units,
+                    changes,
+                },
+            )
     }
 
     fn arb_doc_changes() -> impl Strategy<Value = DocChanges> {

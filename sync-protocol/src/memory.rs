@@ -33,6 +33,8 @@ struct MemDoc {
     ever: BTreeSet<String>,
     /// Some(children still to acknowledge) while leaving.
     leaving: Option<BTreeSet<String>>,
+    /// Every change with the feed seq at which it arrived here.
+    arrivals: Vec<(u64, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -138,6 +140,11 @@ impl MemoryReplica {
         let (hash, _) = tx.commit();
         let ever = units.iter().map(|u| (*u).to_owned()).collect();
         self.tombs.remove(doc_id);
+        let first: Vec<Vec<u8>> = doc
+            .get_changes(&[])
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
         self.docs.insert(
             doc_id.to_owned(),
             MemDoc {
@@ -145,9 +152,13 @@ impl MemoryReplica {
                 seq: 0,
                 ever,
                 leaving: None,
+                arrivals: Vec::new(),
             },
         );
-        self.touch(doc_id);
+        let seq = self.touch(doc_id);
+        if let Some(d) = self.docs.get_mut(doc_id) {
+            d.arrivals.extend(first.into_iter().map(|c| (seq, c)));
+        }
         hash.map(|h| h.0)
             .ok_or_else(|| MemoryError::NotHeld(doc_id.to_owned()))
     }
@@ -165,6 +176,7 @@ impl MemoryReplica {
             .get_mut(doc_id)
             .ok_or_else(|| MemoryError::NotHeld(doc_id.to_owned()))?;
         d.doc.set_actor(actor);
+        let old_heads = d.doc.get_heads();
         let mut tx = d.doc.transaction();
         f(&mut tx)?;
         let (hash, _) = tx.commit();
@@ -172,7 +184,16 @@ impl MemoryReplica {
         for u in doc_units(&d.doc) {
             d.ever.insert(u);
         }
-        self.touch(doc_id);
+        let new: Vec<Vec<u8>> = d
+            .doc
+            .get_changes(&old_heads)
+            .into_iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let seq = self.touch(doc_id);
+        if let Some(d) = self.docs.get_mut(doc_id) {
+            d.arrivals.extend(new.into_iter().map(|c| (seq, c)));
+        }
         Ok(Some(hash.0))
     }
 
@@ -328,6 +349,20 @@ impl SyncStore for MemoryReplica {
             .collect())
     }
 
+    fn changes_after_seq(
+        &mut self,
+        doc_id: &str,
+        seq: u64,
+    ) -> Result<Option<Vec<Vec<u8>>>, Self::Error> {
+        Ok(self.docs.get(doc_id).map(|d| {
+            d.arrivals
+                .iter()
+                .filter(|(s, _)| *s > seq)
+                .map(|(_, c)| c.clone())
+                .collect()
+        }))
+    }
+
     fn apply(
         &mut self,
         batch: &ApplyBatch,
@@ -342,8 +377,10 @@ impl SyncStore for MemoryReplica {
                 seq: 0,
                 ever: BTreeSet::new(),
                 leaving: None,
+                arrivals: Vec::new(),
             });
             let old_heads = heads_of(&d.doc);
+            let old_change_heads = d.doc.get_heads();
             let mut invalid = None;
             for c in &a.changes {
                 if let Err(e) = d.doc.load_incremental(c) {
@@ -368,9 +405,18 @@ impl SyncStore for MemoryReplica {
                 outcomes.push(ApplyOutcome::Refused);
                 continue;
             }
+            let new: Vec<Vec<u8>> = d
+                .doc
+                .get_changes(&old_change_heads)
+                .into_iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect();
             self.tombs.remove(&a.doc_id);
             self.docs.insert(a.doc_id.clone(), d);
-            self.touch(&a.doc_id);
+            let seq = self.touch(&a.doc_id);
+            if let Some(d) = self.docs.get_mut(&a.doc_id) {
+                d.arrivals.extend(new.into_iter().map(|c| (seq, c)));
+            }
             outcomes.push(ApplyOutcome::Applied { heads });
         }
         if let Some((peer, cursor)) = &batch.then_cursor {

@@ -48,6 +48,10 @@ pub struct WireEntry {
     pub action: EntryAction,
     /// Units the document belongs to at the sender (a hint: scope is always rechecked on apply).
     pub scope_units: Vec<String>,
+    /// For `Update`: the changes that reached the sender after the receiver's cursor, when the
+    /// sender could tell (empty otherwise). The receiver applies them and, if it then still lacks
+    /// some of `heads`, asks for the rest.
+    pub changes: Vec<Vec<u8>>,
 }
 
 /// "I lack changes of `doc_id`; I have `have_heads`."

@@ -8,6 +8,28 @@ use crate::message::{DocChanges, EntryAction, Hash, Message, Want, WireEntry, re
 /// Most documents remembered as "the peer has exactly this" (see `Session::echo`).
 const MAX_ECHO: usize = 100_000;
 
+/// Hashes of automerge changes, and those of them no other one depends on (the tips); None when a
+/// change does not parse.
+fn change_hashes(changes: &[Vec<u8>]) -> Option<(Vec<Hash>, Vec<Hash>)> {
+    let mut hashes = Vec::with_capacity(changes.len());
+    let mut deps = BTreeSet::new();
+    for c in changes {
+        // Peer data: automerge has panicked on bad input before, so a panic counts as invalid.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            automerge::Change::from_bytes(c.clone())
+        }));
+        let change = parsed.ok()?.ok()?;
+        hashes.push(change.hash().0);
+        deps.extend(change.deps().iter().map(|d| d.0));
+    }
+    let tips = hashes
+        .iter()
+        .filter(|h| !deps.contains(*h))
+        .copied()
+        .collect();
+    Some((hashes, tips))
+}
+
 fn sorted(mut heads: Vec<Hash>) -> Vec<Hash> {
     heads.sort_unstable();
     heads
@@ -58,6 +80,8 @@ impl SessionConfig {
 pub const MAX_PAGE: u32 = 5_000;
 /// Largest number of documents a peer may want in one request.
 pub const MAX_WANTS: usize = 5_000;
+/// Largest inline changes of one document in a feed page.
+pub const MAX_INLINE_PER_DOC: usize = 64 * 1024;
 
 /// An input of the session.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,34 +290,66 @@ impl Session {
         }
     }
 
-    fn wire_entries(&mut self, entries: Vec<FeedEntry>) -> Vec<WireEntry> {
-        entries
-            .into_iter()
-            .filter_map(|e| {
-                let action = self.classify(&e)?;
-                if action == EntryAction::Update
-                    && let Some(h) = self.echo.remove(&e.doc_id)
-                    && h == sorted(e.heads.clone())
-                {
-                    // The peer sent us exactly this state: nothing to tell it (but let its
-                    // cursor move past the entry).
-                    self.echo_skipped = true;
-                    return None;
+    /// Our feed entries as the peer gets them. Changes of updated documents are inlined when the
+    /// store can tell which changes arrived after the peer's cursor `since` (saves a round trip).
+    fn wire_entries<S: SyncStore>(
+        &mut self,
+        entries: Vec<FeedEntry>,
+        since: u64,
+        store: &mut S,
+    ) -> Result<Vec<WireEntry>, S::Error> {
+        let mut out = Vec::with_capacity(entries.len());
+        let mut inline_budget = self.cfg.max_changes_bytes;
+        for e in entries {
+            let Some(action) = self.classify(&e) else {
+                continue;
+            };
+            if action == EntryAction::Update
+                && let Some(h) = self.echo.remove(&e.doc_id)
+                && h == sorted(e.heads.clone())
+            {
+                // The peer sent us exactly this state: nothing to tell it (but let its cursor
+                // move past the entry).
+                self.echo_skipped = true;
+                continue;
+            }
+            let mut changes = Vec::new();
+            if action == EntryAction::Update
+                && since > 0
+                && inline_budget > 0
+                && let Some(c) = store.changes_after_seq(&e.doc_id, since)?
+            {
+                let size: usize = c.iter().map(Vec::len).sum();
+                if size <= inline_budget.min(MAX_INLINE_PER_DOC) {
+                    inline_budget -= size;
+                    changes = c;
                 }
-                let scope_units = if action == EntryAction::Update {
-                    e.scope_units
-                } else {
+            }
+            let scope_units = if action == EntryAction::Update {
+                e.scope_units
+            } else {
+                Vec::new()
+            };
+            // Heads equal to the tips of the inline changes are left out: the receiver
+            // recomputes them from the changes.
+            let heads = match change_hashes(&changes) {
+                Some((_, tips))
+                    if !changes.is_empty() && sorted(tips.clone()) == sorted(e.heads.clone()) =>
+                {
                     Vec::new()
-                };
-                Some(WireEntry {
-                    seq: e.seq,
-                    doc_id: e.doc_id,
-                    heads: e.heads,
-                    action,
-                    scope_units,
-                })
-            })
-            .collect()
+                }
+                _ => e.heads,
+            };
+            out.push(WireEntry {
+                seq: e.seq,
+                doc_id: e.doc_id,
+                heads,
+                action,
+                scope_units,
+                changes,
+            });
+        }
+        Ok(out)
     }
 
     fn serve_feed<S: SyncStore>(
@@ -306,7 +362,7 @@ impl Session {
         let limit = limit.clamp(1, MAX_PAGE);
         let read = store.read_feed(since, limit)?;
         let epoch = store.feed_epoch()?;
-        let entries = self.wire_entries(read.entries);
+        let entries = self.wire_entries(read.entries, since, store)?;
         if !entries.is_empty() || read.more || read.scanned_to > since {
             out.push(Message::FeedPage {
                 since,
@@ -337,7 +393,7 @@ impl Session {
         loop {
             let read = store.read_feed(p.scanned, limit)?;
             self.echo_skipped = false;
-            let entries = self.wire_entries(read.entries);
+            let entries = self.wire_entries(read.entries, p.since, store)?;
             let progressed = read.scanned_to.saturating_sub(p.since) >= u64::from(limit);
             if !entries.is_empty() || progressed || self.echo_skipped {
                 let epoch = store.feed_epoch()?;
@@ -537,6 +593,7 @@ impl Session {
         }
         let w = self.within.clone();
         let mut pending = BTreeMap::new();
+        let mut inline: Vec<(DocApply, Vec<Hash>)> = Vec::new();
         for e in entries {
             match e.action {
                 EntryAction::Update => {
@@ -555,11 +612,33 @@ impl Session {
                         store.cancel_leave(&e.doc_id)?;
                         self.purge_checks.remove(&e.doc_id);
                     }
-                    if store.has_all(&e.doc_id, &e.heads)? {
+                    let mut heads = e.heads;
+                    if heads.is_empty() && !e.changes.is_empty() {
+                        match change_hashes(&e.changes) {
+                            Some((_, tips)) => heads = tips,
+                            None => {
+                                self.refuse("unparsable inline changes", &e.doc_id);
+                                pending.insert(e.doc_id, meta.map(|m| m.heads).unwrap_or_default());
+                                continue;
+                            }
+                        }
+                    }
+                    if store.has_all(&e.doc_id, &heads)? {
                         continue;
                     }
-                    self.peer_heads.insert(e.doc_id.clone(), sorted(e.heads));
-                    pending.insert(e.doc_id, meta.map(|m| m.heads).unwrap_or_default());
+                    self.peer_heads
+                        .insert(e.doc_id.clone(), sorted(heads.clone()));
+                    if e.changes.is_empty() {
+                        pending.insert(e.doc_id, meta.map(|m| m.heads).unwrap_or_default());
+                    } else {
+                        inline.push((
+                            DocApply {
+                                doc_id: e.doc_id,
+                                changes: e.changes,
+                            },
+                            heads,
+                        ));
+                    }
                 }
                 EntryAction::Purge | EntryAction::Removed if self.role == PeerRole::Parent => {
                     self.leave(&e.doc_id, store)?;
@@ -568,6 +647,26 @@ impl Session {
                     store.child_removed(&e.doc_id, &self.cfg.peer.node_code)?;
                 }
                 _ => self.refuse("purge from a node that is not a parent", &e.doc_id),
+            }
+        }
+        if !inline.is_empty() {
+            // Apply what came inline (no cursor yet); fetch the rest of what is still missing.
+            let (docs, heads): (Vec<DocApply>, Vec<Vec<Hash>>) = inline.into_iter().unzip();
+            let batch = ApplyBatch {
+                docs,
+                then_cursor: None,
+            };
+            let outcomes = store.apply(&batch, &|b, a| self.authorise(b, a))?;
+            self.record(&batch.docs, &outcomes);
+            for ((d, o), h) in batch.docs.into_iter().zip(outcomes).zip(heads) {
+                let rejected = matches!(o, ApplyOutcome::Refused | ApplyOutcome::Invalid(_));
+                if !rejected && !store.has_all(&d.doc_id, &h)? {
+                    let mine = store
+                        .doc_meta(&d.doc_id)?
+                        .map(|m| m.heads)
+                        .unwrap_or_default();
+                    pending.insert(d.doc_id, mine);
+                }
             }
         }
         if pending.is_empty() {
@@ -674,6 +773,31 @@ impl Session {
         peer_ok && own_ok
     }
 
+    /// Counts applied documents and refusals; remembers documents now exactly as the peer has them.
+    fn record(&mut self, docs: &[DocApply], outcomes: &[ApplyOutcome]) {
+        for (d, o) in docs.iter().zip(outcomes) {
+            match o {
+                ApplyOutcome::Applied { heads } => {
+                    self.status.docs_applied += 1;
+                    let heads = sorted(heads.clone());
+                    if self.peer_heads.get(&d.doc_id) == Some(&heads) && self.echo.len() < MAX_ECHO
+                    {
+                        self.echo.insert(d.doc_id.clone(), heads);
+                    }
+                }
+                ApplyOutcome::Unchanged => {}
+                ApplyOutcome::Refused => self.refuse(
+                    "changes to a document outside the peer's or this node's scope",
+                    &d.doc_id,
+                ),
+                ApplyOutcome::Invalid(e) => {
+                    let what = format!("invalid changes: {e}");
+                    self.refuse(&what, &d.doc_id);
+                }
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn finish_page<S: SyncStore>(
         &mut self,
@@ -700,28 +824,7 @@ impl Session {
                 then_cursor: Some((peer_code, cursor)),
             };
             let outcomes = store.apply(&batch, &|b, a| self.authorise(b, a))?;
-            for (d, o) in batch.docs.iter().zip(&outcomes) {
-                match o {
-                    ApplyOutcome::Applied { heads } => {
-                        self.status.docs_applied += 1;
-                        let heads = sorted(heads.clone());
-                        if self.peer_heads.get(&d.doc_id) == Some(&heads)
-                            && self.echo.len() < MAX_ECHO
-                        {
-                            self.echo.insert(d.doc_id.clone(), heads);
-                        }
-                    }
-                    ApplyOutcome::Unchanged => {}
-                    ApplyOutcome::Refused => self.refuse(
-                        "changes to a document outside the peer's or this node's scope",
-                        &d.doc_id,
-                    ),
-                    ApplyOutcome::Invalid(e) => {
-                        let what = format!("invalid changes: {e}");
-                        self.refuse(&what, &d.doc_id);
-                    }
-                }
-            }
+            self.record(&batch.docs, &outcomes);
         }
         self.peer_heads.clear();
         self.cursor = cursor;

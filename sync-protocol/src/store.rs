@@ -124,6 +124,18 @@ pub trait SyncStore {
         have_heads: &[Hash],
     ) -> Result<Vec<Vec<u8>>, Self::Error>;
 
+    /// Optional: the changes of `doc_id` this store received or made after feed position `seq`
+    /// (a peer whose cursor is `seq` lacks at most these), or `None` when the store cannot tell
+    /// cheaply (e.g. compacted since). Lets the session inline changes in feed pages.
+    fn changes_after_seq(
+        &mut self,
+        doc_id: &str,
+        seq: u64,
+    ) -> Result<Option<Vec<Vec<u8>>>, Self::Error> {
+        let _ = (doc_id, seq);
+        Ok(None)
+    }
+
     /// Applies a batch in one transaction, then saves its cursor. Applying changes already present
     /// is a no-op. Every changed document gets a new feed entry; `ever_units` grows.
     fn apply(
