@@ -389,7 +389,10 @@ async fn a_ticket_created_offline_at_a_town_reaches_every_node_in_scope_after_re
     let (all_hub, all_town) = (docs(&hub).await, docs(&town).await);
     assert!(all_town.iter().any(|(d, _)| d == &id));
     assert!(
-        shared_docs(&town).await.iter().any(|(d, _)| !d.starts_with("refdata:")),
+        shared_docs(&town)
+            .await
+            .iter()
+            .any(|(d, _)| !d.starts_with("refdata:")),
         "published articles reach the town"
     );
     assert!(all_town.len() < all_hub.len() || all_town == all_hub);
@@ -666,6 +669,36 @@ async fn foreign_certificates_and_out_of_scope_requests_are_refused() {
     .await;
     link.close(0, "done");
     for n in [hub, district] {
+        n.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_town_is_dropped_at_once_and_refused_when_it_redials() {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    let nodes = [&hub, &district, &town];
+    until(&nodes, "town linked", || async {
+        connected(&district, "T0101") && connected(&town, "D01")
+    })
+    .await;
+    let pem = std::fs::read_to_string(&t.town_cfg.sync.cert).unwrap();
+    let der = sync_protocol::pki::pem_to_cert_der(&pem).unwrap();
+    let serial = sync_protocol::pki::read_peer_identity(&der).unwrap().serial;
+    let dropped = district.sync().unwrap().revoke(&serial);
+    assert_eq!(
+        dropped, 1,
+        "the live link of the revoked certificate is dropped"
+    );
+    until(&nodes, "the town refused on redial", || async {
+        !connected(&town, "D01") && district.state.sync_links.refused_connections() >= 1
+    })
+    .await;
+    // Work at the town stays local.
+    let (id, _) = create(&town, "d01-t01-handler", "D01-T01", "吊销后登记").await;
+    assert!(!connected(&district, "T0101"));
+    assert!(heads_of(&district, &id).await.is_none());
+    for n in [hub, district, town] {
         n.shutdown().await.unwrap();
     }
 }

@@ -237,7 +237,7 @@ fn uuid_like() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Waits until `check` holds, re-checking on each commit of `store` or every 50 ms.
+/// Waits until `check` holds, re-checking on each commit of `store` or every 2 ms.
 pub async fn until<F, Fut>(store: &Store, timeout: Duration, what: &str, mut check: F) -> Result<()>
 where
     F: FnMut() -> Fut,
@@ -252,7 +252,7 @@ where
         if Instant::now() > deadline {
             bail!("timed out waiting for {what}");
         }
-        let _ = tokio::time::timeout(Duration::from_millis(50), w.changed()).await;
+        let _ = tokio::time::timeout(Duration::from_millis(2), w.changed()).await;
     }
 }
 
