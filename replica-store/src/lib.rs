@@ -206,15 +206,6 @@ impl Store {
         self.read(move |c| refdata_doc::load(c, &actor)).await
     }
 
-    /// A document's full bytes (snapshot and incremental changes), for copying to another replica.
-    pub async fn export_doc(&self, id: String) -> Result<Option<(String, Vec<u8>)>> {
-        let actor = self.shared.actor.clone();
-        self.read(move |c| {
-            Ok(docstore::load(c, &id, &actor)?.map(|(mut doc, row)| (row.kind, doc.save())))
-        })
-        .await
-    }
-
     /// The ids of every ticket document whose scope units satisfy `keep`.
     pub async fn ticket_ids_where(&self, keep: impl Fn(&[&str]) -> bool + Send + 'static) -> Result<Vec<String>> {
         self.read(move |c| {
@@ -231,12 +222,6 @@ impl Store {
             Ok(out)
         })
         .await
-    }
-
-    /// Merges a ticket document's bytes from another replica into this one (creating it if new) and
-    /// projects it. Merging what is already here changes nothing.
-    pub async fn import_ticket(&self, id: String, bytes: Vec<u8>) -> Result<()> {
-        self.write(move |ctx| tickets::import(ctx, &id, &bytes)).await
     }
 
     /// Records an article event after `check` approves it against the article's state before.

@@ -187,38 +187,6 @@ pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketVie
     Ok(view)
 }
 
-/// Merges another replica's bytes of a ticket document into this store and re-projects it.
-pub fn import(ctx: &mut Ctx<'_>, id: &str, bytes: &[u8]) -> Result<()> {
-    let incoming = automerge::AutoCommit::load(bytes).map_err(|e| StoreError::automerge(id, e))?;
-    let (ticket, _) = ticket_doc::read(&incoming, id)?;
-    let seq = match docstore::load(ctx.conn, id, &ctx.node.actor)? {
-        Some((mut doc, _)) => {
-            let before = doc.get_heads();
-            doc.load_incremental(bytes).map_err(|e| StoreError::automerge(id, e))?;
-            let (merged, _) = ticket_doc::read(&doc, id)?;
-            let scope = merged.state().scope_units().join(",");
-            match docstore::append(ctx.conn, id, &mut doc, &before, &scope)? {
-                Some(seq) => {
-                    projection::project(ctx.conn, &merged.view(), seq)?;
-                    seq
-                }
-                None => return Ok(()),
-            }
-        }
-        None => {
-            let mut doc = incoming;
-            doc.set_actor(ctx.node.actor.clone());
-            let view = ticket.view();
-            let scope = view.state.scope_units().join(",");
-            let seq = docstore::insert(ctx.conn, id, ticket_doc::KIND, &mut doc, &scope)?;
-            projection::project(ctx.conn, &view, seq)?;
-            seq
-        }
-    };
-    *ctx.seq = (*ctx.seq).max(seq);
-    Ok(())
-}
-
 /// Re-projects ticket documents whose projection is missing or older than the document; returns how
 /// many were rebuilt. With `all`, every ticket is rebuilt (after a projection format change).
 pub fn reproject(conn: &Connection, actor: &ActorId, all: bool) -> Result<usize> {

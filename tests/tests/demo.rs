@@ -11,6 +11,7 @@ const NOW: i64 = 1_795_485_600_000;
 async fn demo_seeds_every_status_and_scopes_edge_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let demo = deploy::demo::start(dir.path(), 0, NOW).await.unwrap();
+    assert!(deploy::demo::wait_caught_up(&demo, std::time::Duration::from_secs(60)).await, "edge nodes caught up by sync");
     let hub = &demo.nodes[0].state;
     let counts = hub.store.status_counts().await.unwrap();
     for status in Status::ALL {
@@ -46,6 +47,17 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
             .await
             .unwrap();
         assert_eq!(held.len(), expected.len(), "{root} holds every ticket of its scope");
+        // The published knowledge base reached every node; drafts of other units did not.
+        let published: Vec<String> = hub.store.articles_since(0, 10_000).await.unwrap().into_iter()
+            .filter(|(_, a)| a.state.live().is_some()).map(|(_, a)| a.id).collect();
+        assert!(published.len() >= 150, "{}", published.len());
+        let at_edge: Vec<String> = edge.store.articles_since(0, 10_000).await.unwrap().into_iter().map(|(_, a)| a.id).collect();
+        for id in &published {
+            assert!(at_edge.contains(id), "{root} lacks published article {id}");
+        }
+        for (_, a) in edge.store.articles_since(0, 10_000).await.unwrap() {
+            assert!(a.state.live().is_some() || org.is_within(a.state.unit(), &root), "{root} holds another unit's draft {}", a.id);
+        }
     }
     for node in demo.nodes {
         node.shutdown().await.unwrap();

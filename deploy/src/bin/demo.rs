@@ -28,6 +28,10 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data_dir)?;
     let now = (node_service::system_clock())();
     let demo = deploy::demo::start(&args.data_dir, args.port_base, now).await?;
+    println!("正在同步各节点……");
+    if !deploy::demo::wait_caught_up(&demo, std::time::Duration::from_secs(60)).await {
+        println!("部分节点尚未同步完成，稍后可在 /api/health 的 links 中查看进度。");
+    }
     println!("\n临江市12345热线平台演示已启动（数据目录 {}）：", args.data_dir.display());
     for (node, info) in demo.nodes.iter().zip(deploy::demo::NODES.iter()) {
         let health = node.state.store.status_counts().await?;
