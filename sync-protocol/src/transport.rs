@@ -221,6 +221,18 @@ pub fn server_endpoint(
     Ok(Endpoint::server(server_config(tls, s)?, addr)?)
 }
 
+/// Puts new TLS material (a fresh CRL, a renewed certificate, an extra CA during rotation) into a
+/// running server endpoint: new connections use it. Pair with [`Revocations::replace`] to drop live
+/// connections of newly revoked certificates.
+pub fn reload_server(
+    endpoint: &Endpoint,
+    tls: &NodeTls,
+    s: &TransportSettings,
+) -> Result<(), TransportError> {
+    endpoint.set_server_config(Some(server_config(tls, s)?));
+    Ok(())
+}
+
 /// A client-only endpoint bound to `addr` with this node's client configuration as default.
 pub fn client_endpoint(
     tls: &NodeTls,

@@ -253,3 +253,42 @@ fn a_document_leaving_scope_is_purged_only_after_its_changes_reach_the_parent() 
         "the district purged the ticket"
     );
 }
+
+#[test]
+fn a_node_restored_from_an_old_backup_takes_a_new_epoch_and_loses_nothing() {
+    let (hub, d1) = hub_d1();
+    let mut p = Pair::new(
+        (&hub, MemoryReplica::new(b"hub", 1)),
+        (&d1, MemoryReplica::new(b"d1", 2)),
+    );
+    p.stores[1]
+        .create("t1", &["C.D1"], "title", "a")
+        .expect("create");
+    p.start();
+    let backup = p.stores[1].clone();
+    let t2 = p.stores[1]
+        .create("t2", &["C.D1"], "title", "b")
+        .expect("create");
+    p.sessions = [session(&hub, &d1), session(&d1, &hub)];
+    p.start();
+    assert!(p.stores[0].has_change("t2", &t2));
+
+    // Restore the district from the old backup: new actor id, new feed epoch.
+    p.stores[1] = backup.restored(b"d1-restored", 3);
+    assert!(p.stores[1].doc("t2").is_none());
+    let after = p.stores[1]
+        .edit("t1", "note", "restored")
+        .expect("edit")
+        .expect("changed");
+    p.sessions = [session(&hub, &d1), session(&d1, &hub)];
+    p.start();
+    assert!(
+        p.stores[1].has_change("t2", &t2),
+        "the district got back what it lost from the hub"
+    );
+    assert!(
+        p.stores[0].has_change("t1", &after),
+        "the hub took the restored node's new edit"
+    );
+    assert_eq!(ok(p.stores[0].load_cursor("d1")).epoch, 3);
+}

@@ -471,3 +471,38 @@ async fn dialer_retries_with_backoff_then_connects() {
     assert_eq!(c.expect("connect").peer().node_code, "hub");
     assert_eq!(a.expect("accept").peer().node_code, "d-01");
 }
+
+#[tokio::test]
+async fn a_reloaded_crl_refuses_new_connections() {
+    let (logs, _g) = capture_logs();
+    let pki = Pki::new();
+    let hub = pki.issue("hub", "3101");
+    let edge = pki.issue("d-01", "310101");
+    let settings = TransportSettings::default();
+    let server = server_endpoint(&pki.tls(&hub, ""), &settings, localhost()).expect("server");
+    let addr = server.local_addr().expect("addr");
+    let client = client_endpoint(&pki.tls(&edge, ""), &settings, localhost()).expect("client");
+    let revs = Revocations::default();
+    let once = |server: quinn::Endpoint, revs: Revocations| async move {
+        let incoming = server.accept().await.ok_or(TransportError::Closed)?;
+        transport::accept(incoming, &revs, &TransportSettings::default()).await
+    };
+    let client_revs = Revocations::default();
+    let (a, c) = tokio::join!(
+        once(server.clone(), revs.clone()),
+        transport::connect(&client, addr, "hub", &client_revs, &settings)
+    );
+    assert!(a.is_ok() && c.is_ok(), "accepted before the revocation");
+
+    transport::reload_server(&server, &pki.tls(&hub, &pki.crl(&[&edge])), &settings)
+        .expect("reload");
+    let (a, c) = tokio::join!(
+        once(server.clone(), revs.clone()),
+        transport::connect(&client, addr, "hub", &client_revs, &settings)
+    );
+    assert!(a.is_err() && c.is_err(), "refused after the CRL reload");
+    assert!(
+        logs.text()
+            .contains("refused incoming connection: handshake failed")
+    );
+}
