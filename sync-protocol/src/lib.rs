@@ -59,6 +59,14 @@
 //! 5. A new peer epoch (restore from backup, which also takes a new automerge actor id) restarts
 //!    the cursor at 0.
 //!
+//! Two savings on top: when the store implements [`store::SyncStore::changes_after_seq`], the
+//! server puts the changes that reached it after the requester's cursor **inline** in the feed
+//! entry (no `ChangesRequest` round trip; the entry's heads are left out when they equal the tips
+//! of those changes). The receiver applies them, and asks for the rest only when it still lacks
+//! some of the heads (the entry of a document moves to a fresh seq on every change, so the
+//! cursor alone never proves the receiver holds the older changes). And a document whose state
+//! here is exactly what the peer just sent is not echoed back to it.
+//!
 //! **Scope, both ends.** The scope of a node is the unit subtree rooted at the unit of its
 //! certificate; a document is in scope when one of its units (lead and co-handling units) lies in
 //! the subtree, or it has none (reference data, sent everywhere; written only by parents). The
