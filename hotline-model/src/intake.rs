@@ -223,13 +223,13 @@ impl Intake {
                 });
             }
         }
-        if let Some(p) = self.location {
-            if !(-90.0..=90.0).contains(&p.lat) || !(-180.0..=180.0).contains(&p.lon) {
-                return Err(FieldError::Invalid {
-                    field: "location".into(),
-                    reason: "latitude or longitude out of range".into(),
-                });
-            }
+        if let Some(p) = self.location
+            && (!(-90.0..=90.0).contains(&p.lat) || !(-180.0..=180.0).contains(&p.lon))
+        {
+            return Err(FieldError::Invalid {
+                field: "location".into(),
+                reason: "latitude or longitude out of range".into(),
+            });
         }
         Ok(())
     }

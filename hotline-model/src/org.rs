@@ -82,13 +82,13 @@ impl OrgTree {
         }
         let root = roots[0].code.clone();
         for unit in units.values() {
-            if let Some(parent) = &unit.parent {
-                if !units.contains_key(parent) {
-                    return Err(OrgError::UnknownParent {
-                        unit: unit.code.clone(),
-                        parent: parent.clone(),
-                    });
-                }
+            if let Some(parent) = &unit.parent
+                && !units.contains_key(parent)
+            {
+                return Err(OrgError::UnknownParent {
+                    unit: unit.code.clone(),
+                    parent: parent.clone(),
+                });
             }
         }
         let tree = OrgTree { units, root };

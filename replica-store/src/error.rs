@@ -15,7 +15,7 @@ pub enum StoreError {
         /// Which document.
         doc_id: String,
         /// What automerge said.
-        source: automerge::AutomergeError,
+        source: Box<automerge::AutomergeError>,
     },
     /// A document does not have the shape of its kind.
     #[error("document {doc_id} is malformed: {reason}")]
@@ -46,7 +46,7 @@ impl StoreError {
     pub(crate) fn automerge(doc_id: &str, source: automerge::AutomergeError) -> Self {
         StoreError::Automerge {
             doc_id: doc_id.to_string(),
-            source,
+            source: Box::new(source),
         }
     }
 
