@@ -25,13 +25,13 @@ pub fn run(args: &Args) -> Result<()> {
         let start = Instant::now();
         let edge = pair.start_edge(true).await?;
         let store = edge.state.store.clone();
-        until(&store, Duration::from_secs(3600), "bootstrap", || {
+        until(&store, Duration::from_secs(3600), Duration::from_millis(50), "bootstrap", || {
             let store = store.clone();
             async move { Ok(ticket_count(&store).await? >= n) }
         })
         .await?;
         let secs = start.elapsed().as_secs_f64();
-        until(&store, Duration::from_secs(60), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
+        until(&store, Duration::from_secs(60), Duration::from_millis(2), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
         let link = edge.state.sync_links.get("HUB").unwrap_or_default();
         let down = hub.state.sync_links.get("D01").unwrap_or_default();
         let db_bytes = std::fs::metadata(pair.edge.db_path()).map(|m| m.len()).unwrap_or(0);

@@ -237,8 +237,15 @@ fn uuid_like() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Waits until `check` holds, re-checking on each commit of `store` or every 2 ms.
-pub async fn until<F, Fut>(store: &Store, timeout: Duration, what: &str, mut check: F) -> Result<()>
+/// Waits until `check` holds, re-checking on each commit of `store` or every `poll` (checks that
+/// query the stores should poll slowly: they compete with the sync for the CPU).
+pub async fn until<F, Fut>(
+    store: &Store,
+    timeout: Duration,
+    poll: Duration,
+    what: &str,
+    mut check: F,
+) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<bool>>,
@@ -252,7 +259,7 @@ where
         if Instant::now() > deadline {
             bail!("timed out waiting for {what}");
         }
-        let _ = tokio::time::timeout(Duration::from_millis(2), w.changed()).await;
+        let _ = tokio::time::timeout(poll, w.changed()).await;
     }
 }
 

@@ -24,12 +24,12 @@ pub fn run(args: &Args) -> Result<()> {
         fill(&hub.state.store, n, |_| true).await?;
         let edge = pair.start_edge(true).await?;
         let store = edge.state.store.clone();
-        until(&store, Duration::from_secs(3600), "bootstrap", || {
+        until(&store, Duration::from_secs(3600), Duration::from_millis(50), "bootstrap", || {
             let store = store.clone();
             async move { Ok(ticket_count(&store).await? >= n) }
         })
         .await?;
-        until(&store, Duration::from_secs(120), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
+        until(&store, Duration::from_secs(120), Duration::from_millis(2), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
         let rss_synced = peak_rss_mib();
         edge.shutdown().await?;
 
@@ -53,13 +53,13 @@ pub fn run(args: &Args) -> Result<()> {
         let edge = pair.start_edge(true).await?;
         let changed: Vec<String> = at_hub.iter().chain(&at_edge).chain(&both).cloned().collect();
         let store = edge.state.store.clone();
-        until(&store, Duration::from_secs(3600), "convergence", || {
+        until(&store, Duration::from_secs(3600), Duration::from_millis(50), "convergence", || {
             let (h, e, ids) = (hub.state.store.clone(), store.clone(), changed.clone());
             async move { Ok(heads(&h, ids.clone()).await? == heads(&e, ids).await?) }
         })
         .await?;
         let secs = start.elapsed().as_secs_f64();
-        until(&store, Duration::from_secs(120), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
+        until(&store, Duration::from_secs(120), Duration::from_millis(2), "links parked", || async { Ok(in_sync(&hub, &edge)) }).await?;
         let up = edge.state.sync_links.get("HUB").unwrap_or_default();
         let down = hub.state.sync_links.get("D01").unwrap_or_default();
         let wire = up.bytes_sent + up.bytes_received;
