@@ -31,7 +31,7 @@ use crate::schema::{CITY_WIDE, Fields, build_schema, status_code, status_of_code
 /// Version of what the index holds for a record (analysis, extra fields). Kept in every commit's payload
 /// with the store sequence; an index written by another version is emptied when opened, so the node
 /// re-applies every article. Bump it whenever `schema::to_document` or the analyzer changes.
-pub const ANALYSIS_VERSION: &str = "kb3";
+pub const ANALYSIS_VERSION: &str = "kb4";
 
 /// Below this many strict hits, a relaxed query adds more.
 const MIN_STRICT_HITS: usize = 3;
