@@ -91,10 +91,10 @@ impl ArticleContent {
         if self.unit.trim().is_empty() {
             return Err(ArticleError::MissingField("unit"));
         }
-        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
-            if until < from {
-                return Err(ArticleError::ValidityReversed { from, until });
-            }
+        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until)
+            && until < from
+        {
+            return Err(ArticleError::ValidityReversed { from, until });
         }
         Ok(())
     }
