@@ -11,6 +11,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use hotline_model::article::ArticleEvent;
 use replica_store::Store;
+use replica_store::article_doc::ArticleChange;
 use search::{Analyzer, ArticleRecord, IndexOptions, KbIndex, Lexicon};
 
 /// Articles read from the store per step of a catch-up.
@@ -28,7 +29,8 @@ impl KbService {
         let dir = dir.to_path_buf();
         let index = tokio::task::spawn_blocking(move || -> Result<KbIndex> {
             let analyzer = Analyzer::new(Lexicon::builtin()?);
-            Ok(KbIndex::open_in_dir(&dir, analyzer, IndexOptions::default())?)
+            // A damaged index directory is emptied and rebuilt from the store rather than stopping the node.
+            Ok(KbIndex::open_in_dir_or_reset(&dir, analyzer, IndexOptions::default())?)
         })
         .await??;
         let applied = index.applied_seq()?.map(|s| s as i64).unwrap_or(0);
@@ -56,8 +58,13 @@ impl KbService {
             total += batch.len();
             let me = self.clone();
             tokio::task::spawn_blocking(move || -> Result<()> {
-                for (_, view) in &batch {
-                    me.index.upsert(&ArticleRecord::from_state(&view.id, &view.state, view.popularity))?;
+                for (_, change) in &batch {
+                    match change {
+                        ArticleChange::Changed(view) => {
+                            me.index.upsert(&ArticleRecord::from_state(&view.id, &view.state, view.popularity))?
+                        }
+                        ArticleChange::Removed(id) => me.index.remove(id)?,
+                    }
                 }
                 me.index.commit(last as u64)?;
                 Ok(())
@@ -83,7 +90,7 @@ impl KbService {
 
 /// Seeds the knowledge base from `dir` (TOML files of articles) when the store holds none; the hub only.
 pub async fn seed_if_empty(store: &Store, dir: &Path, node: &str, now_ms: i64) -> Result<usize> {
-    if !store.articles_since(0, 1).await?.is_empty() || !dir.exists() {
+    if store.count_docs(replica_store::article_doc::KIND).await? > 0 || !dir.exists() {
         return Ok(0);
     }
     let articles = search::seed::load_dir(dir).with_context(|| format!("reading {}", dir.display()))?;

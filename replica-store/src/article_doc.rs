@@ -150,23 +150,45 @@ pub fn bump_popularity(ctx: &mut Ctx<'_>, id: &str, by: i64, now_ms: i64) -> Res
     Ok(view)
 }
 
-/// Article documents changed after local sequence `since`, oldest change first: `(seq, view)`.
-/// Unreadable documents are skipped with an error log.
-pub fn changed_since(conn: &Connection, actor: &automerge::ActorId, since: i64, limit: u32) -> Result<Vec<(i64, ArticleView)>> {
-    let ids: Vec<(String, i64)> = {
-        let mut stmt = conn.prepare_cached("SELECT id, seq FROM docs WHERE kind = 'article' AND seq > ?1 ORDER BY seq LIMIT ?2")?;
-        let rows = stmt.query_map(params![since, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+/// What happened to an article since a sequence number.
+#[derive(Clone, Debug)]
+pub enum ArticleChange {
+    /// Created or changed: its current view.
+    Changed(ArticleView),
+    /// Removed from this node (purged when it left the node's scope): its id. Tombstones do not record
+    /// the document's kind, so ids of other purged documents appear too; removing them is harmless.
+    Removed(String),
+}
+
+/// Article documents changed, and documents removed, after local sequence `since`, oldest first:
+/// `(seq, change)`. Unreadable documents are skipped with an error log.
+pub fn changed_since(conn: &Connection, actor: &automerge::ActorId, since: i64, limit: u32) -> Result<Vec<(i64, ArticleChange)>> {
+    let rows: Vec<(String, i64, bool)> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, seq, 0 FROM docs WHERE kind = 'article' AND seq > ?1
+             UNION ALL SELECT id, seq, 1 FROM sync_tombs WHERE seq > ?1
+             ORDER BY 2 LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![since, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let mut out = Vec::with_capacity(ids.len());
-    for (id, seq) in ids {
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, seq, removed) in rows {
+        if removed {
+            out.push((seq, ArticleChange::Removed(id)));
+            continue;
+        }
         match docstore::load(conn, &id, actor).and_then(|d| match d {
             Some((doc, _)) => read(&doc, &id).map(Some),
             None => Ok(None),
         }) {
-            Ok(Some(view)) => out.push((seq, view)),
+            Ok(Some(view)) => out.push((seq, ArticleChange::Changed(view))),
             Ok(None) => {}
-            Err(e) => tracing::error!(doc = %id, error = %e, "cannot read article document"),
+            Err(e) => {
+                tracing::error!(doc = %id, error = %e, "cannot read article document");
+                // Still advance past it: the entry is consumed, a later change brings it again.
+                out.push((seq, ArticleChange::Removed(id)));
+            }
         }
     }
     Ok(out)

@@ -239,14 +239,20 @@ impl Store {
         self.write(move |ctx| article_doc::bump_popularity(ctx, &id, by, now_ms)).await
     }
 
+    /// How many documents of a kind (`ticket`, `article`, `refdata`) this node holds.
+    pub async fn count_docs(&self, kind: &'static str) -> Result<i64> {
+        self.read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM docs WHERE kind = ?1", [kind], |r| r.get(0))?))
+            .await
+    }
+
     /// One article.
     pub async fn article(&self, id: String) -> Result<Option<article_doc::ArticleView>> {
         let actor = self.shared.actor.clone();
         self.read(move |c| article_doc::get(c, &actor, &id)).await
     }
 
-    /// Articles changed after local sequence `since` (for the search index), oldest first.
-    pub async fn articles_since(&self, since: i64, limit: u32) -> Result<Vec<(i64, article_doc::ArticleView)>> {
+    /// Articles changed or removed after local sequence `since` (for the search index), oldest first.
+    pub async fn articles_since(&self, since: i64, limit: u32) -> Result<Vec<(i64, article_doc::ArticleChange)>> {
         let actor = self.shared.actor.clone();
         self.read(move |c| article_doc::changed_since(c, &actor, since, limit)).await
     }

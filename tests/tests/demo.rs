@@ -7,6 +7,19 @@ use replica_store::TicketFilter;
 /// 2026-11-24 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
 
+async fn articles(store: &replica_store::Store) -> Vec<replica_store::article_doc::ArticleView> {
+    store
+        .articles_since(0, 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, c)| match c {
+            replica_store::article_doc::ArticleChange::Changed(v) => Some(v),
+            replica_store::article_doc::ArticleChange::Removed(_) => None,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn demo_seeds_every_status_and_scopes_edge_nodes() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,14 +61,14 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
             .unwrap();
         assert_eq!(held.len(), expected.len(), "{root} holds every ticket of its scope");
         // The published knowledge base reached every node; drafts of other units did not.
-        let published: Vec<String> = hub.store.articles_since(0, 10_000).await.unwrap().into_iter()
-            .filter(|(_, a)| a.state.live().is_some()).map(|(_, a)| a.id).collect();
+        let published: Vec<String> = articles(&hub.store).await.into_iter()
+            .filter(|a| a.state.live().is_some()).map(|a| a.id).collect();
         assert!(published.len() >= 150, "{}", published.len());
-        let at_edge: Vec<String> = edge.store.articles_since(0, 10_000).await.unwrap().into_iter().map(|(_, a)| a.id).collect();
+        let at_edge: Vec<String> = articles(&edge.store).await.into_iter().map(|a| a.id).collect();
         for id in &published {
             assert!(at_edge.contains(id), "{root} lacks published article {id}");
         }
-        for (_, a) in edge.store.articles_since(0, 10_000).await.unwrap() {
+        for a in articles(&edge.store).await {
             assert!(a.state.live().is_some() || org.is_within(a.state.unit(), &root), "{root} holds another unit's draft {}", a.id);
         }
     }
