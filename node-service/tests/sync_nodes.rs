@@ -682,6 +682,14 @@ async fn a_revoked_town_is_dropped_at_once_and_refused_when_it_redials() {
         connected(&district, "T0101") && connected(&town, "D01")
     })
     .await;
+    // Nothing to pull: the town's request stays parked at the district and counts as caught up.
+    until(&nodes, "town caught up", || async {
+        town.state
+            .sync_links
+            .get("D01")
+            .is_some_and(|l| l.caught_up)
+    })
+    .await;
     let pem = std::fs::read_to_string(&t.town_cfg.sync.cert).unwrap();
     let der = sync_protocol::pki::pem_to_cert_der(&pem).unwrap();
     let serial = sync_protocol::pki::read_peer_identity(&der).unwrap().serial;

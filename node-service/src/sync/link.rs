@@ -149,6 +149,10 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut base_refusals = None::<u64>;
     let mut last_pages = 0u64;
+    // A request the peer has nothing for is parked there, unanswered: a pull idle this long since
+    // the last progress is taken as caught up (the peer answers at once when it has news).
+    const PARKED_AFTER: Duration = Duration::from_millis(300);
+    let mut last_progress = Instant::now();
     let mut peer_since: Option<u64> = None;
     let mut change_bytes = 0u64;
     let mut input = Some(Input::Start);
@@ -180,11 +184,15 @@ pub async fn run(
             let feed_ahead = local.saturating_sub(peer_since.unwrap_or(0));
             let now_wall = env.state.now();
             let applied_page = st.pages_applied > last_pages;
+            if applied_page || !session.is_idle() {
+                last_progress = Instant::now();
+            }
+            let parked = session.is_idle() && last_progress.elapsed() >= PARKED_AFTER;
             last_pages = st.pages_applied;
             env.links.update(key, |l| {
                 let base = *base_refusals.get_or_insert(l.refusals);
                 l.refusals = base + st.refusals;
-                l.caught_up = st.caught_up;
+                l.caught_up = st.caught_up || parked;
                 l.pending_docs = st.pending_docs as u64;
                 l.feed_ahead = feed_ahead;
                 l.changes_waiting = st.pending_docs as u64 + feed_ahead;

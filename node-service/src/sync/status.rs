@@ -21,7 +21,9 @@ pub struct LinkInfo {
     pub connected: bool,
     /// Wall time (Unix ms) a page of the peer's feed was last applied here.
     pub last_sync_ms: Option<i64>,
-    /// This node has pulled the peer's feed to its end.
+    /// This node has pulled the peer's feed to its end: a page was applied and the next request is
+    /// out, or the request has stayed parked at the peer (which answers at once when it has news)
+    /// for 300 ms with nothing else in progress.
     pub caught_up: bool,
     /// Changes waiting: documents being fetched from the peer plus entries of this node's feed the
     /// peer has not pulled yet (an upper bound: entries outside its scope count too).
