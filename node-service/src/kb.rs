@@ -14,6 +14,9 @@ use replica_store::Store;
 use replica_store::article_doc::ArticleChange;
 use search::{Analyzer, ArticleRecord, IndexOptions, KbIndex, Lexicon};
 
+/// How long the follower lets commits accumulate before catching up.
+const COALESCE_MS: u64 = 100;
+
 /// Articles read from the store per step of a catch-up.
 const PAGE: u32 = 500;
 
@@ -80,6 +83,9 @@ impl KbService {
         tokio::spawn(async move {
             let mut committed = store.committed();
             while committed.changed().await.is_ok() {
+                // Let a burst of commits settle (they coalesce in the watch), well within the
+                // promised second, so a busy writer does not trigger a catch-up per commit.
+                tokio::time::sleep(std::time::Duration::from_millis(COALESCE_MS)).await;
                 if let Err(e) = self.catch_up(&store).await {
                     tracing::error!(error = %e, "knowledge-base index catch-up failed");
                 }

@@ -8,6 +8,15 @@ use crate::error::Result;
 
 /// Writes (or rewrites) one ticket's rows.
 pub fn project(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()> {
+    write_rows(conn, view, doc_seq, false)
+}
+
+/// Writes the rows of a ticket registered just now (nothing to replace).
+pub fn project_new(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()> {
+    write_rows(conn, view, doc_seq, true)
+}
+
+fn write_rows(conn: &Connection, view: &TicketView, doc_seq: i64, fresh: bool) -> Result<()> {
     let s = &view.state;
     let json = serde_json::to_string(view).map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
@@ -36,8 +45,10 @@ pub fn project(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()>
         doc_seq,
         json,
     ])?;
-    conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
-        .execute([&view.id])?;
+    if !fresh {
+        conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
+            .execute([&view.id])?;
+    }
     let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part) VALUES(?1, ?2, ?3)")?;
     for a in s.lead.iter().chain(s.co.iter()) {
         let part = match a.part {

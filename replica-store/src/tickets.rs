@@ -137,7 +137,7 @@ pub fn insert(ctx: &mut Ctx<'_>, mut p: Prepared) -> Result<Created> {
         .execute(rusqlite::params![format!("ticket:{}", p.day), p.day_seq])?;
     let seq = docstore::insert(ctx.conn, &p.id, ticket_doc::KIND, &mut p.snapshot_doc, &p.scope)?;
     *ctx.seq = (*ctx.seq).max(seq);
-    projection::project(ctx.conn, &p.created.ticket, seq)?;
+    projection::project_new(ctx.conn, &p.created.ticket, seq)?;
     Ok(p.created)
 }
 
