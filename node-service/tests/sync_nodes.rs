@@ -710,3 +710,58 @@ async fn a_revoked_town_is_dropped_at_once_and_refused_when_it_redials() {
         n.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_data_edited_at_the_hub_reaches_the_town_and_is_reloaded() {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    let nodes = [&hub, &district, &town];
+    let org = std::fs::read_to_string(format!("{SEED}/org.toml")).unwrap();
+    let renamed = org.replacen("东湖街道", "东湖街道（更名）", 1);
+    assert_ne!(org, renamed);
+    hub.state
+        .store
+        .put_refdata(vec![("org".into(), renamed)], NOW)
+        .await
+        .unwrap();
+    until(&nodes, "the renamed unit at the town, reloaded", || async {
+        let name = |n: &RunningNode| {
+            n.state
+                .refdata()
+                .org
+                .get("D01-T01")
+                .map(|u| u.name.clone())
+                .unwrap_or_default()
+        };
+        name(&town) == "东湖街道（更名）" && name(&district) == "东湖街道（更名）"
+    })
+    .await;
+    // A district cannot push reference data up: its own edit is refused at the hub.
+    let mine = std::fs::read_to_string(format!("{SEED}/org.toml"))
+        .unwrap()
+        .replacen("东湖街道", "东湖街道（区改）", 1);
+    district
+        .state
+        .store
+        .put_refdata(vec![("org".into(), mine)], NOW)
+        .await
+        .unwrap();
+    until(
+        &nodes,
+        "the hub refused the district's reference edit",
+        || async {
+            hub.state
+                .sync_links
+                .get("D01")
+                .is_some_and(|l| l.refusals >= 1)
+        },
+    )
+    .await;
+    // (The hub's own edit went through its store, so read the store, not the API's copy.)
+    let at_hub = hub.state.store.refdata().await.unwrap().unwrap();
+    let at_hub = at_hub.org.get("D01-T01").unwrap().name.clone();
+    assert_eq!(at_hub, "东湖街道（更名）");
+    for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}
