@@ -244,6 +244,23 @@ async fn heads_of(node: &RunningNode, id: &str) -> Option<String> {
         .map(|(_, h)| h)
 }
 
+/// `GET /api/health` through the node's router.
+async fn health_json(node: &RunningNode) -> serde_json::Value {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .uri("/api/health")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = node_service::api::router(node.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), axum::http::StatusCode::OK);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 fn connected(node: &RunningNode, peer: &str) -> bool {
     node.state.sync_links.get(peer).is_some_and(|l| l.connected)
 }
@@ -424,6 +441,15 @@ async fn a_ticket_created_offline_at_a_town_reaches_every_node_in_scope_after_re
             .all(|l| l.connected && l.last_sync_ms.is_some())
     })
     .await;
+    let h = health_json(&district).await;
+    let links = h["links"].as_array().unwrap();
+    assert_eq!(links.len(), 2, "{h}");
+    for l in links {
+        assert_eq!(l["connected"], true, "{l}");
+        assert!(l["last_sync_ms"].is_i64(), "{l}");
+        assert!(l["changes_waiting"].is_u64(), "{l}");
+        assert!(l["refusals"].is_u64(), "{l}");
+    }
     let up = district.state.sync_links.get("HUB").unwrap();
     assert_eq!(up.direction, "upstream");
     assert_eq!(up.refusals, 0);
