@@ -74,3 +74,41 @@ impl SyncConfig {
         self.listen.is_some() || self.upstream.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::NodeConfig;
+
+    #[test]
+    fn parses_the_sync_section_and_defaults_to_off() {
+        assert!(!NodeConfig::default().sync.enabled());
+        let cfg = NodeConfig::from_toml(
+            r#"
+            node_code = "D01"
+            role = "edge"
+            jurisdiction = "D01"
+            [sync]
+            listen = "0.0.0.0:7401"
+            upstream = "10.0.0.1:7400"
+            upstream_node = "HUB"
+            cert = "ca/nodes/D01.pem"
+            key = "ca/nodes/D01.key"
+            ca = "ca/ca.pem"
+            crl = "ca/crl.pem"
+            deny = "ca/deny.txt"
+            [[sync.children]]
+            node = "T0101"
+            scope = "D01-T01"
+            "#,
+        )
+        .unwrap();
+        assert!(cfg.sync.enabled());
+        assert_eq!(cfg.sync.upstream_node.as_deref(), Some("HUB"));
+        assert_eq!(cfg.sync.children[0].scope, "D01-T01");
+        assert_eq!(cfg.sync.page, 2_000);
+        assert!(
+            NodeConfig::from_toml("[sync]\nlisten_on = \"x\"").is_err(),
+            "unknown keys are refused"
+        );
+    }
+}
