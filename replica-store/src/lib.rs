@@ -92,18 +92,9 @@ impl Store {
             stats: Default::default(),
         });
         let state = shared.clone();
-        // Checkpoints run on their own thread and connection: the writer never pays for them.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let checkpoint_conn = Connection::open(path)?;
-        schema::configure(&checkpoint_conn)?;
-        let (cptx, cprx) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
-            .name(format!("store-checkpoint-{node}"))
-            .spawn(move || worker::run_checkpointer(checkpoint_conn, cprx))
-            .map_err(|_| StoreError::Closed)?;
         std::thread::Builder::new()
             .name(format!("store-writer-{node}"))
-            .spawn(move || worker::run_writer(conn, state, wrx, ctx, cptx))
+            .spawn(move || worker::run_writer(conn, state, wrx, ctx))
             .map_err(|_| StoreError::Closed)?;
         std::thread::Builder::new()
             .name(format!("store-reader-{node}"))

@@ -8,17 +8,21 @@ use crate::error::Result;
 
 /// Writes (or rewrites) one ticket's rows.
 pub fn project(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()> {
-    write_rows(conn, view, doc_seq, false)
+    write_rows(conn, view, &view_json(view)?, doc_seq, false)
 }
 
-/// Writes the rows of a ticket registered just now (nothing to replace).
-pub fn project_new(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()> {
-    write_rows(conn, view, doc_seq, true)
+/// Writes the rows of a ticket registered just now (nothing to replace), its view already serialised.
+pub fn project_new(conn: &Connection, view: &TicketView, json: &str, doc_seq: i64) -> Result<()> {
+    write_rows(conn, view, json, doc_seq, true)
 }
 
-fn write_rows(conn: &Connection, view: &TicketView, doc_seq: i64, fresh: bool) -> Result<()> {
+/// The stored form of a ticket's full view.
+pub fn view_json(view: &TicketView) -> Result<String> {
+    serde_json::to_string(view).map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))
+}
+
+fn write_rows(conn: &Connection, view: &TicketView, json: &str, doc_seq: i64, fresh: bool) -> Result<()> {
     let s = &view.state;
-    let json = serde_json::to_string(view).map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,

@@ -69,7 +69,9 @@ pub struct Prepared {
     id: String,
     day: String,
     day_seq: i64,
-    snapshot_doc: automerge::AutoCommit,
+    snapshot: Vec<u8>,
+    heads: String,
+    view_json: String,
     scope: String,
     created: Created,
 }
@@ -113,12 +115,17 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
     ticket.number = number::ticket_number(date, &shared.node, u32::try_from(day_seq).unwrap_or(u32::MAX));
     let view = ticket.view();
     let scope = view.state.scope_units().join(",");
-    let snapshot_doc = ticket_doc::create(shared.actor.clone(), &ticket, req.now_ms / 1000)?;
+    let mut doc = ticket_doc::create(shared.actor.clone(), &ticket, req.now_ms / 1000)?;
+    let snapshot = doc.save_nocompress();
+    let heads = docstore::heads_text(&doc.get_heads());
+    let view_json = projection::view_json(&view)?;
     Ok(Prepared {
         id,
         day,
         day_seq,
-        snapshot_doc,
+        snapshot,
+        heads,
+        view_json,
         scope,
         created: Created {
             ticket: view,
@@ -128,16 +135,16 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
 }
 
 /// Stores a prepared registration.
-pub fn insert(ctx: &mut Ctx<'_>, mut p: Prepared) -> Result<Created> {
+pub fn insert(ctx: &mut Ctx<'_>, p: Prepared) -> Result<Created> {
     ctx.conn
         .prepare_cached(
             "INSERT INTO counters(name, value) VALUES(?1, ?2)
              ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
         )?
         .execute(rusqlite::params![format!("ticket:{}", p.day), p.day_seq])?;
-    let seq = docstore::insert(ctx.conn, &p.id, ticket_doc::KIND, &mut p.snapshot_doc, &p.scope)?;
+    let seq = docstore::insert_saved(ctx.conn, &p.id, ticket_doc::KIND, &p.snapshot, &p.heads, &p.scope)?;
     *ctx.seq = (*ctx.seq).max(seq);
-    projection::project_new(ctx.conn, &p.created.ticket, seq)?;
+    projection::project_new(ctx.conn, &p.created.ticket, &p.view_json, seq)?;
     Ok(p.created)
 }
 

@@ -89,7 +89,6 @@ pub fn run_writer(
     node: Arc<Shared>,
     jobs: mpsc::Receiver<WriteJob>,
     committed: watch::Sender<i64>,
-    checkpoint: mpsc::SyncSender<()>,
 ) {
     let mut last_seq = *committed.borrow();
     while let Ok(first) = jobs.recv() {
@@ -111,44 +110,8 @@ pub fn run_writer(
         for d in dones {
             d(shared.clone());
         }
-        // Wake the checkpointer; if it is busy it already has a wake-up pending.
-        let _ = checkpoint.try_send(());
     }
     tracing::debug!("store writer stopped");
-}
-
-/// WAL pages after which the checkpointer copies the log back into the database.
-const CHECKPOINT_PAGES: i64 = 1000;
-
-/// Runs checkpoints off the writer thread (the writer's connection has automatic checkpoints off), so
-/// a commit never waits for the database file's fsync. Passive checkpoints never block the writer or
-/// readers. Ends with a final checkpoint when the writer is gone.
-pub fn run_checkpointer(conn: Connection, wake: mpsc::Receiver<()>) {
-    let mut since_last = 0i64;
-    loop {
-        let last = match wake.recv_timeout(std::time::Duration::from_secs(1)) {
-            Ok(()) => false,
-            Err(mpsc::RecvTimeoutError::Timeout) => true,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-                break;
-            }
-        };
-        since_last += 1;
-        // Check the log's size after a burst of commits, or on an idle second.
-        if !last && since_last < 16 {
-            continue;
-        }
-        since_last = 0;
-        match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))) {
-            Ok((log, done)) if log >= CHECKPOINT_PAGES && done < log => {
-                tracing::debug!(log, done, "checkpoint could not finish (readers hold old snapshots)")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
-        }
-    }
-    tracing::debug!("store checkpointer stopped");
 }
 
 fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &mut i64) -> (Result<()>, Vec<Done>) {
