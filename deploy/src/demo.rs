@@ -28,10 +28,30 @@ pub struct DemoNode {
 
 /// The demo's nodes; their HTTP ports are `port_base + index`.
 pub const NODES: [DemoNode; 4] = [
-    DemoNode { code: "HUB", role: NodeRole::Hub, jurisdiction: "C", title: "市12345热线中心（枢纽）" },
-    DemoNode { code: "D01", role: NodeRole::Edge, jurisdiction: "D01", title: "东湖区（区级节点）" },
-    DemoNode { code: "D02", role: NodeRole::Edge, jurisdiction: "D02", title: "西山区（区级节点）" },
-    DemoNode { code: "T0101", role: NodeRole::Edge, jurisdiction: "D01-T01", title: "东湖区东湖街道（镇街节点）" },
+    DemoNode {
+        code: "HUB",
+        role: NodeRole::Hub,
+        jurisdiction: "C",
+        title: "市12345热线中心（枢纽）",
+    },
+    DemoNode {
+        code: "D01",
+        role: NodeRole::Edge,
+        jurisdiction: "D01",
+        title: "东湖区（区级节点）",
+    },
+    DemoNode {
+        code: "D02",
+        role: NodeRole::Edge,
+        jurisdiction: "D02",
+        title: "西山区（区级节点）",
+    },
+    DemoNode {
+        code: "T0101",
+        role: NodeRole::Edge,
+        jurisdiction: "D01-T01",
+        title: "东湖区东湖街道（镇街节点）",
+    },
 ];
 
 /// The configuration of demo node `i`; a `port_base` of 0 gives every node an ephemeral port.
@@ -42,7 +62,14 @@ pub fn config(i: usize, data_dir: &Path, port_base: u16) -> NodeConfig {
         role: n.role,
         jurisdiction: n.jurisdiction.into(),
         data_dir: data_dir.join(n.code.to_lowercase()),
-        http_addr: SocketAddr::from(([127, 0, 0, 1], if port_base == 0 { 0 } else { port_base + i as u16 })),
+        http_addr: SocketAddr::from((
+            [127, 0, 0, 1],
+            if port_base == 0 {
+                0
+            } else {
+                port_base + i as u16
+            },
+        )),
         seed_dir: Some(seed_dir()),
         ..NodeConfig::default()
     }
@@ -76,7 +103,10 @@ fn certificates(data_dir: &Path, now_ms: i64) -> Result<PathBuf> {
         let fresh = issued
             .iter()
             .any(|r| r.node_code == n.code && r.not_after > now + time::Duration::days(7));
-        let files_exist = ca_dir.join("nodes").join(format!("{}.pem", n.code)).exists();
+        let files_exist = ca_dir
+            .join("nodes")
+            .join(format!("{}.pem", n.code))
+            .exists();
         if !(fresh && files_exist) {
             ca.issue(n.code, n.jurisdiction, 30, now, random())?;
         }
@@ -85,7 +115,12 @@ fn certificates(data_dir: &Path, now_ms: i64) -> Result<PathBuf> {
 }
 
 /// The sync settings of node `i` given its parent's bound sync address.
-fn sync_config(i: usize, ca_dir: &Path, port_base: u16, parent: Option<SocketAddr>) -> node_service::sync::SyncConfig {
+fn sync_config(
+    i: usize,
+    ca_dir: &Path,
+    port_base: u16,
+    parent: Option<SocketAddr>,
+) -> node_service::sync::SyncConfig {
     let n = &NODES[i];
     let children: Vec<node_service::sync::ChildNode> = PARENT
         .iter()
@@ -96,7 +131,11 @@ fn sync_config(i: usize, ca_dir: &Path, port_base: u16, parent: Option<SocketAdd
             scope: NODES[c].jurisdiction.into(),
         })
         .collect();
-    let listen_port = if port_base == 0 { 0 } else { port_base + 1000 + i as u16 };
+    let listen_port = if port_base == 0 {
+        0
+    } else {
+        port_base + 1000 + i as u16
+    };
     node_service::sync::SyncConfig {
         listen: (!children.is_empty()).then(|| SocketAddr::from(([127, 0, 0, 1], listen_port))),
         upstream: parent,
@@ -119,7 +158,11 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
     for i in 0..NODES.len() {
         let mut cfg = config(i, data_dir, port_base);
         let parent = match PARENT[i] {
-            Some(p) => Some(nodes[p].sync_addr().context("parent node has no sync listener")?),
+            Some(p) => Some(
+                nodes[p]
+                    .sync_addr()
+                    .context("parent node has no sync listener")?,
+            ),
             None => None,
         };
         cfg.sync = sync_config(i, &ca_dir, port_base, parent);
@@ -148,19 +191,32 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
 /// returns whether they all did.
 pub async fn wait_caught_up(demo: &Demo, timeout: std::time::Duration) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut watches: Vec<_> = demo.nodes.iter().map(|n| n.state.store.committed()).collect();
+    let mut watches: Vec<_> = demo
+        .nodes
+        .iter()
+        .map(|n| n.state.store.committed())
+        .collect();
     loop {
         let all = demo.nodes.iter().enumerate().all(|(i, n)| match PARENT[i] {
             None => true,
-            Some(p) => n.state.sync_links.get(NODES[p].code).is_some_and(|l| l.connected && l.caught_up),
+            Some(p) => n
+                .state
+                .sync_links
+                .get(NODES[p].code)
+                .is_some_and(|l| l.connected && l.caught_up),
         });
         if all {
             return true;
         }
         // Wake on any node's commit, or at least every 100 ms to re-read link status.
-        let changed = futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+        let changed =
+            futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
         let step = tokio::time::Instant::now() + std::time::Duration::from_millis(100);
-        if tokio::time::timeout_at(step.min(deadline), changed).await.is_err() && tokio::time::Instant::now() >= deadline {
+        if tokio::time::timeout_at(step.min(deadline), changed)
+            .await
+            .is_err()
+            && tokio::time::Instant::now() >= deadline
+        {
             return false;
         }
     }
@@ -173,9 +229,14 @@ async fn seed_hub(hub: &RunningNode, data_dir: &Path, now_ms: i64) -> Result<()>
         return Ok(());
     }
     let templates = std::fs::read_to_string(seed_dir().join("tickets.toml"))?;
-    let seeded = seed_tickets::seed(&hub.store, &hub.refdata(), &templates, now_ms, 128, 12345).await?;
+    let seeded =
+        seed_tickets::seed(&hub.store, &hub.refdata(), &templates, now_ms, 128, 12345).await?;
     tracing::info!(tickets = seeded.tickets, "demo tickets seeded at the hub");
-    let text: String = seeded.samples.iter().map(|(n, c, s)| format!("{n}\t{c}\t{s}\n")).collect();
+    let text: String = seeded
+        .samples
+        .iter()
+        .map(|(n, c, s)| format!("{n}\t{c}\t{s}\n"))
+        .collect();
     std::fs::write(data_dir.join("citizen-samples.txt"), text)?;
     Ok(())
 }

@@ -112,7 +112,14 @@ fn handler(unit: &str) -> String {
 }
 
 /// Plans and runs the seed at the hub's store.
-pub async fn seed(store: &Store, refdata: &ReferenceData, templates: &str, now_ms: i64, count: usize, seed: u64) -> Result<Seeded> {
+pub async fn seed(
+    store: &Store,
+    refdata: &ReferenceData,
+    templates: &str,
+    now_ms: i64,
+    count: usize,
+    seed: u64,
+) -> Result<Seeded> {
     let file: TemplatesFile = toml::from_str(templates).context("parsing tickets.toml")?;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut plans: Vec<Plan> = Vec::new();
@@ -133,12 +140,25 @@ fn pick_template(file: &TemplatesFile, stage: Stage, rng: &mut StdRng) -> Templa
         _ => t.request_type != RequestType::Consultation,
     };
     let pool: Vec<&Template> = file.template.iter().filter(wanted).collect();
-    let pool = if pool.is_empty() { file.template.iter().collect() } else { pool };
+    let pool = if pool.is_empty() {
+        file.template.iter().collect()
+    } else {
+        pool
+    };
     (*pool.choose(rng).unwrap_or(&&file.template[0])).clone()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &ReferenceData, now: i64, rng: &mut StdRng, earlier: &[Plan]) -> Plan {
+fn plan(
+    i: usize,
+    stage: Stage,
+    t: &Template,
+    file: &TemplatesFile,
+    refdata: &ReferenceData,
+    now: i64,
+    rng: &mut StdRng,
+    earlier: &[Plan],
+) -> Plan {
     // Older tickets got further; overdue ones are five weeks old.
     let age_days = match stage {
         Stage::PendingReview | Stage::SentBack | Stage::ReadyToDispatch => rng.random_range(0..2),
@@ -147,7 +167,9 @@ fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &Re
         _ => rng.random_range(1..12),
     };
     let start_of_day = now - age_days * DAY - (now % DAY);
-    let created_at = (start_of_day + HOUR + rng.random_range(0..8) * HOUR + rng.random_range(0..60) * 60_000).min(now - 60 * 60_000);
+    let created_at =
+        (start_of_day + HOUR + rng.random_range(0..8) * HOUR + rng.random_range(0..60) * 60_000)
+            .min(now - 60 * 60_000);
     let surname = file.surnames.choose(rng).cloned().unwrap_or_default();
     let given = file.given_names.choose(rng).cloned().unwrap_or_default();
     let (address, content) = match &t.district {
@@ -168,11 +190,23 @@ fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &Re
         }
         None => (String::new(), t.content.clone()),
     };
-    let channels = [Channel::Phone, Channel::Phone, Channel::Phone, Channel::Web, Channel::Wechat, Channel::Sms, Channel::Email];
+    let channels = [
+        Channel::Phone,
+        Channel::Phone,
+        Channel::Phone,
+        Channel::Web,
+        Channel::Wechat,
+        Channel::Sms,
+        Channel::Email,
+    ];
     let intake = Intake {
         channel: *channels.choose(rng).unwrap_or(&Channel::Phone),
         caller_name: format!("{surname}{given}"),
-        caller_phone: format!("1{}{:09}", [3, 5, 7, 8, 9].choose(rng).unwrap_or(&3), rng.random_range(0..1_000_000_000u64)),
+        caller_phone: format!(
+            "1{}{:09}",
+            [3, 5, 7, 8, 9].choose(rng).unwrap_or(&3),
+            rng.random_range(0..1_000_000_000u64)
+        ),
         address,
         request_type: t.request_type,
         subject: t.subject.clone(),
@@ -189,10 +223,21 @@ fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &Re
     let supervisor = format!("sv{:02}", i % 2 + 1);
     // Local matters go to the district (and for some of 东湖区 on to 东湖街道); the rest to the
     // subject's default unit, with the district co-handling now and then.
-    let default_unit = refdata.default_units(&t.subject).first().cloned().unwrap_or_else(|| "B-ZJJ".into());
+    let default_unit = refdata
+        .default_units(&t.subject)
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "B-ZJJ".into());
     let (lead, co) = match (&t.district, stage) {
         (Some(d), Stage::TransferredToTown) => (d.clone(), vec![]),
-        (Some(d), _) if i % 3 != 0 => (d.clone(), if i % 4 == 0 && default_unit != *d { vec![default_unit.clone()] } else { vec![] }),
+        (Some(d), _) if i % 3 != 0 => (
+            d.clone(),
+            if i % 4 == 0 && default_unit != *d {
+                vec![default_unit.clone()]
+            } else {
+                vec![]
+            },
+        ),
         (Some(d), _) if i % 5 == 0 => (default_unit.clone(), vec![d.clone()]),
         _ => (default_unit.clone(), vec![]),
     };
@@ -204,38 +249,121 @@ fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &Re
         steps.push((at, user.to_string(), step));
     };
     use ActionRequest as A;
-    let review = || Step::Act(A::Review { accept: true, note: String::new(), subject: None, request_type: None, title: None, urgent: None });
-    let dispatch = || Step::Act(A::Dispatch { lead: lead.clone(), co: co.clone(), note: "请按时限办理并答复来电人。".into() });
+    let review = || {
+        Step::Act(A::Review {
+            accept: true,
+            note: String::new(),
+            subject: None,
+            request_type: None,
+            title: None,
+            urgent: None,
+        })
+    };
+    let dispatch = || {
+        Step::Act(A::Dispatch {
+            lead: lead.clone(),
+            co: co.clone(),
+            note: "请按时限办理并答复来电人。".into(),
+        })
+    };
     let sign = |u: &str| (handler(u), Step::Act(A::Sign));
-    let reply = |solved: bool| Step::Act(A::Reply { founded: true, solved, public_reply: t.reply.clone(), internal_note: "已现场核实。".into() });
+    let reply = |solved: bool| {
+        Step::Act(A::Reply {
+            founded: true,
+            solved,
+            public_reply: t.reply.clone(),
+            internal_note: "已现场核实。".into(),
+        })
+    };
     let answer = (stage == Stage::DirectAnswer).then(|| t.reply.clone());
     if stage == Stage::DirectAnswer {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     if stage == Stage::Merged {
         if let Some(master) = earlier.iter().rposition(|p| p.created_at < created_at) {
             push(&leader, Step::MergeInto(master), 0.05, &mut steps);
         }
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     if stage == Stage::PendingReview {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     if stage == Stage::SentBack {
-        push(&leader, Step::Act(A::Review { accept: false, note: "诉求地址不完整，请回拨来电人补充具体楼栋。".into(), subject: None, request_type: None, title: None, urgent: None }), 0.1, &mut steps);
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        push(
+            &leader,
+            Step::Act(A::Review {
+                accept: false,
+                note: "诉求地址不完整，请回拨来电人补充具体楼栋。".into(),
+                subject: None,
+                request_type: None,
+                title: None,
+                urgent: None,
+            }),
+            0.1,
+            &mut steps,
+        );
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     push(&leader, review(), 0.02, &mut steps);
     if stage == Stage::ReadyToDispatch {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     push(&leader, dispatch(), 0.02, &mut steps);
     if stage == Stage::Dispatched {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     if stage == Stage::Returned {
-        push(&handler(&lead), Step::Act(A::Return { reason: "经核实该事项不属于本单位职责范围，建议派至相关主管部门。".into() }), 0.05, &mut steps);
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        push(
+            &handler(&lead),
+            Step::Act(A::Return {
+                reason: "经核实该事项不属于本单位职责范围，建议派至相关主管部门。".into(),
+            }),
+            0.05,
+            &mut steps,
+        );
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     let (u, s) = sign(&lead);
     push(&u, s, 0.01, &mut steps);
@@ -246,50 +374,189 @@ fn plan(i: usize, stage: Stage, t: &Template, file: &TemplatesFile, refdata: &Re
     let mut handling_unit = lead.clone();
     if stage == Stage::TransferredToTown {
         let town = "D01-T01".to_string();
-        push(&handler(&lead), Step::Act(A::Transfer { to: town.clone(), co: vec![], note: "请街道牵头处理。".into() }), 0.02, &mut steps);
+        push(
+            &handler(&lead),
+            Step::Act(A::Transfer {
+                to: town.clone(),
+                co: vec![],
+                note: "请街道牵头处理。".into(),
+            }),
+            0.02,
+            &mut steps,
+        );
         let (u, s) = sign(&town);
         push(&u, s, 0.01, &mut steps);
         handling_unit = town;
         if i % 2 == 0 {
-            return Plan { created_at, intake, creator: operator, answer, steps };
+            return Plan {
+                created_at,
+                intake,
+                creator: operator,
+                answer,
+                steps,
+            };
         }
     }
     match stage {
-        Stage::Handling | Stage::TransferredToTown => return Plan { created_at, intake, creator: operator, answer, steps },
+        Stage::Handling | Stage::TransferredToTown => {
+            return Plan {
+                created_at,
+                intake,
+                creator: operator,
+                answer,
+                steps,
+            };
+        }
         Stage::ExtensionAsked => {
-            push(&handler(&handling_unit), Step::Act(A::RequestExtension { days: 5, reason: "需协调多个部门联合执法，申请延期五个工作日。".into() }), 0.05, &mut steps);
-            return Plan { created_at, intake, creator: operator, answer, steps };
+            push(
+                &handler(&handling_unit),
+                Step::Act(A::RequestExtension {
+                    days: 5,
+                    reason: "需协调多个部门联合执法，申请延期五个工作日。".into(),
+                }),
+                0.05,
+                &mut steps,
+            );
+            return Plan {
+                created_at,
+                intake,
+                creator: operator,
+                answer,
+                steps,
+            };
         }
         Stage::Overdue => {
-            push(&supervisor, Step::Act(A::Urge { target: handling_unit.clone(), note: "该工单即将超期，请抓紧办理。".into() }), 0.4, &mut steps);
-            push(&supervisor, Step::Act(A::Supervise { target: handling_unit.clone(), level: SupervisionLevel::Notice, note: "该工单已超期，请于两个工作日内办结并说明原因。".into() }), 0.5, &mut steps);
-            return Plan { created_at, intake, creator: operator, answer, steps };
+            push(
+                &supervisor,
+                Step::Act(A::Urge {
+                    target: handling_unit.clone(),
+                    note: "该工单即将超期，请抓紧办理。".into(),
+                }),
+                0.4,
+                &mut steps,
+            );
+            push(
+                &supervisor,
+                Step::Act(A::Supervise {
+                    target: handling_unit.clone(),
+                    level: SupervisionLevel::Notice,
+                    note: "该工单已超期，请于两个工作日内办结并说明原因。".into(),
+                }),
+                0.5,
+                &mut steps,
+            );
+            return Plan {
+                created_at,
+                intake,
+                creator: operator,
+                answer,
+                steps,
+            };
         }
         _ => {}
     }
     for c in &co {
-        push(&handler(c), Step::Act(A::Reply { founded: true, solved: true, public_reply: "已配合主办单位开展现场核查。".into(), internal_note: String::new() }), 0.05, &mut steps);
+        push(
+            &handler(c),
+            Step::Act(A::Reply {
+                founded: true,
+                solved: true,
+                public_reply: "已配合主办单位开展现场核查。".into(),
+                internal_note: String::new(),
+            }),
+            0.05,
+            &mut steps,
+        );
     }
-    push(&handler(&handling_unit), reply(stage != Stage::Unsatisfied), 0.1, &mut steps);
+    push(
+        &handler(&handling_unit),
+        reply(stage != Stage::Unsatisfied),
+        0.1,
+        &mut steps,
+    );
     if stage == Stage::Replied {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
-    push(&supervisor, Step::Act(A::ReviewResult { accept: true, reason: String::new() }), 0.05, &mut steps);
+    push(
+        &supervisor,
+        Step::Act(A::ReviewResult {
+            accept: true,
+            reason: String::new(),
+        }),
+        0.05,
+        &mut steps,
+    );
     if stage == Stage::AwaitingCallback {
-        return Plan { created_at, intake, creator: operator, answer, steps };
+        return Plan {
+            created_at,
+            intake,
+            creator: operator,
+            answer,
+            steps,
+        };
     }
     let unsatisfied = matches!(stage, Stage::Unsatisfied | Stage::Reopened);
-    let satisfaction = if unsatisfied { Satisfaction::Unsatisfied } else if i % 3 == 0 { Satisfaction::BasicallySatisfied } else { Satisfaction::Satisfied };
-    push(&format!("op{:02}", (i + 3) % 8 + 1), Step::Act(A::Callback { satisfaction, note: if unsatisfied { "来电人表示问题仍未解决。".into() } else { "来电人认可处理结果。".into() } }), 0.1, &mut steps);
+    let satisfaction = if unsatisfied {
+        Satisfaction::Unsatisfied
+    } else if i % 3 == 0 {
+        Satisfaction::BasicallySatisfied
+    } else {
+        Satisfaction::Satisfied
+    };
+    push(
+        &format!("op{:02}", (i + 3) % 8 + 1),
+        Step::Act(A::Callback {
+            satisfaction,
+            note: if unsatisfied {
+                "来电人表示问题仍未解决。".into()
+            } else {
+                "来电人认可处理结果。".into()
+            },
+        }),
+        0.1,
+        &mut steps,
+    );
     match stage {
         Stage::Unsatisfied => {}
-        Stage::Reopened => push(&supervisor, Step::Act(A::Reopen { reason: "回访不满意，问题反复出现，请重新办理。".into() }), 0.05, &mut steps),
-        _ => push(&supervisor, Step::Act(A::Close { publish: i % 2 == 0, note: String::new() }), 0.05, &mut steps),
+        Stage::Reopened => push(
+            &supervisor,
+            Step::Act(A::Reopen {
+                reason: "回访不满意，问题反复出现，请重新办理。".into(),
+            }),
+            0.05,
+            &mut steps,
+        ),
+        _ => push(
+            &supervisor,
+            Step::Act(A::Close {
+                publish: i % 2 == 0,
+                note: String::new(),
+            }),
+            0.05,
+            &mut steps,
+        ),
     }
-    Plan { created_at, intake, creator: operator, answer, steps }
+    Plan {
+        created_at,
+        intake,
+        creator: operator,
+        answer,
+        steps,
+    }
 }
 
-async fn run(store: &Store, refdata: &ReferenceData, plans: Vec<Plan>, rng: &mut StdRng) -> Result<Seeded> {
+async fn run(
+    store: &Store,
+    refdata: &ReferenceData,
+    plans: Vec<Plan>,
+    rng: &mut StdRng,
+) -> Result<Seeded> {
     // Every create and step, in time order across tickets (the node's clock never runs backwards).
     let mut timeline: Vec<(i64, usize, Option<usize>)> = Vec::new();
     for (p, plan) in plans.iter().enumerate() {
@@ -310,7 +577,12 @@ async fn run(store: &Store, refdata: &ReferenceData, plans: Vec<Plan>, rng: &mut
                 let then = plan
                     .answer
                     .iter()
-                    .map(|a| (uuid::Uuid::new_v4().to_string(), hotline_model::event::Action::AnswerDirectly { answer: a.clone() }))
+                    .map(|a| {
+                        (
+                            uuid::Uuid::new_v4().to_string(),
+                            hotline_model::event::Action::AnswerDirectly { answer: a.clone() },
+                        )
+                    })
                     .collect();
                 let created = store
                     .create_ticket(NewTicket {
@@ -329,21 +601,45 @@ async fn run(store: &Store, refdata: &ReferenceData, plans: Vec<Plan>, rng: &mut
                 ids[p] = Some((created.ticket.id, created.ticket.number));
             }
             Some(s) => {
-                let Some((id, _)) = ids[p].clone() else { continue };
+                let Some((id, _)) = ids[p].clone() else {
+                    continue;
+                };
                 let (_, login, step) = &plan.steps[s];
-                let user: User = refdata.user(login).cloned().with_context(|| format!("seed user {login} missing"))?;
-                let view = store.ticket(id.clone()).await?.context("seeded ticket vanished")?;
+                let user: User = refdata
+                    .user(login)
+                    .cloned()
+                    .with_context(|| format!("seed user {login} missing"))?;
+                let view = store
+                    .ticket(id.clone())
+                    .await?
+                    .context("seeded ticket vanished")?;
                 let (req, master_exists) = match step {
                     Step::Act(r) => (r.clone(), false),
                     Step::MergeInto(m) => match &ids[*m] {
-                        Some((_, number)) => (ActionRequest::Merge { master: number.clone() }, true),
+                        Some((_, number)) => (
+                            ActionRequest::Merge {
+                                master: number.clone(),
+                            },
+                            true,
+                        ),
                         None => continue,
                     },
                 };
-                let action = to_action(req, &user, &view, refdata, at, master_exists)
-                    .map_err(|e| anyhow::anyhow!("seed step {login} on {}: {}", view.number, e.message))?;
+                let action =
+                    to_action(req, &user, &view, refdata, at, master_exists).map_err(|e| {
+                        anyhow::anyhow!("seed step {login} on {}: {}", view.number, e.message)
+                    })?;
                 store
-                    .apply(id, NewEvent { id: uuid::Uuid::new_v4().to_string(), author: user.login.clone(), unit: user.unit.clone(), action, now_ms: at })
+                    .apply(
+                        id,
+                        NewEvent {
+                            id: uuid::Uuid::new_v4().to_string(),
+                            author: user.login.clone(),
+                            unit: user.unit.clone(),
+                            action,
+                            now_ms: at,
+                        },
+                    )
                     .await
                     .with_context(|| format!("seed step {login} on {}", view.number))?;
             }
@@ -358,5 +654,8 @@ async fn run(store: &Store, refdata: &ReferenceData, plans: Vec<Plan>, rng: &mut
             .unwrap_or_default();
         out.push((number, code, label));
     }
-    Ok(Seeded { tickets: plans.len(), samples: out })
+    Ok(Seeded {
+        tickets: plans.len(),
+        samples: out,
+    })
 }

@@ -122,7 +122,10 @@ pub struct Catalogue {
 
 impl Catalogue {
     /// Builds and validates a catalogue.
-    pub fn new(rules: Vec<RequestTypeRule>, subjects: Vec<Subject>) -> Result<Self, CatalogueError> {
+    pub fn new(
+        rules: Vec<RequestTypeRule>,
+        subjects: Vec<Subject>,
+    ) -> Result<Self, CatalogueError> {
         let rules: BTreeMap<_, _> = rules.into_iter().map(|r| (r.code, r)).collect();
         if let Some(missing) = RequestType::ALL.iter().find(|t| !rules.contains_key(t)) {
             return Err(CatalogueError::MissingRule(*missing));

@@ -361,12 +361,19 @@ impl Action {
 
     /// Checks the action's free-text fields: sizes, hidden characters, mandatory reasons.
     pub fn validate(&self) -> Result<(), FieldError> {
-        let text = |f: &str, v: &str, required: bool| check_text(f, v, limits::TEXT, required, true);
+        let text =
+            |f: &str, v: &str, required: bool| check_text(f, v, limits::TEXT, required, true);
         let code = |f: &str, v: &str| check_text(f, v, limits::CODE, true, false);
         match self {
             Action::Created | Action::Sign => Ok(()),
             Action::AnswerDirectly { answer } => text("answer", answer, true),
-            Action::Review { note, subject, title, accept, .. } => {
+            Action::Review {
+                note,
+                subject,
+                title,
+                accept,
+                ..
+            } => {
                 text("note", note, !accept)?;
                 if let Some(s) = subject {
                     code("subject", s)?;
@@ -383,7 +390,11 @@ impl Action {
                     code("unit", &c.unit)?;
                 }
                 if co.len() > 20 {
-                    return Err(FieldError::TooLong { field: "co".into(), len: co.len(), max: 20 });
+                    return Err(FieldError::TooLong {
+                        field: "co".into(),
+                        len: co.len(),
+                        max: 20,
+                    });
                 }
                 text("note", note, false)
             }
@@ -397,7 +408,11 @@ impl Action {
                 code("for_unit", for_unit)?;
                 text("reason", reason, true)
             }
-            Action::Reply { public_reply, internal_note, .. } => {
+            Action::Reply {
+                public_reply,
+                internal_note,
+                ..
+            } => {
                 text("public_reply", public_reply, true)?;
                 text("internal_note", internal_note, false)
             }

@@ -51,7 +51,13 @@ mod tests {
     #[test]
     fn tick_moves_forward_even_when_the_wall_clock_goes_back() {
         let a = Hlc::at(1_000).tick(1_000);
-        assert_eq!(a, Hlc { wall_ms: 1_000, counter: 1 });
+        assert_eq!(
+            a,
+            Hlc {
+                wall_ms: 1_000,
+                counter: 1
+            }
+        );
         let b = a.tick(500);
         assert!(b > a);
         let c = b.tick(2_000);

@@ -162,9 +162,17 @@ pub enum FieldError {
 
 /// Checks a free-text field: length in characters and no hidden control characters
 /// (newlines and tabs are allowed in multi-line fields).
-pub fn check_text(field: &str, value: &str, max: usize, required: bool, multiline: bool) -> Result<(), FieldError> {
+pub fn check_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+    multiline: bool,
+) -> Result<(), FieldError> {
     if required && value.trim().is_empty() {
-        return Err(FieldError::Empty { field: field.into() });
+        return Err(FieldError::Empty {
+            field: field.into(),
+        });
     }
     let len = value.chars().count();
     if len > max {
@@ -175,7 +183,9 @@ pub fn check_text(field: &str, value: &str, max: usize, required: bool, multilin
         });
     }
     if value.chars().any(|c| is_hidden_control(c, multiline)) {
-        return Err(FieldError::ControlCharacters { field: field.into() });
+        return Err(FieldError::ControlCharacters {
+            field: field.into(),
+        });
     }
     Ok(())
 }
@@ -193,7 +203,13 @@ impl Intake {
     /// catalogue by the caller.
     pub fn validate(&self) -> Result<(), FieldError> {
         check_text("caller_name", &self.caller_name, limits::NAME, false, false)?;
-        check_text("caller_phone", &self.caller_phone, limits::PHONE, false, false)?;
+        check_text(
+            "caller_phone",
+            &self.caller_phone,
+            limits::PHONE,
+            false,
+            false,
+        )?;
         if !self.caller_phone.is_empty() && !is_phone(&self.caller_phone) {
             return Err(FieldError::BadPhone {
                 field: "caller_phone".into(),
@@ -215,8 +231,19 @@ impl Intake {
         }
         for a in &self.attachments {
             check_text("attachments.name", &a.name, limits::CODE, true, false)?;
-            check_text("attachments.media_type", &a.media_type, limits::CODE, true, false)?;
-            if a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            check_text(
+                "attachments.media_type",
+                &a.media_type,
+                limits::CODE,
+                true,
+                false,
+            )?;
+            if a.sha256.len() != 64
+                || !a
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            {
                 return Err(FieldError::Invalid {
                     field: "attachments.sha256".into(),
                     reason: "not 64 lower-case hex digits".into(),
@@ -277,17 +304,26 @@ mod tests {
         i.title = "𠮷".repeat(limits::TITLE);
         assert_eq!(i.validate(), Ok(()));
         i.title.push('𠮷');
-        assert!(matches!(i.validate(), Err(FieldError::TooLong { len: 101, .. })));
+        assert!(matches!(
+            i.validate(),
+            Err(FieldError::TooLong { len: 101, .. })
+        ));
     }
 
     #[test]
     fn hidden_characters_and_bad_phones_are_refused() {
         let mut i = sample();
         i.caller_name = "张\u{202E}三".into();
-        assert!(matches!(i.validate(), Err(FieldError::ControlCharacters { .. })));
+        assert!(matches!(
+            i.validate(),
+            Err(FieldError::ControlCharacters { .. })
+        ));
         let mut i = sample();
         i.title = "电梯\u{200B}停运".into();
-        assert!(matches!(i.validate(), Err(FieldError::ControlCharacters { .. })));
+        assert!(matches!(
+            i.validate(),
+            Err(FieldError::ControlCharacters { .. })
+        ));
         let mut i = sample();
         i.caller_phone = "１３８".into(); // full-width digits are not accepted as a phone
         assert!(matches!(i.validate(), Err(FieldError::BadPhone { .. })));

@@ -73,7 +73,10 @@ mod tests {
     fn numbers_use_the_local_date() {
         // 2026-11-23 16:30 UTC is 2026-11-24 00:30 in Beijing.
         let ms = 1_795_451_400_000;
-        assert_eq!(ticket_number(local_date(ms), "D01", 37), "20261124-D01-00037");
+        assert_eq!(
+            ticket_number(local_date(ms), "D01", 37),
+            "20261124-D01-00037"
+        );
     }
 
     #[test]

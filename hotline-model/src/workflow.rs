@@ -480,7 +480,10 @@ impl TicketState {
 
     /// The current deadline: the lead unit's, while it has one to meet.
     pub fn due_at(&self) -> Option<i64> {
-        self.lead.as_ref().filter(|a| a.is_active()).map(|a| a.due_at)
+        self.lead
+            .as_ref()
+            .filter(|a| a.is_active())
+            .map(|a| a.due_at)
     }
 
     /// Every unit with an active part in the order, lead first.
@@ -499,7 +502,9 @@ impl TicketState {
         let mut units: Vec<String> = self.origin_unit.iter().cloned().collect();
         if !self.status.is_final() || self.lead.is_some() {
             for a in self.lead.iter().chain(self.co.iter()) {
-                if a.status != AssignmentStatus::Returned && a.status != AssignmentStatus::Superseded {
+                if a.status != AssignmentStatus::Returned
+                    && a.status != AssignmentStatus::Superseded
+                {
                     units.push(a.unit.clone());
                 }
             }
@@ -510,10 +515,11 @@ impl TicketState {
     }
 
     fn assignment_mut(&mut self, unit: &str) -> Option<&mut Assignment> {
-        self.lead
-            .iter_mut()
-            .chain(self.co.iter_mut())
-            .find(|a| a.unit == unit && a.status != AssignmentStatus::Superseded && a.status != AssignmentStatus::Returned)
+        self.lead.iter_mut().chain(self.co.iter_mut()).find(|a| {
+            a.unit == unit
+                && a.status != AssignmentStatus::Superseded
+                && a.status != AssignmentStatus::Returned
+        })
     }
 
     fn wrong(&self, action: ActionKind) -> Rejection {
@@ -586,7 +592,11 @@ impl TicketState {
             Action::Dispatch { lead, co, .. } => {
                 self.require(
                     kind,
-                    &[Status::PendingReview, Status::ReadyToDispatch, Status::Returned],
+                    &[
+                        Status::PendingReview,
+                        Status::ReadyToDispatch,
+                        Status::Returned,
+                    ],
                 )?;
                 check_distinct(lead, co)?;
                 check_future(now, lead, co)?;
@@ -605,7 +615,9 @@ impl TicketState {
                 check_future(now, to, co)?;
                 for c in std::iter::once(to).chain(co) {
                     if self.co.iter().any(|x| x.unit == c.unit && x.is_active()) {
-                        return Err(Rejection::DuplicateUnit { unit: c.unit.clone() });
+                        return Err(Rejection::DuplicateUnit {
+                            unit: c.unit.clone(),
+                        });
                     }
                 }
                 if let Some(mut old) = self.lead.take() {
@@ -614,15 +626,19 @@ impl TicketState {
                     self.past.push(old);
                 }
                 self.lead = Some(Assignment::new(to, Part::Lead, &e.unit, now));
-                self.co
-                    .extend(co.iter().map(|c| Assignment::new(c, Part::Co, &e.unit, now)));
+                self.co.extend(
+                    co.iter()
+                        .map(|c| Assignment::new(c, Part::Co, &e.unit, now)),
+                );
                 self.status = Status::Dispatched;
             }
             Action::Sign => {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
                 let a = self.active_assignment(&e.unit)?;
                 if a.signed_at.is_some() {
-                    return Err(Rejection::AlreadySigned { unit: e.unit.clone() });
+                    return Err(Rejection::AlreadySigned {
+                        unit: e.unit.clone(),
+                    });
                 }
                 a.signed_at = Some(now);
                 a.status = AssignmentStatus::Handling;
@@ -640,7 +656,10 @@ impl TicketState {
                     self.retire_all(now);
                     self.status = Status::Returned;
                 } else {
-                    let pos = self.co.iter().position(|x| x.status == AssignmentStatus::Returned && x.unit == e.unit);
+                    let pos = self
+                        .co
+                        .iter()
+                        .position(|x| x.status == AssignmentStatus::Returned && x.unit == e.unit);
                     if let Some(pos) = pos {
                         let returned = self.co.remove(pos);
                         self.past.push(returned);
@@ -651,10 +670,14 @@ impl TicketState {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
                 let a = self.active_assignment(&e.unit)?;
                 if a.signed_at.is_none() {
-                    return Err(Rejection::NotSigned { unit: e.unit.clone() });
+                    return Err(Rejection::NotSigned {
+                        unit: e.unit.clone(),
+                    });
                 }
                 if a.extension_request.is_some() {
-                    return Err(Rejection::ExtensionPending { unit: e.unit.clone() });
+                    return Err(Rejection::ExtensionPending {
+                        unit: e.unit.clone(),
+                    });
                 }
                 if now >= a.due_at || *until <= a.due_at {
                     return Err(Rejection::BadExtension);
@@ -665,11 +688,15 @@ impl TicketState {
                     at: now,
                 });
             }
-            Action::ApproveExtension { for_unit, until, .. } => {
+            Action::ApproveExtension {
+                for_unit, until, ..
+            } => {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
                 let a = self.active_assignment(for_unit)?;
                 if a.extension_request.take().is_none() {
-                    return Err(Rejection::NoExtensionPending { unit: for_unit.clone() });
+                    return Err(Rejection::NoExtensionPending {
+                        unit: for_unit.clone(),
+                    });
                 }
                 if *until <= a.due_at {
                     return Err(Rejection::BadExtension);
@@ -681,7 +708,9 @@ impl TicketState {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
                 let a = self.active_assignment(for_unit)?;
                 if a.extension_request.take().is_none() {
-                    return Err(Rejection::NoExtensionPending { unit: for_unit.clone() });
+                    return Err(Rejection::NoExtensionPending {
+                        unit: for_unit.clone(),
+                    });
                 }
                 a.extensions_rejected += 1;
             }
@@ -692,7 +721,10 @@ impl TicketState {
                 internal_note,
             } => {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
-                let is_lead = self.lead.as_ref().is_some_and(|l| l.unit == e.unit && l.is_active());
+                let is_lead = self
+                    .lead
+                    .as_ref()
+                    .is_some_and(|l| l.unit == e.unit && l.is_active());
                 if is_lead {
                     let pending: Vec<String> = self
                         .co
@@ -706,7 +738,9 @@ impl TicketState {
                 }
                 let a = self.active_assignment(&e.unit)?;
                 if a.signed_at.is_none() {
-                    return Err(Rejection::NotSigned { unit: e.unit.clone() });
+                    return Err(Rejection::NotSigned {
+                        unit: e.unit.clone(),
+                    });
                 }
                 a.reply = Some(ReplyRecord {
                     founded: *founded,
@@ -766,7 +800,12 @@ impl TicketState {
             Action::Merge { master } => {
                 self.require(
                     kind,
-                    &[Status::PendingReview, Status::ReadyToDispatch, Status::Returned, Status::SentBack],
+                    &[
+                        Status::PendingReview,
+                        Status::ReadyToDispatch,
+                        Status::Returned,
+                        Status::SentBack,
+                    ],
                 )?;
                 if master.is_empty() {
                     return Err(Rejection::SelfMerge);
@@ -790,7 +829,9 @@ impl TicketState {
                 let a = self.active_assignment(target)?;
                 let overdue = now > a.due_at || (a.signed_at.is_none() && now > a.sign_due_at);
                 if *level != crate::event::SupervisionLevel::Named && !overdue {
-                    return Err(Rejection::NotOverdue { unit: target.clone() });
+                    return Err(Rejection::NotOverdue {
+                        unit: target.clone(),
+                    });
                 }
                 a.supervision = a.supervision.max(Some(*level));
                 self.supervision = self.supervision.max(Some(*level));
@@ -852,7 +893,9 @@ fn check_distinct(lead: &AssignTo, co: &[AssignTo]) -> Result<(), Rejection> {
     let mut seen = vec![lead.unit.as_str()];
     for c in co {
         if seen.contains(&c.unit.as_str()) {
-            return Err(Rejection::DuplicateUnit { unit: c.unit.clone() });
+            return Err(Rejection::DuplicateUnit {
+                unit: c.unit.clone(),
+            });
         }
         seen.push(&c.unit);
     }

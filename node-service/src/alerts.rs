@@ -13,7 +13,11 @@ use crate::state::AppState;
 pub const SYSTEM_USER: &str = "system";
 
 /// Records every alert due at `now_ms`; returns how many were recorded.
-pub async fn sweep(state: &AppState, now_ms: i64, policy: &AlertPolicy) -> Result<usize, StoreError> {
+pub async fn sweep(
+    state: &AppState,
+    now_ms: i64,
+    policy: &AlertPolicy,
+) -> Result<usize, StoreError> {
     let refdata = state.refdata();
     let centre = refdata.org.root().to_string();
     let mut recorded = 0;
@@ -34,7 +38,9 @@ pub async fn sweep(state: &AppState, now_ms: i64, policy: &AlertPolicy) -> Resul
             }
             offset += page.len() as u32;
             for summary in page {
-                let Some(view) = state.store.ticket(summary.id.clone()).await? else { continue };
+                let Some(view) = state.store.ticket(summary.id.clone()).await? else {
+                    continue;
+                };
                 for alert in due_alerts(&view.state, &refdata.calendar, now_ms, policy) {
                     let event = NewEvent {
                         id: uuid::Uuid::new_v4().to_string(),
@@ -49,7 +55,9 @@ pub async fn sweep(state: &AppState, now_ms: i64, policy: &AlertPolicy) -> Resul
                             tracing::info!(number = %view.number, unit = %alert.unit, kind = ?alert.kind, "alert recorded");
                         }
                         // The order moved on since it was read: nothing to do.
-                        Err(StoreError::Rejected(r)) => tracing::debug!(number = %view.number, %r, "alert no longer due"),
+                        Err(StoreError::Rejected(r)) => {
+                            tracing::debug!(number = %view.number, %r, "alert no longer due")
+                        }
                         Err(e) => return Err(e),
                     }
                 }

@@ -17,7 +17,8 @@ pub fn init_logging() {
 pub fn load_config(path: Option<PathBuf>, role: NodeRole) -> Result<NodeConfig> {
     let config = match path {
         Some(p) => {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
             NodeConfig::from_toml(&text).with_context(|| format!("parsing {}", p.display()))?
         }
         None => NodeConfig {
@@ -25,7 +26,11 @@ pub fn load_config(path: Option<PathBuf>, role: NodeRole) -> Result<NodeConfig> 
             ..NodeConfig::edge_or_hub_default(role)
         },
     };
-    anyhow::ensure!(config.role == role, "this binary runs a {role:?} node, the config says {:?}", config.role);
+    anyhow::ensure!(
+        config.role == role,
+        "this binary runs a {role:?} node, the config says {:?}",
+        config.role
+    );
     Ok(config)
 }
 

@@ -84,6 +84,9 @@ impl NodeConfig {
 
     /// Whether a node code is well-formed: 1–8 ASCII capitals and digits (it goes into ticket numbers).
     pub fn valid_node_code(code: &str) -> bool {
-        (1..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        (1..=8).contains(&code.len())
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     }
 }

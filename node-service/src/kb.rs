@@ -33,7 +33,11 @@ impl KbService {
         let index = tokio::task::spawn_blocking(move || -> Result<KbIndex> {
             let analyzer = Analyzer::new(Lexicon::builtin()?);
             // A damaged index directory is emptied and rebuilt from the store rather than stopping the node.
-            Ok(KbIndex::open_in_dir_or_reset(&dir, analyzer, IndexOptions::default())?)
+            Ok(KbIndex::open_in_dir_or_reset(
+                &dir,
+                analyzer,
+                IndexOptions::default(),
+            )?)
         })
         .await??;
         let applied = index.applied_seq()?.map(|s| s as i64).unwrap_or(0);
@@ -42,7 +46,12 @@ impl KbService {
             applied: tokio::sync::Mutex::new(applied),
         });
         let n = kb.catch_up(store).await?;
-        tracing::info!(applied, caught_up = n, docs = kb.index.num_docs(), "knowledge-base index ready");
+        tracing::info!(
+            applied,
+            caught_up = n,
+            docs = kb.index.num_docs(),
+            "knowledge-base index ready"
+        );
         Ok(kb)
     }
 
@@ -57,15 +66,17 @@ impl KbService {
         let mut total = 0;
         loop {
             let batch = store.articles_since(*applied, PAGE).await?;
-            let Some(last) = batch.last().map(|(seq, _)| *seq) else { break };
+            let Some(last) = batch.last().map(|(seq, _)| *seq) else {
+                break;
+            };
             total += batch.len();
             let me = self.clone();
             tokio::task::spawn_blocking(move || -> Result<()> {
                 for (_, change) in &batch {
                     match change {
-                        ArticleChange::Changed(view) => {
-                            me.index.upsert(&ArticleRecord::from_state(&view.id, &view.state, view.popularity))?
-                        }
+                        ArticleChange::Changed(view) => me.index.upsert(
+                            &ArticleRecord::from_state(&view.id, &view.state, view.popularity),
+                        )?,
                         ArticleChange::Removed(id) => me.index.remove(id)?,
                     }
                 }
@@ -99,15 +110,24 @@ pub async fn seed_if_empty(store: &Store, dir: &Path, node: &str, now_ms: i64) -
     if store.count_docs(replica_store::article_doc::KIND).await? > 0 || !dir.exists() {
         return Ok(0);
     }
-    let articles = search::seed::load_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let articles =
+        search::seed::load_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
     let mut n = 0;
     for a in &articles {
-        let events: Vec<ArticleEvent> = a.events(node, &format!("{}-admin", a.content.unit.to_lowercase()), "sl01", now_ms, uuid::Uuid::new_v4)?;
+        let events: Vec<ArticleEvent> = a.events(
+            node,
+            &format!("{}-admin", a.content.unit.to_lowercase()),
+            "sl01",
+            now_ms,
+            uuid::Uuid::new_v4,
+        )?;
         for e in events {
             store.apply_article(a.id.clone(), e, |_| Ok(())).await?;
         }
         if a.popularity > 0 {
-            store.bump_article(a.id.clone(), a.popularity as i64, now_ms).await?;
+            store
+                .bump_article(a.id.clone(), a.popularity as i64, now_ms)
+                .await?;
         }
         n += 1;
     }

@@ -49,7 +49,10 @@ impl RunningNode {
 
     /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
-        for task in [self.alerts.take(), self.kb_follow.take()].into_iter().flatten() {
+        for task in [self.alerts.take(), self.kb_follow.take()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
             let _ = task.await;
         }
@@ -74,7 +77,8 @@ pub fn read_seed_refdata(dir: &std::path::Path) -> Result<Vec<(String, String)>>
     let mut files = Vec::new();
     for name in replica_store::refdata_doc::NAMES {
         let path = dir.join(format!("{name}.toml"));
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let text = if name == "users" {
             let users = seed_users(&text).with_context(|| format!("parsing {}", path.display()))?;
             toml::to_string(&UsersFile {
@@ -91,7 +95,10 @@ pub fn read_seed_refdata(dir: &std::path::Path) -> Result<Vec<(String, String)>>
 /// Opens the node's store and reference data, then serves the API on `listener` until shut down.
 pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> Result<RunningNode> {
     if !NodeConfig::valid_node_code(&config.node_code) {
-        bail!("node_code {:?} must be 1-8 capital letters or digits", config.node_code);
+        bail!(
+            "node_code {:?} must be 1-8 capital letters or digits",
+            config.node_code
+        );
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
@@ -112,14 +119,26 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         }
     }
     let Some(refdata) = refdata else {
-        bail!("node {} has no reference data: set seed_dir or sync from the hub", config.node_code);
+        bail!(
+            "node {} has no reference data: set seed_dir or sync from the hub",
+            config.node_code
+        );
     };
     if !refdata.org.contains(&config.jurisdiction) {
-        bail!("jurisdiction {} is not a unit of the org tree", config.jurisdiction);
+        bail!(
+            "jurisdiction {} is not a unit of the org tree",
+            config.jurisdiction
+        );
     }
     if config.role == crate::config::NodeRole::Hub {
         if let Some(dir) = &config.seed_dir {
-            let n = crate::kb::seed_if_empty(&store, &dir.join("knowledge"), &config.node_code, clock()).await?;
+            let n = crate::kb::seed_if_empty(
+                &store,
+                &dir.join("knowledge"),
+                &config.node_code,
+                clock(),
+            )
+            .await?;
             if n > 0 {
                 tracing::info!(articles = n, "knowledge base seeded");
             }
@@ -141,8 +160,14 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     } else {
         None
     };
-    let alerts = (state.config.role == crate::config::NodeRole::Hub && state.config.alert_sweep_secs > 0)
-        .then(|| crate::alerts::spawn(state.clone(), std::time::Duration::from_secs(state.config.alert_sweep_secs)));
+    let alerts = (state.config.role == crate::config::NodeRole::Hub
+        && state.config.alert_sweep_secs > 0)
+        .then(|| {
+            crate::alerts::spawn(
+                state.clone(),
+                std::time::Duration::from_secs(state.config.alert_sweep_secs),
+            )
+        });
     let addr = listener.local_addr()?;
     let app = api::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();

@@ -42,7 +42,10 @@ pub struct AppState {
 impl AppState {
     /// The current reference data.
     pub fn refdata(&self) -> Arc<ReferenceData> {
-        self.refdata.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.refdata
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Now, in Unix ms.

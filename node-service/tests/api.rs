@@ -47,13 +47,21 @@ async fn harness() -> Harness {
 }
 
 impl Harness {
-    async fn call(&self, method: &str, uri: &str, user: Option<&str>, body: Option<String>) -> (StatusCode, Value) {
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        user: Option<&str>,
+        body: Option<String>,
+    ) -> (StatusCode, Value) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(u) = user {
             req = req.header("x-hotline-user", u);
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(Body::from(b)),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b)),
             None => req.body(Body::empty()),
         }
         .unwrap();
@@ -65,11 +73,13 @@ impl Harness {
     }
 
     async fn post(&self, uri: &str, user: &str, body: Value) -> (StatusCode, Value) {
-        self.call("POST", uri, Some(user), Some(body.to_string())).await
+        self.call("POST", uri, Some(user), Some(body.to_string()))
+            .await
     }
 
     async fn act(&self, number: &str, user: &str, body: Value) -> (StatusCode, Value) {
-        self.post(&format!("/api/tickets/{number}/actions"), user, body).await
+        self.post(&format!("/api/tickets/{number}/actions"), user, body)
+            .await
     }
 
     fn advance_hours(&self, h: i64) {
@@ -92,7 +102,9 @@ fn intake() -> Value {
 }
 
 async fn create(h: &Harness) -> Value {
-    let (status, body) = h.post("/api/tickets", "op01", json!({ "intake": intake() })).await;
+    let (status, body) = h
+        .post("/api/tickets", "op01", json!({ "intake": intake() }))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
 }
@@ -106,10 +118,16 @@ async fn a_complaint_goes_through_its_whole_life() {
     assert_eq!(created["query_code"].as_str().unwrap().len(), 11);
     assert_eq!(created["ticket"]["state"]["status"], "pending_review");
 
-    let (s, v) = h.act(&number, "sl01", json!({"action": "review", "accept": true})).await;
+    let (s, v) = h
+        .act(&number, "sl01", json!({"action": "review", "accept": true}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (s, v) = h
-        .act(&number, "sl01", json!({"action": "dispatch", "lead": "B-ZJJ", "co": ["D01"], "note": "请核实处理"}))
+        .act(
+            &number,
+            "sl01",
+            json!({"action": "dispatch", "lead": "B-ZJJ", "co": ["D01"], "note": "请核实处理"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"]["status"], "dispatched");
@@ -117,7 +135,11 @@ async fn a_complaint_goes_through_its_whole_life() {
     let due = v["state"]["lead"]["due_at"].as_i64().unwrap();
     assert!(due > NOW + 15 * 86_400_000, "due {due}");
     let sign_due = v["state"]["lead"]["sign_due_at"].as_i64().unwrap();
-    assert_eq!(sign_due, NOW + 2 * 3_600_000, "two office hours from 10:00 is 12:00");
+    assert_eq!(
+        sign_due,
+        NOW + 2 * 3_600_000,
+        "two office hours from 10:00 is 12:00"
+    );
 
     h.advance_hours(1);
     for user in ["b-zjj-handler", "d01-handler"] {
@@ -137,19 +159,37 @@ async fn a_complaint_goes_through_its_whole_life() {
     let (s, v) = h.act(&number, "b-zjj-handler", reply).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"]["status"], "replied");
-    let (s, _) = h.act(&number, "sv01", json!({"action": "review_result", "accept": true})).await;
+    let (s, _) = h
+        .act(
+            &number,
+            "sv01",
+            json!({"action": "review_result", "accept": true}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    let (s, v) = h.act(&number, "op02", json!({"action": "callback", "satisfaction": "satisfied"})).await;
+    let (s, v) = h
+        .act(
+            &number,
+            "op02",
+            json!({"action": "callback", "satisfaction": "satisfied"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = h.act(&number, "sv01", json!({"action": "close", "publish": true})).await;
+    let (s, v) = h
+        .act(&number, "sv01", json!({"action": "close", "publish": true}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"]["status"], "closed");
     assert_eq!(v["events"].as_array().unwrap().len(), 10);
 
-    let (s, list) = h.call("GET", "/api/tickets?status=closed", Some("sv01"), None).await;
+    let (s, list) = h
+        .call("GET", "/api/tickets?status=closed", Some("sv01"), None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let (s, list) = h.call("GET", "/api/tickets?unit=D01", Some("sv01"), None).await;
+    let (s, list) = h
+        .call("GET", "/api/tickets?unit=D01", Some("sv01"), None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["number"], number.as_str());
 }
@@ -160,18 +200,42 @@ async fn bad_requests_get_clear_errors_and_write_nothing() {
     let seq_before = *h.store.committed().borrow();
 
     // No user, unknown user.
-    let (s, v) = h.call("POST", "/api/tickets", None, Some(json!({"intake": intake()}).to_string())).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/tickets",
+            None,
+            Some(json!({"intake": intake()}).to_string()),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"], "unauthenticated");
-    let (s, _) = h.post("/api/tickets", "nobody", json!({"intake": intake()})).await;
+    let (s, _) = h
+        .post("/api/tickets", "nobody", json!({"intake": intake()}))
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Malformed JSON, missing fields, unknown fields.
-    let (s, v) = h.call("POST", "/api/tickets", Some("op01"), Some("{\"intake\": ".into())).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/tickets",
+            Some("op01"),
+            Some("{\"intake\": ".into()),
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"], "invalid_json");
-    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": {"title": "x"}})).await;
+    let (s, v) = h
+        .post("/api/tickets", "op01", json!({"intake": {"title": "x"}}))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, _) = h.post("/api/tickets", "op01", json!({"intake": intake(), "extra": 1})).await;
+    let (s, _) = h
+        .post(
+            "/api/tickets",
+            "op01",
+            json!({"intake": intake(), "extra": 1}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // Oversized body.
     let mut big = intake();
@@ -181,45 +245,83 @@ async fn bad_requests_get_clear_errors_and_write_nothing() {
     // Oversized field within the body limit.
     let mut long = intake();
     long["title"] = json!("电".repeat(101));
-    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": long})).await;
+    let (s, v) = h
+        .post("/api/tickets", "op01", json!({"intake": long}))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["error"], "invalid_field");
     assert_eq!(v["detail"]["field"], "title");
     // Unknown category.
     let mut unknown = intake();
     unknown["subject"] = json!("NO.SUCH");
-    let (s, v) = h.post("/api/tickets", "op01", json!({"intake": unknown})).await;
+    let (s, v) = h
+        .post("/api/tickets", "op01", json!({"intake": unknown}))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(v["error"], "unknown_reference");
     // A role that may not register.
-    let (s, _) = h.post("/api/tickets", "insp01", json!({"intake": intake()})).await;
+    let (s, _) = h
+        .post("/api/tickets", "insp01", json!({"intake": intake()}))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(*h.store.committed().borrow(), seq_before, "nothing was written");
+    assert_eq!(
+        *h.store.committed().borrow(),
+        seq_before,
+        "nothing was written"
+    );
 
     let created = create(&h).await;
     let number = created["ticket"]["number"].as_str().unwrap();
     let seq = *h.store.committed().borrow();
     // Unknown unit, wrong role, wrong state, unknown action, unknown ticket.
-    let (s, v) = h.act(number, "sl01", json!({"action": "dispatch", "lead": "NOPE"})).await;
+    let (s, v) = h
+        .act(
+            number,
+            "sl01",
+            json!({"action": "dispatch", "lead": "NOPE"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, _) = h.act(number, "op01", json!({"action": "dispatch", "lead": "B-ZJJ"})).await;
+    let (s, _) = h
+        .act(
+            number,
+            "op01",
+            json!({"action": "dispatch", "lead": "B-ZJJ"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v) = h.act(number, "b-zjj-handler", json!({"action": "sign"})).await;
+    let (s, v) = h
+        .act(number, "b-zjj-handler", json!({"action": "sign"}))
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(v["message"].as_str().unwrap().contains("待审核"), "{v}");
     let (s, _) = h.act(number, "sl01", json!({"action": "fly"})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, _) = h.act("20990101-HUB-00001", "sl01", json!({"action": "sign"})).await;
+    let (s, _) = h
+        .act("20990101-HUB-00001", "sl01", json!({"action": "sign"}))
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = h.act(number, "sl01", json!({"action": "merge", "master": number})).await;
+    let (s, _) = h
+        .act(number, "sl01", json!({"action": "merge", "master": number}))
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = h.act(number, "sl01", json!({"action": "review", "accept": false})).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "sending back needs a note");
+    let (s, _) = h
+        .act(number, "sl01", json!({"action": "review", "accept": false}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "sending back needs a note"
+    );
     assert_eq!(*h.store.committed().borrow(), seq, "nothing was written");
-    let (s, v) = h.call("GET", &format!("/api/tickets/{number}"), Some("op01"), None).await;
+    let (s, v) = h
+        .call("GET", &format!("/api/tickets/{number}"), Some("op01"), None)
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["events"].as_array().unwrap().len(), 1);
-    let (s, v) = h.call("GET", "/api/tickets?status=bogus", Some("op01"), None).await;
+    let (s, v) = h
+        .call("GET", "/api/tickets?status=bogus", Some("op01"), None)
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, _) = h.call("GET", "/api/nothing", None, None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -234,9 +336,18 @@ async fn confidential_reporters_are_hidden_from_handling_units() {
     let (s, v) = h.post("/api/tickets", "op01", json!({"intake": i})).await;
     assert_eq!(s, StatusCode::CREATED);
     let number = v["ticket"]["number"].as_str().unwrap();
-    let (_, centre) = h.call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None).await;
+    let (_, centre) = h
+        .call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None)
+        .await;
     assert_eq!(centre["intake"]["caller_phone"], "13812348000");
-    let (_, unit) = h.call("GET", &format!("/api/tickets/{number}"), Some("b-zjj-handler"), None).await;
+    let (_, unit) = h
+        .call(
+            "GET",
+            &format!("/api/tickets/{number}"),
+            Some("b-zjj-handler"),
+            None,
+        )
+        .await;
     assert_eq!(unit["intake"]["caller_phone"], "138****8000");
     assert_eq!(unit["intake"]["caller_name"], "张*");
 }
@@ -247,7 +358,11 @@ async fn direct_answers_close_at_once_and_health_counts_them() {
     let mut i = intake();
     i["request_type"] = json!("consultation");
     let (s, v) = h
-        .post("/api/tickets", "op03", json!({"intake": i, "answer": "社保卡补办可携带身份证到任一社保服务网点办理。"}))
+        .post(
+            "/api/tickets",
+            "op03",
+            json!({"intake": i, "answer": "社保卡补办可携带身份证到任一社保服务网点办理。"}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["ticket"]["state"]["status"], "closed");
@@ -263,26 +378,64 @@ async fn the_hub_urges_before_and_supervises_after_a_deadline_once_each() {
     let h = harness().await;
     let created = create(&h).await;
     let number = created["ticket"]["number"].as_str().unwrap().to_string();
-    let (s, v) = h.act(&number, "sl01", json!({"action": "dispatch", "lead": "B-ZJJ"})).await;
+    let (s, v) = h
+        .act(
+            &number,
+            "sl01",
+            json!({"action": "dispatch", "lead": "B-ZJJ"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let state = node_service::AppState::clone(&h.state);
     let policy = hotline_model::alerts::AlertPolicy::default();
     // Dispatched 10:00, must sign by 12:00: at 10:30 nothing is due.
     let t = NOW + 30 * 60_000;
-    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 0);
+    assert_eq!(
+        node_service::alerts::sweep(&state, t, &policy)
+            .await
+            .unwrap(),
+        0
+    );
     // At 11:40 (more than 80 % of the signing time gone) the unit is urged, once.
     let t = NOW + 100 * 60_000;
-    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 1);
-    assert_eq!(node_service::alerts::sweep(&state, t + 60_000, &policy).await.unwrap(), 0);
+    assert_eq!(
+        node_service::alerts::sweep(&state, t, &policy)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        node_service::alerts::sweep(&state, t + 60_000, &policy)
+            .await
+            .unwrap(),
+        0
+    );
     // At 14:00 the signing limit has passed: a supervision notice, once.
     let t = NOW + 4 * 3_600_000;
-    assert_eq!(node_service::alerts::sweep(&state, t, &policy).await.unwrap(), 1);
-    assert_eq!(node_service::alerts::sweep(&state, t + 60_000, &policy).await.unwrap(), 0);
-    let (_, v) = h.call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None).await;
+    assert_eq!(
+        node_service::alerts::sweep(&state, t, &policy)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        node_service::alerts::sweep(&state, t + 60_000, &policy)
+            .await
+            .unwrap(),
+        0
+    );
+    let (_, v) = h
+        .call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None)
+        .await;
     let lead = &v["state"]["lead"];
     assert_eq!(lead["urges"], 1);
     assert_eq!(lead["supervision"], "notice");
-    let authors: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["author"].as_str().unwrap()).collect();
+    let authors: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["author"].as_str().unwrap())
+        .collect();
     assert_eq!(authors.iter().filter(|a| **a == "system").count(), 2);
 }
 
@@ -293,7 +446,14 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
     let number = created["ticket"]["number"].as_str().unwrap();
     let code = created["query_code"].as_str().unwrap();
     let lookup = |n: &str, c: &str| json!({"number": n, "code": c});
-    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, &code.to_lowercase()).to_string())).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/public/lookup",
+            None,
+            Some(lookup(number, &code.to_lowercase()).to_string()),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["status"], "待审核");
     assert_eq!(v["caller"], "张*");
@@ -302,15 +462,47 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
         assert!(!text.contains(secret), "public view leaks {secret}: {text}");
     }
     // Wrong codes: the same answer as an unknown number, then a lock after five.
-    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup("20990101-HUB-00001", code).to_string())).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/public/lookup",
+            None,
+            Some(lookup("20990101-HUB-00001", code).to_string()),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     for _ in 0..5 {
-        let (s, _) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, "AAAAAAAAAAA").to_string())).await;
+        let (s, _) = h
+            .call(
+                "POST",
+                "/api/public/lookup",
+                None,
+                Some(lookup(number, "AAAAAAAAAAA").to_string()),
+            )
+            .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
     }
-    let (s, v) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, code).to_string())).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "locked even with the right code: {v}");
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/public/lookup",
+            None,
+            Some(lookup(number, code).to_string()),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right code: {v}"
+    );
     h.advance_hours(1);
-    let (s, _) = h.call("POST", "/api/public/lookup", None, Some(lookup(number, code).to_string())).await;
+    let (s, _) = h
+        .call(
+            "POST",
+            "/api/public/lookup",
+            None,
+            Some(lookup(number, code).to_string()),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "the lock expires");
 }

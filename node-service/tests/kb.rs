@@ -21,24 +21,45 @@ async fn start(dir: &std::path::Path) -> node_service::RunningNode {
         ..NodeConfig::default()
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    node_service::start(config, listener, Arc::new(|| NOW)).await.unwrap()
+    node_service::start(config, listener, Arc::new(|| NOW))
+        .await
+        .unwrap()
 }
 
-async fn call(app: &axum::Router, method: &str, uri: &str, user: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let req = Request::builder().method(method).uri(uri).header("x-hotline-user", user);
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    user: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("x-hotline-user", user);
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
         None => req.body(Body::empty()),
     }
     .unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn ids(resp: &Value) -> Vec<String> {
-    resp["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+    resp["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -51,7 +72,10 @@ async fn drafts_are_offered_only_after_publication_and_the_index_survives_restar
     let q = "/api/kb/search?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1%E6%80%8E%E4%B9%88%E8%A1%A5%E5%8A%9E"; // 社保卡怎么补办
     let (s, v) = call(&app, "GET", q, "op01", None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert!(!ids(&v).is_empty(), "the seeded knowledge base answers: {v}");
+    assert!(
+        !ids(&v).is_empty(),
+        "the seeded knowledge base answers: {v}"
+    );
 
     let content = json!({
         "question": "临江市冬季供暖补贴怎么申领？",
@@ -62,9 +86,23 @@ async fn drafts_are_offered_only_after_publication_and_the_index_survives_restar
         "category": "MZ.JZ.DB"
     });
     // A unit's information admin drafts for their own unit only.
-    let (s, _) = call(&app, "POST", "/api/kb/articles", "b-rsj-admin", Some(json!({"content": content}))).await;
+    let (s, _) = call(
+        &app,
+        "POST",
+        "/api/kb/articles",
+        "b-rsj-admin",
+        Some(json!({"content": content})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v) = call(&app, "POST", "/api/kb/articles", "b-mzj-admin", Some(json!({"content": content}))).await;
+    let (s, v) = call(
+        &app,
+        "POST",
+        "/api/kb/articles",
+        "b-mzj-admin",
+        Some(json!({"content": content})),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
     kb.catch_up(&node.state.store).await.unwrap();
@@ -72,13 +110,41 @@ async fn drafts_are_offered_only_after_publication_and_the_index_survives_restar
     let (_, v) = call(&app, "GET", q2, "op01", None).await;
     assert!(!ids(&v).contains(&id), "a draft is not offered");
 
-    let (s, _) = call(&app, "POST", &format!("/api/kb/articles/{id}/actions"), "b-mzj-admin", Some(json!({"type": "publish"}))).await;
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "b-mzj-admin",
+        Some(json!({"type": "publish"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "units cannot publish");
-    let (s, v) = call(&app, "POST", &format!("/api/kb/articles/{id}/actions"), "b-mzj-admin", Some(json!({"type": "submit"}))).await;
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "b-mzj-admin",
+        Some(json!({"type": "submit"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = call(&app, "POST", &format!("/api/kb/articles/{id}/actions"), "sl01", Some(json!({"type": "publish"}))).await;
+    let (s, v) = call(
+        &app,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "sl01",
+        Some(json!({"type": "publish"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, _) = call(&app, "POST", &format!("/api/kb/articles/{id}/actions"), "sl01", Some(json!({"type": "publish"}))).await;
+    let (s, _) = call(
+        &app,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "sl01",
+        Some(json!({"type": "publish"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "publishing twice is refused");
     kb.catch_up(&node.state.store).await.unwrap();
     let (_, v) = call(&app, "GET", q2, "op01", None).await;

@@ -46,7 +46,11 @@ pub fn scope_units(state: &ArticleState) -> Vec<String> {
 
 fn scope_text(state: &ArticleState) -> String {
     let units = scope_units(state);
-    if units.is_empty() { "*".to_string() } else { units.join(",") }
+    if units.is_empty() {
+        "*".to_string()
+    } else {
+        units.join(",")
+    }
 }
 
 /// Reads an article document.
@@ -67,7 +71,8 @@ pub fn read(doc: &AutoCommit, id: &str) -> Result<ArticleView> {
         })
         .collect();
     events.sort_by(|a, b| (a.at_ms, a.node.as_str(), a.id).cmp(&(b.at_ms, b.node.as_str(), b.id)));
-    let state = ArticleState::fold(&events).ok_or_else(|| StoreError::malformed(id, "article has no create event"))?;
+    let state = ArticleState::fold(&events)
+        .ok_or_else(|| StoreError::malformed(id, "article has no create event"))?;
     let popularity = match doc.get(ROOT, "popularity") {
         Ok(Some((automerge::Value::Scalar(v), _))) => match v.as_ref() {
             ScalarValue::Counter(c) => i64::from(c).max(0) as u64,
@@ -90,7 +95,8 @@ fn put_event(doc: &mut AutoCommit, id: &str, event: &ArticleEvent) -> Result<()>
             .put_object(ROOT, "events", ObjType::Map)
             .map_err(|e| StoreError::automerge(id, e))?,
     };
-    let json = serde_json::to_string(event).map_err(|e| StoreError::malformed(id, e.to_string()))?;
+    let json =
+        serde_json::to_string(event).map_err(|e| StoreError::malformed(id, e.to_string()))?;
     doc.put(&obj, event.id.to_string(), json)
         .map_err(|e| StoreError::automerge(id, e))?;
     Ok(())
@@ -102,7 +108,9 @@ pub fn apply(
     ctx: &mut Ctx<'_>,
     id: &str,
     event: &ArticleEvent,
-    check: impl FnOnce(Option<&ArticleState>) -> std::result::Result<(), hotline_model::article::ArticleError>,
+    check: impl FnOnce(
+        Option<&ArticleState>,
+    ) -> std::result::Result<(), hotline_model::article::ArticleError>,
 ) -> Result<ArticleView> {
     let existing = docstore::load(ctx.conn, id, &ctx.node.actor)?;
     let time_s = event.at_ms / 1000;
@@ -112,12 +120,14 @@ pub fn apply(
                 return Err(StoreError::NotFound(id.to_string()));
             }
             let before_view = read(&doc, id)?;
-            check(Some(&before_view.state)).map_err(|e| StoreError::malformed(id, e.to_string()))?;
+            check(Some(&before_view.state))
+                .map_err(|e| StoreError::malformed(id, e.to_string()))?;
             let before = doc.get_heads();
             put_event(&mut doc, id, event)?;
             doc.commit_with(CommitOptions::default().with_time(time_s));
             let view = read(&doc, id)?;
-            let seq = docstore::append(ctx.conn, id, &mut doc, &before, &scope_text(&view.state))?.unwrap_or_default();
+            let seq = docstore::append(ctx.conn, id, &mut doc, &before, &scope_text(&view.state))?
+                .unwrap_or_default();
             (view, seq)
         }
         None => {
@@ -126,7 +136,8 @@ pub fn apply(
             let am = |e| StoreError::automerge(id, e);
             doc.put(ROOT, "kind", KIND).map_err(am)?;
             doc.put(ROOT, "id", id).map_err(am)?;
-            doc.put(ROOT, "popularity", ScalarValue::counter(0)).map_err(am)?;
+            doc.put(ROOT, "popularity", ScalarValue::counter(0))
+                .map_err(am)?;
             put_event(&mut doc, id, event)?;
             doc.commit_with(CommitOptions::default().with_time(time_s));
             let view = read(&doc, id)?;
@@ -140,12 +151,15 @@ pub fn apply(
 
 /// Adds `by` to an article's popularity (it answered a call).
 pub fn bump_popularity(ctx: &mut Ctx<'_>, id: &str, by: i64, now_ms: i64) -> Result<ArticleView> {
-    let (mut doc, _) = docstore::load(ctx.conn, id, &ctx.node.actor)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+    let (mut doc, _) = docstore::load(ctx.conn, id, &ctx.node.actor)?
+        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     let before = doc.get_heads();
-    doc.increment(ROOT, "popularity", by).map_err(|e| StoreError::automerge(id, e))?;
+    doc.increment(ROOT, "popularity", by)
+        .map_err(|e| StoreError::automerge(id, e))?;
     doc.commit_with(CommitOptions::default().with_time(now_ms / 1000));
     let view = read(&doc, id)?;
-    let seq = docstore::append(ctx.conn, id, &mut doc, &before, &scope_text(&view.state))?.unwrap_or_default();
+    let seq = docstore::append(ctx.conn, id, &mut doc, &before, &scope_text(&view.state))?
+        .unwrap_or_default();
     *ctx.seq = (*ctx.seq).max(seq);
     Ok(view)
 }
@@ -162,14 +176,21 @@ pub enum ArticleChange {
 
 /// Article documents changed, and documents removed, after local sequence `since`, oldest first:
 /// `(seq, change)`. Unreadable documents are skipped with an error log.
-pub fn changed_since(conn: &Connection, actor: &automerge::ActorId, since: i64, limit: u32) -> Result<Vec<(i64, ArticleChange)>> {
+pub fn changed_since(
+    conn: &Connection,
+    actor: &automerge::ActorId,
+    since: i64,
+    limit: u32,
+) -> Result<Vec<(i64, ArticleChange)>> {
     let rows: Vec<(String, i64, bool)> = {
         let mut stmt = conn.prepare_cached(
             "SELECT id, seq, 0 FROM docs WHERE kind = 'article' AND seq > ?1
              UNION ALL SELECT id, seq, 1 FROM sync_tombs WHERE seq > ?1
              ORDER BY 2 LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![since, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map(params![since, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         rows.collect::<Result<_, _>>()?
     };
     let mut out = Vec::with_capacity(rows.len());

@@ -55,13 +55,20 @@ pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<(Auto
         .query_row(
             "SELECT kind, snapshot, seq FROM docs WHERE id = ?1",
             [id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
         )
         .optional()?;
     let Some((kind, mut bytes, seq)) = row else {
         return Ok(None);
     };
-    let mut stmt = conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY n")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 ORDER BY n")?;
     let mut rows = stmt.query([id])?;
     while let Some(r) = rows.next()? {
         let chunk: Vec<u8> = r.get(0)?;
@@ -81,7 +88,13 @@ pub fn load(conn: &Connection, id: &str, actor: &ActorId) -> Result<Option<(Auto
 
 /// Stores a new document under a fresh sequence number. New documents are small, so their snapshot
 /// is saved without column compression (5x cheaper, ~20 % larger); compaction compresses later.
-pub fn insert(conn: &Connection, id: &str, kind: &str, doc: &mut AutoCommit, scope: &str) -> Result<i64> {
+pub fn insert(
+    conn: &Connection,
+    id: &str,
+    kind: &str,
+    doc: &mut AutoCommit,
+    scope: &str,
+) -> Result<i64> {
     let snapshot = doc.save_nocompress();
     let heads = heads_text(&doc.get_heads());
     insert_saved(conn, id, kind, &snapshot, &heads, scope)
@@ -89,7 +102,14 @@ pub fn insert(conn: &Connection, id: &str, kind: &str, doc: &mut AutoCommit, sco
 
 /// Stores a new document already saved (`snapshot`, and its `heads` as [`heads_text`]) under a fresh
 /// sequence number.
-pub fn insert_saved(conn: &Connection, id: &str, kind: &str, snapshot: &[u8], heads: &str, scope: &str) -> Result<i64> {
+pub fn insert_saved(
+    conn: &Connection,
+    id: &str,
+    kind: &str,
+    snapshot: &[u8],
+    heads: &str,
+    scope: &str,
+) -> Result<i64> {
     let seq = next_seq(conn)?;
     conn.prepare_cached(
         "INSERT INTO docs(id, kind, snapshot, chunks, seq, heads, scope) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6)",
@@ -139,5 +159,8 @@ pub fn append(
 
 /// Removes a document and everything projected from it.
 pub fn remove(conn: &Connection, id: &str) -> Result<bool> {
-    Ok(conn.prepare_cached("DELETE FROM docs WHERE id = ?1")?.execute([id])? > 0)
+    Ok(conn
+        .prepare_cached("DELETE FROM docs WHERE id = ?1")?
+        .execute([id])?
+        > 0)
 }

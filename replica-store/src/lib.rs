@@ -51,7 +51,11 @@ impl Store {
         schema::create(&conn)?;
         let actor = ActorId::from(actor.as_slice());
         let version: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'projection_version'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'projection_version'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         let all = version.as_deref() != Some(schema::PROJECTION_VERSION);
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -66,10 +70,16 @@ impl Store {
             tracing::info!(rebuilt, all, "ticket projections rebuilt from documents");
         }
         let seq: i64 = conn
-            .query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| r.get(0))
+            .query_row("SELECT value FROM counters WHERE name = 'seq'", [], |r| {
+                r.get(0)
+            })
             .optional()?
             .unwrap_or(0);
-        let max_wall: i64 = conn.query_row("SELECT COALESCE(MAX(updated_at), 0) FROM tickets", [], |r| r.get(0))?;
+        let max_wall: i64 = conn.query_row(
+            "SELECT COALESCE(MAX(updated_at), 0) FROM tickets",
+            [],
+            |r| r.get(0),
+        )?;
 
         let read_conn = Connection::open_with_flags(
             path,
@@ -80,7 +90,9 @@ impl Store {
         let (rtx, rrx) = mpsc::channel();
         let (ctx, crx) = watch::channel(seq);
         let numbers = {
-            let mut stmt = conn.prepare("SELECT substr(name, 8), value FROM counters WHERE name LIKE 'ticket:%'")?;
+            let mut stmt = conn.prepare(
+                "SELECT substr(name, 8), value FROM counters WHERE name LIKE 'ticket:%'",
+            )?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             rows.collect::<Result<std::collections::BTreeMap<_, _>, _>>()?
         };
@@ -176,7 +188,8 @@ impl Store {
 
     /// Applies a workflow action to a ticket (by id or number); resolves once it is durable.
     pub async fn apply(&self, ticket: String, req: NewEvent) -> Result<TicketView> {
-        self.write(move |ctx| tickets::apply(ctx, &ticket, req)).await
+        self.write(move |ctx| tickets::apply(ctx, &ticket, req))
+            .await
     }
 
     /// A ticket's full view, by id or number.
@@ -207,10 +220,15 @@ impl Store {
     }
 
     /// The ids of every ticket document whose scope units satisfy `keep`.
-    pub async fn ticket_ids_where(&self, keep: impl Fn(&[&str]) -> bool + Send + 'static) -> Result<Vec<String>> {
+    pub async fn ticket_ids_where(
+        &self,
+        keep: impl Fn(&[&str]) -> bool + Send + 'static,
+    ) -> Result<Vec<String>> {
         self.read(move |c| {
-            let mut stmt = c.prepare("SELECT id, scope FROM docs WHERE kind = 'ticket' ORDER BY seq")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let mut stmt =
+                c.prepare("SELECT id, scope FROM docs WHERE kind = 'ticket' ORDER BY seq")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
                 let (id, scope) = row?;
@@ -225,24 +243,44 @@ impl Store {
     }
 
     /// Records an article event after `check` approves it against the article's state before.
-    pub async fn apply_article<C>(&self, id: String, event: hotline_model::article::ArticleEvent, check: C) -> Result<article_doc::ArticleView>
+    pub async fn apply_article<C>(
+        &self,
+        id: String,
+        event: hotline_model::article::ArticleEvent,
+        check: C,
+    ) -> Result<article_doc::ArticleView>
     where
-        C: FnOnce(Option<&hotline_model::article::ArticleState>) -> std::result::Result<(), hotline_model::article::ArticleError>
+        C: FnOnce(
+                Option<&hotline_model::article::ArticleState>,
+            ) -> std::result::Result<(), hotline_model::article::ArticleError>
             + Send
             + 'static,
     {
-        self.write(move |ctx| article_doc::apply(ctx, &id, &event, check)).await
+        self.write(move |ctx| article_doc::apply(ctx, &id, &event, check))
+            .await
     }
 
     /// Adds to an article's popularity.
-    pub async fn bump_article(&self, id: String, by: i64, now_ms: i64) -> Result<article_doc::ArticleView> {
-        self.write(move |ctx| article_doc::bump_popularity(ctx, &id, by, now_ms)).await
+    pub async fn bump_article(
+        &self,
+        id: String,
+        by: i64,
+        now_ms: i64,
+    ) -> Result<article_doc::ArticleView> {
+        self.write(move |ctx| article_doc::bump_popularity(ctx, &id, by, now_ms))
+            .await
     }
 
     /// How many documents of a kind (`ticket`, `article`, `refdata`) this node holds.
     pub async fn count_docs(&self, kind: &'static str) -> Result<i64> {
-        self.read(move |c| Ok(c.query_row("SELECT COUNT(*) FROM docs WHERE kind = ?1", [kind], |r| r.get(0))?))
-            .await
+        self.read(move |c| {
+            Ok(
+                c.query_row("SELECT COUNT(*) FROM docs WHERE kind = ?1", [kind], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
     }
 
     /// One article.
@@ -252,16 +290,23 @@ impl Store {
     }
 
     /// Articles changed or removed after local sequence `since` (for the search index), oldest first.
-    pub async fn articles_since(&self, since: i64, limit: u32) -> Result<Vec<(i64, article_doc::ArticleChange)>> {
+    pub async fn articles_since(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, article_doc::ArticleChange)>> {
         let actor = self.shared.actor.clone();
-        self.read(move |c| article_doc::changed_since(c, &actor, since, limit)).await
+        self.read(move |c| article_doc::changed_since(c, &actor, since, limit))
+            .await
     }
 
     /// The stored hash of a ticket's citizen query code.
     pub async fn query_code_hash(&self, id: String) -> Result<Option<String>> {
         let actor = self.shared.actor.clone();
         self.read(move |c| match docstore::load(c, &id, &actor)? {
-            Some((doc, row)) if row.kind == ticket_doc::KIND => Ok(Some(ticket_doc::root_str(&doc, &id, "qhash")?)),
+            Some((doc, row)) if row.kind == ticket_doc::KIND => {
+                Ok(Some(ticket_doc::root_str(&doc, &id, "qhash")?))
+            }
             _ => Ok(None),
         })
         .await

@@ -18,10 +18,17 @@ pub fn project_new(conn: &Connection, view: &TicketView, json: &str, doc_seq: i6
 
 /// The stored form of a ticket's full view.
 pub fn view_json(view: &TicketView) -> Result<String> {
-    serde_json::to_string(view).map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))
+    serde_json::to_string(view)
+        .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))
 }
 
-fn write_rows(conn: &Connection, view: &TicketView, json: &str, doc_seq: i64, fresh: bool) -> Result<()> {
+fn write_rows(
+    conn: &Connection,
+    view: &TicketView,
+    json: &str,
+    doc_seq: i64,
+    fresh: bool,
+) -> Result<()> {
     let s = &view.state;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
     conn.prepare_cached(
@@ -53,7 +60,9 @@ fn write_rows(conn: &Connection, view: &TicketView, json: &str, doc_seq: i64, fr
         conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
             .execute([&view.id])?;
     }
-    let mut insert = conn.prepare_cached("INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part) VALUES(?1, ?2, ?3)")?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part) VALUES(?1, ?2, ?3)",
+    )?;
     for a in s.lead.iter().chain(s.co.iter()) {
         let part = match a.part {
             hotline_model::workflow::Part::Lead => "lead",
@@ -138,7 +147,10 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
     }
     if let Some(d) = f.due_before {
         args.push(d.into());
-        sql.push_str(&format!(" AND due_at IS NOT NULL AND due_at <= ?{}", args.len()));
+        sql.push_str(&format!(
+            " AND due_at IS NOT NULL AND due_at <= ?{}",
+            args.len()
+        ));
     }
     if let Some(c) = f.created_after {
         args.push(c.into());
@@ -178,7 +190,8 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
 
 /// Counts of tickets per status.
 pub fn status_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn.prepare_cached("SELECT status, COUNT(*) FROM tickets GROUP BY status ORDER BY status")?;
+    let mut stmt = conn
+        .prepare_cached("SELECT status, COUNT(*) FROM tickets GROUP BY status ORDER BY status")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -192,8 +205,8 @@ pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>>
         .optional()?;
     match json {
         None => Ok(None),
-        Some(j) => Ok(Some(
-            serde_json::from_str(&j).map_err(|e| crate::error::StoreError::malformed(id_or_number, e.to_string()))?,
-        )),
+        Some(j) => Ok(Some(serde_json::from_str(&j).map_err(|e| {
+            crate::error::StoreError::malformed(id_or_number, e.to_string())
+        })?)),
     }
 }

@@ -24,10 +24,14 @@ pub fn create(actor: ActorId, ticket: &Ticket, time_s: i64) -> Result<AutoCommit
     let mut doc = AutoCommit::new().with_actor(actor);
     doc.put(ROOT, "kind", KIND).map_err(am)?;
     doc.put(ROOT, "id", id).map_err(am)?;
-    doc.put(ROOT, "number", ticket.number.as_str()).map_err(am)?;
-    doc.put(ROOT, "qhash", ticket.query_code_hash.as_str()).map_err(am)?;
-    doc.put(ROOT, "node", ticket.created_node.as_str()).map_err(am)?;
-    let intake = serde_json::to_string(&ticket.intake).map_err(|e| StoreError::malformed(id, e.to_string()))?;
+    doc.put(ROOT, "number", ticket.number.as_str())
+        .map_err(am)?;
+    doc.put(ROOT, "qhash", ticket.query_code_hash.as_str())
+        .map_err(am)?;
+    doc.put(ROOT, "node", ticket.created_node.as_str())
+        .map_err(am)?;
+    let intake = serde_json::to_string(&ticket.intake)
+        .map_err(|e| StoreError::malformed(id, e.to_string()))?;
     doc.put(ROOT, "intake", intake).map_err(am)?;
     let events = doc.put_object(ROOT, "events", ObjType::Map).map_err(am)?;
     for e in &ticket.events {
@@ -46,7 +50,8 @@ pub fn add_event(doc: &mut AutoCommit, doc_id: &str, event: &Event, time_s: i64)
 }
 
 fn put_event(doc: &mut AutoCommit, events: &ObjId, doc_id: &str, e: &Event) -> Result<()> {
-    let json = serde_json::to_string(e).map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
+    let json =
+        serde_json::to_string(e).map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
     doc.put(events, e.id.as_str(), json)
         .map_err(|err| StoreError::automerge(doc_id, err))?;
     Ok(())
@@ -76,11 +81,17 @@ pub fn root_str(doc: &AutoCommit, doc_id: &str, key: &str) -> Result<String> {
 pub fn read(doc: &AutoCommit, doc_id: &str) -> Result<(Ticket, usize)> {
     let kind = root_str(doc, doc_id, "kind")?;
     if kind != KIND {
-        return Err(StoreError::malformed(doc_id, format!("kind is {kind}, not ticket")));
+        return Err(StoreError::malformed(
+            doc_id,
+            format!("kind is {kind}, not ticket"),
+        ));
     }
     let id = root_str(doc, doc_id, "id")?;
     if id != doc_id {
-        return Err(StoreError::malformed(doc_id, "id does not match the document id"));
+        return Err(StoreError::malformed(
+            doc_id,
+            "id does not match the document id",
+        ));
     }
     let intake_json = root_str(doc, doc_id, "intake")?;
     let intake = serde_json::from_str(&intake_json)

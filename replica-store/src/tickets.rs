@@ -112,7 +112,11 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
         ticket.events.push(event);
     }
     let day_seq = shared.next_number(&day);
-    ticket.number = number::ticket_number(date, &shared.node, u32::try_from(day_seq).unwrap_or(u32::MAX));
+    ticket.number = number::ticket_number(
+        date,
+        &shared.node,
+        u32::try_from(day_seq).unwrap_or(u32::MAX),
+    );
     let view = ticket.view();
     let scope = view.state.scope_units().join(",");
     let mut doc = ticket_doc::create(shared.actor.clone(), &ticket, req.now_ms / 1000)?;
@@ -142,15 +146,27 @@ pub fn insert(ctx: &mut Ctx<'_>, p: Prepared) -> Result<Created> {
              ON CONFLICT(name) DO UPDATE SET value = MAX(value, excluded.value)",
         )?
         .execute(rusqlite::params![format!("ticket:{}", p.day), p.day_seq])?;
-    let seq = docstore::insert_saved(ctx.conn, &p.id, ticket_doc::KIND, &p.snapshot, &p.heads, &p.scope)?;
+    let seq = docstore::insert_saved(
+        ctx.conn,
+        &p.id,
+        ticket_doc::KIND,
+        &p.snapshot,
+        &p.heads,
+        &p.scope,
+    )?;
     *ctx.seq = (*ctx.seq).max(seq);
     projection::project_new(ctx.conn, &p.created.ticket, &p.view_json, seq)?;
     Ok(p.created)
 }
 
 /// Loads a ticket document and reads it.
-pub fn load(conn: &Connection, actor: &ActorId, id: &str) -> Result<(automerge::AutoCommit, Ticket)> {
-    let (doc, row) = docstore::load(conn, id, actor)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+pub fn load(
+    conn: &Connection,
+    actor: &ActorId,
+    id: &str,
+) -> Result<(automerge::AutoCommit, Ticket)> {
+    let (doc, row) =
+        docstore::load(conn, id, actor)?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
     if row.kind != ticket_doc::KIND {
         return Err(StoreError::NotFound(id.to_string()));
     }

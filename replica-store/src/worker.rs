@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use std::sync::mpsc;
 
 use automerge::ActorId;
 use hotline_model::hlc::Hlc;
@@ -114,7 +114,12 @@ pub fn run_writer(
     tracing::debug!("store writer stopped");
 }
 
-fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &mut i64) -> (Result<()>, Vec<Done>) {
+fn run_batch(
+    conn: &mut Connection,
+    node: &Shared,
+    batch: Vec<WriteJob>,
+    seq: &mut i64,
+) -> (Result<()>, Vec<Done>) {
     let mut dones = Vec::with_capacity(batch.len());
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Nothing ran: every job learns the failure.
@@ -127,7 +132,9 @@ fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &m
     }
     let started = Instant::now();
     node.stats.batches.fetch_add(1, Ordering::Relaxed);
-    node.stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    node.stats
+        .jobs
+        .fetch_add(batch.len() as u64, Ordering::Relaxed);
     for job in batch {
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             tracing::error!(error = %e, "savepoint failed");
@@ -138,7 +145,11 @@ fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &m
             let mut ctx = Ctx { conn, node, seq };
             job(&mut ctx)
         };
-        let sp = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let sp = if ok {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
         if !ok {
             *seq = before;
         }
@@ -148,9 +159,13 @@ fn run_batch(conn: &mut Connection, node: &Shared, batch: Vec<WriteJob>, seq: &m
         dones.push(done);
     }
     let committing = Instant::now();
-    node.stats.job_micros.fetch_add((committing - started).as_micros() as u64, Ordering::Relaxed);
+    node.stats
+        .job_micros
+        .fetch_add((committing - started).as_micros() as u64, Ordering::Relaxed);
     let commit = conn.execute_batch("COMMIT");
-    node.stats.commit_micros.fetch_add(committing.elapsed().as_micros() as u64, Ordering::Relaxed);
+    node.stats
+        .commit_micros
+        .fetch_add(committing.elapsed().as_micros() as u64, Ordering::Relaxed);
     match commit {
         Ok(()) => (Ok(()), dones),
         Err(e) => {

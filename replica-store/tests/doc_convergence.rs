@@ -13,14 +13,38 @@ mod common;
 const T0: i64 = common::NOW;
 
 fn action(kind: u8, unit: &str) -> Action {
-    let assign = |u: &str| AssignTo { unit: u.into(), sign_due_at: T0 + 10 * 3_600_000, due_at: T0 + 20 * 86_400_000 };
+    let assign = |u: &str| AssignTo {
+        unit: u.into(),
+        sign_due_at: T0 + 10 * 3_600_000,
+        due_at: T0 + 20 * 86_400_000,
+    };
     match kind % 6 {
-        0 => Action::Review { accept: true, note: String::new(), subject: None, request_type: None, title: None, urgent: None },
-        1 => Action::Dispatch { lead: assign(unit), co: vec![], note: String::new() },
+        0 => Action::Review {
+            accept: true,
+            note: String::new(),
+            subject: None,
+            request_type: None,
+            title: None,
+            urgent: None,
+        },
+        1 => Action::Dispatch {
+            lead: assign(unit),
+            co: vec![],
+            note: String::new(),
+        },
         2 => Action::Sign,
-        3 => Action::Return { reason: "不属于本单位职责".into() },
-        4 => Action::Merge { master: "20261101-HUB-00001".into() },
-        _ => Action::Reply { founded: true, solved: true, public_reply: "已处理".into(), internal_note: String::new() },
+        3 => Action::Return {
+            reason: "不属于本单位职责".into(),
+        },
+        4 => Action::Merge {
+            master: "20261101-HUB-00001".into(),
+        },
+        _ => Action::Reply {
+            founded: true,
+            solved: true,
+            public_reply: "已处理".into(),
+            internal_note: String::new(),
+        },
     }
 }
 

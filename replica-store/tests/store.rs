@@ -36,11 +36,18 @@ async fn restart_keeps_tickets_events_and_numbers() {
         assert_eq!(a.ticket.number, "20261124-HUB-00001");
         assert_eq!(b.ticket.number, "20261124-HUB-00002");
         assert_eq!(a.query_code.len(), 11);
-        store.apply(a.ticket.id.clone(), dispatch(&a.ticket.id)).await.unwrap();
+        store
+            .apply(a.ticket.id.clone(), dispatch(&a.ticket.id))
+            .await
+            .unwrap();
         (a, b.ticket.number)
     };
     let store = open(&path, 2);
-    let view = store.ticket(first.ticket.number.clone()).await.unwrap().expect("ticket kept");
+    let view = store
+        .ticket(first.ticket.number.clone())
+        .await
+        .unwrap()
+        .expect("ticket kept");
     assert_eq!(view.state.status, Status::Dispatched);
     assert_eq!(view.events.len(), 2);
     assert!(store.ticket(second_number).await.unwrap().is_some());
@@ -85,17 +92,30 @@ async fn refused_actions_change_nothing() {
         action: Action::Return { reason: " ".into() },
         now_ms: NOW + 5,
     };
-    let err = store.apply(a.ticket.id.clone(), empty_reason).await.unwrap_err();
+    let err = store
+        .apply(a.ticket.id.clone(), empty_reason)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
-    let err = store.apply("no-such".into(), dispatch("x")).await.unwrap_err();
+    let err = store
+        .apply("no-such".into(), dispatch("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)));
     let v = store.ticket(a.ticket.id.clone()).await.unwrap().unwrap();
     assert_eq!(v.events.len(), 1);
-    assert_eq!(*store.committed().borrow(), 1, "no sequence number was spent on refused writes");
+    assert_eq!(
+        *store.committed().borrow(),
+        1,
+        "no sequence number was spent on refused writes"
+    );
     // An invalid intake is refused and takes no number.
     let mut bad = new_ticket(9, NOW);
     bad.intake.title = "x".repeat(101);
-    assert!(matches!(store.create_ticket(bad).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.create_ticket(bad).await,
+        Err(StoreError::Invalid(_))
+    ));
     let next = store.create_ticket(new_ticket(10, NOW)).await.unwrap();
     assert_eq!(next.ticket.number, "20261124-HUB-00002");
 }
@@ -108,18 +128,31 @@ async fn projections_are_rebuilt_from_documents() {
         let store = open(&path, 1);
         let mut ids = vec![];
         for i in 0..20 {
-            let c = store.create_ticket(new_ticket(i, NOW + i as i64)).await.unwrap();
+            let c = store
+                .create_ticket(new_ticket(i, NOW + i as i64))
+                .await
+                .unwrap();
             ids.push(c.ticket.id);
         }
-        store.apply(ids[3].clone(), dispatch(&ids[3])).await.unwrap();
+        store
+            .apply(ids[3].clone(), dispatch(&ids[3]))
+            .await
+            .unwrap();
         ids
     };
     // Damage the projections behind the store's back: drop rows, corrupt one.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("DELETE FROM tickets WHERE number > '20261124-HUB-00010'", []).unwrap();
-        conn.execute("UPDATE tickets SET status = 'closed', doc_seq = 0 WHERE id = ?1", [&ids[3]])
-            .unwrap();
+        conn.execute(
+            "DELETE FROM tickets WHERE number > '20261124-HUB-00010'",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE tickets SET status = 'closed', doc_seq = 0 WHERE id = ?1",
+            [&ids[3]],
+        )
+        .unwrap();
     }
     let store = open(&path, 2);
     let all = store
@@ -143,8 +176,13 @@ async fn projections_are_rebuilt_from_documents() {
     // A projection-format change rebuilds everything.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE meta SET value = 'old' WHERE key = 'projection_version'", []).unwrap();
-        conn.execute("UPDATE tickets SET title = 'stale'", []).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = 'old' WHERE key = 'projection_version'",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE tickets SET title = 'stale'", [])
+            .unwrap();
     }
     drop(store);
     let store = open(&path, 3);
@@ -160,7 +198,9 @@ async fn concurrent_creates_get_distinct_numbers_and_all_survive() {
     let mut tasks = vec![];
     for i in 0..200u64 {
         let s = store.clone();
-        tasks.push(tokio::spawn(async move { s.create_ticket(new_ticket(i, NOW)).await }));
+        tasks.push(tokio::spawn(async move {
+            s.create_ticket(new_ticket(i, NOW)).await
+        }));
     }
     let mut numbers = std::collections::BTreeSet::new();
     for t in tasks {

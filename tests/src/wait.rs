@@ -18,7 +18,8 @@ where
         if let Some(v) = check().await {
             return Some(v);
         }
-        let changed = futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
+        let changed =
+            futures::future::select_all(watches.iter_mut().map(|w| Box::pin(w.changed())));
         // Link state is not a commit: look again at least every 200 ms.
         let step = (tokio::time::Instant::now() + Duration::from_millis(200)).min(deadline);
         let _ = tokio::time::timeout_at(step, changed).await;

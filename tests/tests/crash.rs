@@ -32,17 +32,26 @@ async fn sigkill_during_creates_loses_no_acknowledged_ticket() {
         }
 
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(check, "ok", "round {round}");
         drop(conn);
         let store = replica_store::Store::open(&db, "HUB", [99; 16]).unwrap();
         for number in &acked {
             let t = store.ticket(number.clone()).await.unwrap();
-            assert!(t.is_some(), "round {round}: acknowledged ticket {number} lost");
+            assert!(
+                t.is_some(),
+                "round {round}: acknowledged ticket {number} lost"
+            );
         }
     }
     let mut unique = acked.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), acked.len(), "a ticket number was issued twice");
+    assert_eq!(
+        unique.len(),
+        acked.len(),
+        "a ticket number was issued twice"
+    );
 }

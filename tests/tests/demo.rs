@@ -24,7 +24,10 @@ async fn articles(store: &replica_store::Store) -> Vec<replica_store::article_do
 async fn demo_seeds_every_status_and_scopes_edge_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let demo = deploy::demo::start(dir.path(), 0, NOW).await.unwrap();
-    assert!(deploy::demo::wait_caught_up(&demo, std::time::Duration::from_secs(60)).await, "edge nodes caught up by sync");
+    assert!(
+        deploy::demo::wait_caught_up(&demo, std::time::Duration::from_secs(60)).await,
+        "edge nodes caught up by sync"
+    );
     let hub = &demo.nodes[0].state;
     let counts = hub.store.status_counts().await.unwrap();
     for status in Status::ALL {
@@ -33,7 +36,10 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
             "no seeded ticket is {status:?}: {counts:?}"
         );
     }
-    let all = TicketFilter { limit: Some(500), ..Default::default() };
+    let all = TicketFilter {
+        limit: Some(500),
+        ..Default::default()
+    };
     assert_eq!(hub.store.list(all.clone()).await.unwrap().len(), 128);
     assert_eq!(demo.samples.len(), 5);
 
@@ -46,7 +52,11 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
         for t in &held {
             let view = edge.store.ticket(t.id.clone()).await.unwrap().unwrap();
             let units = view.state.scope_units();
-            assert!(units.iter().any(|u| org.is_within(u, &root)), "{root} holds {} of {units:?}", view.number);
+            assert!(
+                units.iter().any(|u| org.is_within(u, &root)),
+                "{root} holds {} of {units:?}",
+                view.number
+            );
             let at_hub = hub.store.ticket(t.id.clone()).await.unwrap().unwrap();
             assert_eq!(at_hub, view, "edge copy equals the hub's");
         }
@@ -59,25 +69,55 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
             })
             .await
             .unwrap();
-        assert_eq!(held.len(), expected.len(), "{root} holds every ticket of its scope");
+        assert_eq!(
+            held.len(),
+            expected.len(),
+            "{root} holds every ticket of its scope"
+        );
         // The published knowledge base reached every node; drafts of other units did not.
-        let published: Vec<String> = articles(&hub.store).await.into_iter()
-            .filter(|a| a.state.live().is_some()).map(|a| a.id).collect();
+        let published: Vec<String> = articles(&hub.store)
+            .await
+            .into_iter()
+            .filter(|a| a.state.live().is_some())
+            .map(|a| a.id)
+            .collect();
         assert!(published.len() >= 150, "{}", published.len());
-        let at_edge: Vec<String> = articles(&edge.store).await.into_iter().map(|a| a.id).collect();
+        let at_edge: Vec<String> = articles(&edge.store)
+            .await
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
         for id in &published {
             assert!(at_edge.contains(id), "{root} lacks published article {id}");
         }
         for a in articles(&edge.store).await {
-            assert!(a.state.live().is_some() || org.is_within(a.state.unit(), &root), "{root} holds another unit's draft {}", a.id);
+            assert!(
+                a.state.live().is_some() || org.is_within(a.state.unit(), &root),
+                "{root} holds another unit's draft {}",
+                a.id
+            );
         }
     }
     for node in demo.nodes {
         node.shutdown().await.unwrap();
     }
     // Restart: nothing is seeded twice.
-    let again = deploy::demo::start(dir.path(), 0, NOW + 60_000).await.unwrap();
-    assert_eq!(again.nodes[0].state.store.list(TicketFilter { limit: Some(500), ..Default::default() }).await.unwrap().len(), 128);
+    let again = deploy::demo::start(dir.path(), 0, NOW + 60_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.nodes[0]
+            .state
+            .store
+            .list(TicketFilter {
+                limit: Some(500),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len(),
+        128
+    );
     for node in again.nodes {
         node.shutdown().await.unwrap();
     }

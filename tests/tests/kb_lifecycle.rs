@@ -12,18 +12,32 @@ use tower::ServiceExt;
 /// 2026-11-24 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
 
-async fn call(state: &node_service::AppState, method: &str, uri: &str, user: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    state: &node_service::AppState,
+    method: &str,
+    uri: &str,
+    user: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let app = node_service::api::router(state.clone());
-    let req = Request::builder().method(method).uri(uri).header("x-hotline-user", user);
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("x-hotline-user", user);
     let req = match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
         None => req.body(Body::empty()),
     }
     .unwrap();
     let resp = app.oneshot(req).await.unwrap();
     let status = resp.status();
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -31,7 +45,11 @@ async fn drafted_at_a_district_published_at_the_hub_found_at_a_town() {
     let dir = tempfile::tempdir().unwrap();
     let demo = deploy::demo::start(dir.path(), 0, NOW).await.unwrap();
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
-    let (hub, district, town) = (&demo.nodes[0].state, &demo.nodes[1].state, &demo.nodes[3].state);
+    let (hub, district, town) = (
+        &demo.nodes[0].state,
+        &demo.nodes[1].state,
+        &demo.nodes[3].state,
+    );
     let stores = [&hub.store, &district.store, &town.store];
 
     let content = json!({
@@ -43,31 +61,71 @@ async fn drafted_at_a_district_published_at_the_hub_found_at_a_town() {
         "category": "CX.WY.DT",
         "region": "D01"
     });
-    let (s, v) = call(district, "POST", "/api/kb/articles", "d01-admin", Some(json!({"content": content}))).await;
+    let (s, v) = call(
+        district,
+        "POST",
+        "/api/kb/articles",
+        "d01-admin",
+        Some(json!({"content": content})),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["id"].as_str().unwrap().to_string();
-    let (s, v) = call(district, "POST", &format!("/api/kb/articles/{id}/actions"), "d01-admin", Some(json!({"type": "submit"}))).await;
+    let (s, v) = call(
+        district,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "d01-admin",
+        Some(json!({"type": "submit"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     // The submitted draft reaches the hub, where the centre publishes it.
     let arrived = tests::wait::until(&stores, Duration::from_secs(30), || async {
-        hub.store.article(id.clone()).await.unwrap().filter(|a| a.state.status.code() == "in_review")
+        hub.store
+            .article(id.clone())
+            .await
+            .unwrap()
+            .filter(|a| a.state.status.code() == "in_review")
     })
     .await;
     assert!(arrived.is_some(), "the draft reached the hub in review");
-    let (s, v) = call(hub, "POST", &format!("/api/kb/articles/{id}/actions"), "sl01", Some(json!({"type": "publish"}))).await;
+    let (s, v) = call(
+        hub,
+        "POST",
+        &format!("/api/kb/articles/{id}/actions"),
+        "sl01",
+        Some(json!({"type": "publish"})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     // The town finds it by search.
     let found = tests::wait::until(&stores, Duration::from_secs(30), || async {
         let kb = town.kb.clone().unwrap();
         kb.catch_up(&town.store).await.unwrap();
-        let (s, v) = call(town, "GET", "/api/kb/search?q=%E5%8A%A0%E8%A3%85%E7%94%B5%E6%A2%AF%E8%A1%A5%E8%B4%B4", "d01-t01-handler", None).await;
+        let (s, v) = call(
+            town,
+            "GET",
+            "/api/kb/search?q=%E5%8A%A0%E8%A3%85%E7%94%B5%E6%A2%AF%E8%A1%A5%E8%B4%B4",
+            "d01-t01-handler",
+            None,
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
-        v["hits"].as_array().unwrap().iter().any(|h| h["id"] == id.as_str()).then_some(())
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == id.as_str())
+            .then_some(())
     })
     .await;
-    assert!(found.is_some(), "the published article is found at the town");
+    assert!(
+        found.is_some(),
+        "the published article is found at the town"
+    );
     for node in demo.nodes {
         node.shutdown().await.unwrap();
     }

@@ -32,11 +32,18 @@ async fn main() -> anyhow::Result<()> {
     if !deploy::demo::wait_caught_up(&demo, std::time::Duration::from_secs(60)).await {
         println!("部分节点尚未同步完成，稍后可在 /api/health 的 links 中查看进度。");
     }
-    println!("\n临江市12345热线平台演示已启动（数据目录 {}）：", args.data_dir.display());
+    println!(
+        "\n临江市12345热线平台演示已启动（数据目录 {}）：",
+        args.data_dir.display()
+    );
     for (node, info) in demo.nodes.iter().zip(deploy::demo::NODES.iter()) {
         let health = node.state.store.status_counts().await?;
         let total: i64 = health.iter().map(|(_, n)| n).sum();
-        println!("  {:<28} {}/api/health   工单 {total} 件", info.title, node.url());
+        println!(
+            "  {:<28} {}/api/health   工单 {total} 件",
+            info.title,
+            node.url()
+        );
     }
     println!("\n演示账号（API 以请求头 X-Hotline-User: <账号> 标识用户；网页登录尚未上线）：");
     for (role, logins) in [
@@ -45,7 +52,10 @@ async fn main() -> anyhow::Result<()> {
         ("审核督办员", "sv01, sv02"),
         ("市领导", "leader01"),
         ("纪委电子监察", "insp01"),
-        ("单位业务管理员", "b-zjj-handler, d01-handler, d01-t01-handler …"),
+        (
+            "单位业务管理员",
+            "b-zjj-handler, d01-handler, d01-t01-handler …",
+        ),
         ("单位信息管理员", "b-rsj-admin, d02-admin …"),
     ] {
         println!("  {role:<10} {logins}");
@@ -57,7 +67,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let hub = demo.nodes[0].url();
-    println!("\n试一试：curl -H 'X-Hotline-User: sv01' '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。");
+    println!(
+        "\n试一试：curl -H 'X-Hotline-User: sv01' '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。"
+    );
     tokio::signal::ctrl_c().await?;
     println!("正在停止……");
     for node in demo.nodes {

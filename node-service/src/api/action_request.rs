@@ -185,13 +185,27 @@ pub fn to_action(
     let assign = |unit: &str| refdata.assign_to(unit, state.request_type, state.urgent, now_ms);
     let action = match req {
         ActionRequest::AnswerDirectly { answer } => Action::AnswerDirectly { answer },
-        ActionRequest::Review { accept, note, subject, request_type, title, urgent } => {
+        ActionRequest::Review {
+            accept,
+            note,
+            subject,
+            request_type,
+            title,
+            urgent,
+        } => {
             if let Some(s) = &subject {
                 if refdata.catalogue.subject(s).is_none() {
                     return Err(ApiError::unknown("subject", s));
                 }
             }
-            Action::Review { accept, note, subject, request_type, title, urgent }
+            Action::Review {
+                accept,
+                note,
+                subject,
+                request_type,
+                title,
+                urgent,
+            }
         }
         ActionRequest::Resubmit { note } => Action::Resubmit { note },
         ActionRequest::Dispatch { lead, co, note } => {
@@ -209,7 +223,9 @@ pub fn to_action(
             for target in std::iter::once(&to).chain(co.iter()) {
                 known_unit(refdata, "to", target)?;
                 if !refdata.may_transfer(&user.unit, target) {
-                    return Err(ApiError::forbidden(format!("只能转派给本单位的下级单位，{target} 不是")));
+                    return Err(ApiError::forbidden(format!(
+                        "只能转派给本单位的下级单位，{target} 不是"
+                    )));
                 }
             }
             Action::Transfer {
@@ -230,9 +246,17 @@ pub fn to_action(
                 .chain(state.co.iter())
                 .find(|a| a.unit == user.unit && a.is_active())
                 .map(|a| a.due_at)
-                .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "workflow_rejected", "本单位没有待办的该工单"))?;
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "workflow_rejected",
+                        "本单位没有待办的该工单",
+                    )
+                })?;
             Action::RequestExtension {
-                until: refdata.calendar.due_at(current, TimeLimit::WorkingDays(days)),
+                until: refdata
+                    .calendar
+                    .due_at(current, TimeLimit::WorkingDays(days)),
                 reason,
             }
         }
@@ -245,23 +269,47 @@ pub fn to_action(
                 .and_then(|a| a.extension_request.as_ref())
                 .map(|r| r.until)
                 .ok_or_else(|| {
-                    ApiError::new(StatusCode::CONFLICT, "workflow_rejected", format!("单位 {for_unit} 没有待审批的延期申请"))
+                    ApiError::new(
+                        StatusCode::CONFLICT,
+                        "workflow_rejected",
+                        format!("单位 {for_unit} 没有待审批的延期申请"),
+                    )
                 })?;
-            Action::ApproveExtension { for_unit, until, note }
+            Action::ApproveExtension {
+                for_unit,
+                until,
+                note,
+            }
         }
-        ActionRequest::RejectExtension { for_unit, reason } => Action::RejectExtension { for_unit, reason },
-        ActionRequest::Reply { founded, solved, public_reply, internal_note } => {
-            Action::Reply { founded, solved, public_reply, internal_note }
+        ActionRequest::RejectExtension { for_unit, reason } => {
+            Action::RejectExtension { for_unit, reason }
         }
+        ActionRequest::Reply {
+            founded,
+            solved,
+            public_reply,
+            internal_note,
+        } => Action::Reply {
+            founded,
+            solved,
+            public_reply,
+            internal_note,
+        },
         ActionRequest::ReviewResult { accept, reason } => Action::ReviewResult {
             accept,
             reason,
-            redo_due_at: (!accept).then(|| refdata.deadlines(state.request_type, state.urgent, now_ms).1),
+            redo_due_at: (!accept).then(|| {
+                refdata
+                    .deadlines(state.request_type, state.urgent, now_ms)
+                    .1
+            }),
         },
         ActionRequest::Callback { satisfaction, note } => Action::Callback { satisfaction, note },
         ActionRequest::Reopen { reason } => Action::Reopen {
             reason,
-            due_at: refdata.deadlines(state.request_type, state.urgent, now_ms).1,
+            due_at: refdata
+                .deadlines(state.request_type, state.urgent, now_ms)
+                .1,
         },
         ActionRequest::Close { publish, note } => Action::Close { publish, note },
         ActionRequest::Merge { master } => {
@@ -277,13 +325,23 @@ pub fn to_action(
             known_unit(refdata, "target", &target)?;
             Action::Urge { target, note }
         }
-        ActionRequest::Supervise { target, level, note } => {
+        ActionRequest::Supervise {
+            target,
+            level,
+            note,
+        } => {
             known_unit(refdata, "target", &target)?;
             let named = level == SupervisionLevel::Named;
             if named != (user.role == Role::Leader) {
-                return Err(ApiError::forbidden("挂牌督办由市领导决定，其他督办由审核督办员发起"));
+                return Err(ApiError::forbidden(
+                    "挂牌督办由市领导决定，其他督办由审核督办员发起",
+                ));
             }
-            Action::Supervise { target, level, note }
+            Action::Supervise {
+                target,
+                level,
+                note,
+            }
         }
     };
     check_role(user, &action)?;
@@ -295,7 +353,11 @@ pub fn to_action(
 pub fn check_role(user: &User, action: &Action) -> Result<(), ApiError> {
     let kind = action.kind();
     if !user.role.may(kind) {
-        return Err(ApiError::forbidden(format!("{}无权{}", user.role.label(), kind.label())));
+        return Err(ApiError::forbidden(format!(
+            "{}无权{}",
+            user.role.label(),
+            kind.label()
+        )));
     }
     Ok(())
 }

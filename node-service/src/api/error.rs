@@ -45,7 +45,11 @@ impl ApiError {
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("未找到：{what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("未找到：{what}"),
+        )
     }
 
     /// 403 for a role or scope refusal.
@@ -75,18 +79,28 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(&what),
-            StoreError::Rejected(r) => ApiError::new(StatusCode::CONFLICT, "workflow_rejected", r.message_zh())
-                .with_detail(serde_json::to_value(&r).unwrap_or_default()),
+            StoreError::Rejected(r) => {
+                ApiError::new(StatusCode::CONFLICT, "workflow_rejected", r.message_zh())
+                    .with_detail(serde_json::to_value(&r).unwrap_or_default())
+            }
             StoreError::Invalid(f) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_field",
                 format!("字段不合要求：{f}"),
             )
             .with_detail(serde_json::to_value(&f).unwrap_or_default()),
-            StoreError::Closed => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "服务正在停止，请稍后重试"),
+            StoreError::Closed => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "服务正在停止，请稍后重试",
+            ),
             other => {
                 tracing::error!(error = %other, "store failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误，请稍后重试",
+                )
             }
         }
     }

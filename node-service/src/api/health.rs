@@ -11,7 +11,8 @@ use crate::state::AppState;
 pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let counts = state.store.status_counts().await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
-    let by_status: serde_json::Map<String, Value> = counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
+    let by_status: serde_json::Map<String, Value> =
+        counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
     Ok(Json(json!({
         "status": "ok",
         "node": state.config.node_code,

@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use hotline_model::article::{ArticleAction, ArticleActor, ArticleContent, ArticleOrigin, ArticleRole, ArticleState, decide};
+use hotline_model::article::{
+    ArticleAction, ArticleActor, ArticleContent, ArticleOrigin, ArticleRole, ArticleState, decide,
+};
 use hotline_model::role::{Role, User};
 use replica_store::article_doc::ArticleView;
 use search::{SearchParams, SearchResponse};
@@ -45,23 +47,52 @@ pub async fn search(
         return Err(ApiError::bad_request("搜索词过长（最多 200 字）"));
     }
     let mut req = params.into_request(today(&state));
-    if req.include_unpublished && !matches!(user.role, Role::ShiftLeader | Role::Supervisor | Role::UnitInfoAdmin) {
+    if req.include_unpublished
+        && !matches!(
+            user.role,
+            Role::ShiftLeader | Role::Supervisor | Role::UnitInfoAdmin
+        )
+    {
         req.include_unpublished = false;
     }
-    let kb = state.kb.clone().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "知识库索引尚未就绪"))?;
+    let kb = state.kb.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "知识库索引尚未就绪",
+        )
+    })?;
     let resp = tokio::task::spawn_blocking(move || kb.index().search(&req))
         .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误"))?
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误",
+            )
+        })?
         .map_err(|e| {
             tracing::error!(error = %e, "search failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "检索失败，请稍后重试")
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "检索失败，请稍后重试",
+            )
         })?;
     Ok(Json(resp))
 }
 
 /// `GET /api/kb/articles/{id}`.
-pub async fn get(State(state): State<AppState>, Actor(_user): Actor, Path(id): Path<String>) -> Result<Json<ArticleView>, ApiError> {
-    let view = state.store.article(id.clone()).await?.ok_or_else(|| ApiError::not_found(&id))?;
+pub async fn get(
+    State(state): State<AppState>,
+    Actor(_user): Actor,
+    Path(id): Path<String>,
+) -> Result<Json<ArticleView>, ApiError> {
+    let view = state
+        .store
+        .article(id.clone())
+        .await?
+        .ok_or_else(|| ApiError::not_found(&id))?;
     Ok(Json(view))
 }
 
@@ -80,20 +111,42 @@ fn refused(e: hotline_model::article::ArticleError) -> ApiError {
     use hotline_model::article::ArticleError as E;
     match e {
         E::NotAllowed { .. } => ApiError::forbidden(format!("无权操作：{e}")),
-        other => ApiError::new(StatusCode::CONFLICT, "workflow_rejected", format!("知识条目当前状态不允许该操作：{other}")),
+        other => ApiError::new(
+            StatusCode::CONFLICT,
+            "workflow_rejected",
+            format!("知识条目当前状态不允许该操作：{other}"),
+        ),
     }
 }
 
-async fn record(state: &AppState, user: &User, id: String, before: Option<ArticleState>, action: ArticleAction) -> Result<ArticleView, ApiError> {
+async fn record(
+    state: &AppState,
+    user: &User,
+    id: String,
+    before: Option<ArticleState>,
+    action: ArticleAction,
+) -> Result<ArticleView, ApiError> {
     let actor = article_actor(user, state);
     // Article events are ordered by time: never at or before the article's last event.
-    let at_ms = before.as_ref().map_or(state.now(), |b| state.now().max(b.updated_at_ms + 1));
-    let event = decide(before.as_ref(), &actor, &state.config.node_code, uuid::Uuid::new_v4(), at_ms, action).map_err(refused)?;
+    let at_ms = before
+        .as_ref()
+        .map_or(state.now(), |b| state.now().max(b.updated_at_ms + 1));
+    let event = decide(
+        before.as_ref(),
+        &actor,
+        &state.config.node_code,
+        uuid::Uuid::new_v4(),
+        at_ms,
+        action,
+    )
+    .map_err(refused)?;
     let check_actor = actor.clone();
     let check_action = event.action.clone();
     let view = state
         .store
-        .apply_article(id, event, move |st| ArticleState::check(st, &check_actor, &check_action))
+        .apply_article(id, event, move |st| {
+            ArticleState::check(st, &check_actor, &check_action)
+        })
         .await?;
     Ok(view)
 }
@@ -106,9 +159,13 @@ pub async fn create(
     body: Result<Json<NewArticle>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ArticleView>), ApiError> {
     let Json(req) = body?;
-    req.content
-        .check_complete()
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("知识条目内容不完整：{e}")))?;
+    req.content.check_complete().map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("知识条目内容不完整：{e}"),
+        )
+    })?;
     if !state.refdata().org.contains(&req.content.unit) {
         return Err(ApiError::unknown("unit", &req.content.unit));
     }
@@ -117,7 +174,17 @@ pub async fn create(
         None => ArticleOrigin::Authored,
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let view = record(&state, &user, id, None, ArticleAction::Create { content: req.content, origin }).await?;
+    let view = record(
+        &state,
+        &user,
+        id,
+        None,
+        ArticleAction::Create {
+            content: req.content,
+            origin,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -130,14 +197,26 @@ pub async fn act(
 ) -> Result<Json<ArticleView>, ApiError> {
     let Json(action) = body?;
     if matches!(action, ArticleAction::Create { .. }) {
-        return Err(ApiError::bad_request("请使用 POST /api/kb/articles 新建知识条目"));
+        return Err(ApiError::bad_request(
+            "请使用 POST /api/kb/articles 新建知识条目",
+        ));
     }
-    let before = state.store.article(id.clone()).await?.ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(Json(record(&state, &user, id, Some(before.state), action).await?))
+    let before = state
+        .store
+        .article(id.clone())
+        .await?
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(Json(
+        record(&state, &user, id, Some(before.state), action).await?,
+    ))
 }
 
 /// `POST /api/kb/articles/{id}/used`: an operator answered a call with this article (popularity).
-pub async fn used(State(state): State<AppState>, Actor(_user): Actor, Path(id): Path<String>) -> Result<Json<ArticleView>, ApiError> {
+pub async fn used(
+    State(state): State<AppState>,
+    Actor(_user): Actor,
+    Path(id): Path<String>,
+) -> Result<Json<ArticleView>, ApiError> {
     if state.store.article(id.clone()).await?.is_none() {
         return Err(ApiError::not_found(&id));
     }

@@ -32,7 +32,8 @@ pub struct LookupGuard {
 impl LookupGuard {
     fn locked(&self, number: &str, now: i64) -> bool {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(number).is_some_and(|(n, since)| *n >= MAX_FAILURES && now - since < WINDOW_MS)
+        map.get(number)
+            .is_some_and(|(n, since)| *n >= MAX_FAILURES && now - since < WINDOW_MS)
     }
 
     fn fail(&self, number: &str, now: i64) {
@@ -84,7 +85,10 @@ pub struct PublicTicket {
 }
 
 /// Looks a ticket up by number and query code.
-pub async fn lookup(State(state): State<AppState>, body: Result<Json<LookupRequest>, JsonRejection>) -> Result<Json<PublicTicket>, ApiError> {
+pub async fn lookup(
+    State(state): State<AppState>,
+    body: Result<Json<LookupRequest>, JsonRejection>,
+) -> Result<Json<PublicTicket>, ApiError> {
     let Json(req) = body?;
     let now = state.now();
     let number = req.number.trim().to_string();
@@ -92,7 +96,11 @@ pub async fn lookup(State(state): State<AppState>, body: Result<Json<LookupReque
         return Err(ApiError::bad_request("工单编号或查询码格式不正确"));
     }
     if state.lookups.locked(&number, now) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", "查询码错误次数过多，请15分钟后再试"));
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            "查询码错误次数过多，请15分钟后再试",
+        ));
     }
     let wrong = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "工单编号或查询码不正确");
     let Some(view) = state.store.ticket(number.clone()).await? else {
@@ -119,10 +127,13 @@ pub async fn lookup(State(state): State<AppState>, body: Result<Json<LookupReque
         request_type: s.request_type.label().to_string(),
         title: s.title.clone(),
         caller: mask_name(&view.intake.caller_name),
-        handling_unit: s
-            .lead
-            .as_ref()
-            .map(|l| refdata.org.get(&l.unit).map(|u| u.name.clone()).unwrap_or_else(|| l.unit.clone())),
+        handling_unit: s.lead.as_ref().map(|l| {
+            refdata
+                .org
+                .get(&l.unit)
+                .map(|u| u.name.clone())
+                .unwrap_or_else(|| l.unit.clone())
+        }),
         created_at: s.created_at,
         due_at: s.due_at(),
         closed_at: s.closed_at,

@@ -17,7 +17,10 @@ pub struct UnitQuery {
 }
 
 /// `GET /api/units`.
-pub async fn units(State(state): State<AppState>, Query(q): Query<UnitQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn units(
+    State(state): State<AppState>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Json<Value>, ApiError> {
     let refdata = state.refdata();
     let root = q.root.unwrap_or_else(|| refdata.org.root().to_string());
     if !refdata.org.contains(&root) {

@@ -86,7 +86,11 @@ pub async fn get(
     Actor(user): Actor,
     Path(key): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
-    let view = state.store.ticket(key.clone()).await?.ok_or_else(|| ApiError::not_found(&key))?;
+    let view = state
+        .store
+        .ticket(key.clone())
+        .await?
+        .ok_or_else(|| ApiError::not_found(&key))?;
     Ok(Json(for_viewer(view, &user)))
 }
 
@@ -113,7 +117,11 @@ pub async fn act(
     body: Result<Json<ActionRequest>, JsonRejection>,
 ) -> Result<Json<TicketView>, ApiError> {
     let Json(req) = body?;
-    let view = state.store.ticket(key.clone()).await?.ok_or_else(|| ApiError::not_found(&key))?;
+    let view = state
+        .store
+        .ticket(key.clone())
+        .await?
+        .ok_or_else(|| ApiError::not_found(&key))?;
     let master_exists = match &req {
         ActionRequest::Merge { master } => state.store.ticket(master.clone()).await?.is_some(),
         _ => false,

@@ -17,7 +17,9 @@ const CLIENTS: u64 = 16;
 pub fn run(args: &Args) -> Result<()> {
     let tickets = args.size.unwrap_or(20_000) as u64;
     let dir = tempfile::tempdir()?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
 
     // The store, 16 clients.
     let path = dir.path().join("intake.sqlite");
@@ -32,7 +34,9 @@ pub fn run(args: &Args) -> Result<()> {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(c);
                 let now = fixtures::now_ms();
                 for i in 0..per_client {
-                    store.create_ticket(fixtures::new_ticket(c * per_client + i, now, &mut rng)).await?;
+                    store
+                        .create_ticket(fixtures::new_ticket(c * per_client + i, now, &mut rng))
+                        .await?;
                 }
                 anyhow::Ok(())
             }));
@@ -53,8 +57,10 @@ pub fn run(args: &Args) -> Result<()> {
         |r| r.get(0),
     )?;
     let store_rate = created as f64 / store_secs;
-    emit(&json!({"bench": "intake", "system": "store", "clients": CLIENTS, "tickets": created,
-        "seconds": store_secs, "per_sec": store_rate, "bytes_per_ticket": bytes_per_ticket, "writer": writer}));
+    emit(
+        &json!({"bench": "intake", "system": "store", "clients": CLIENTS, "tickets": created,
+        "seconds": store_secs, "per_sec": store_rate, "bytes_per_ticket": bytes_per_ticket, "writer": writer}),
+    );
 
     // Baseline: plain SQLite, WAL + synchronous=FULL, one transaction per row of the same size.
     // Its rate is steady, so it writes at most 5,000 rows to keep the run short.
@@ -63,7 +69,9 @@ pub fn run(args: &Args) -> Result<()> {
     let base = rusqlite::Connection::open(&base_path)?;
     base.pragma_update(None, "journal_mode", "WAL")?;
     base.pragma_update(None, "synchronous", "FULL")?;
-    base.execute_batch("CREATE TABLE t(id TEXT PRIMARY KEY, number TEXT UNIQUE, payload BLOB NOT NULL)")?;
+    base.execute_batch(
+        "CREATE TABLE t(id TEXT PRIMARY KEY, number TEXT UNIQUE, payload BLOB NOT NULL)",
+    )?;
     let payload = vec![b'x'; bytes_per_ticket as usize];
     let start = Instant::now();
     for i in 0..base_rows {
@@ -76,9 +84,13 @@ pub fn run(args: &Args) -> Result<()> {
     }
     let base_secs = start.elapsed().as_secs_f64();
     let base_rate = base_rows as f64 / base_secs;
-    emit(&json!({"bench": "intake", "system": "sqlite-row-per-tx", "tickets": base_rows,
-        "seconds": base_secs, "per_sec": base_rate, "row_bytes": payload.len()}));
-    emit(&json!({"bench": "intake", "summary": true, "tickets": created, "clients": CLIENTS,
-        "per_sec": store_rate, "baseline_per_sec": base_rate, "ratio": store_rate / base_rate}));
+    emit(
+        &json!({"bench": "intake", "system": "sqlite-row-per-tx", "tickets": base_rows,
+        "seconds": base_secs, "per_sec": base_rate, "row_bytes": payload.len()}),
+    );
+    emit(
+        &json!({"bench": "intake", "summary": true, "tickets": created, "clients": CLIENTS,
+        "per_sec": store_rate, "baseline_per_sec": base_rate, "ratio": store_rate / base_rate}),
+    );
     Ok(())
 }

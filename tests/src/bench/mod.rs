@@ -19,13 +19,18 @@ pub struct Args {
 pub fn main() -> Result<()> {
     let mut argv = std::env::args().skip(1);
     let Some(name) = argv.next() else {
-        bail!("usage: bench NAME [--size N]; scenarios: {}", SCENARIOS.join(", "));
+        bail!(
+            "usage: bench NAME [--size N]; scenarios: {}",
+            SCENARIOS.join(", ")
+        );
     };
     let mut args = Args { size: None };
     while let Some(a) = argv.next() {
         match a.as_str() {
             "--size" => {
-                let v = argv.next().ok_or_else(|| anyhow::anyhow!("--size needs a number"))?;
+                let v = argv
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--size needs a number"))?;
                 args.size = Some(v.parse()?);
             }
             other => bail!("unknown argument {other}"),
@@ -37,12 +42,21 @@ pub fn main() -> Result<()> {
         "sync-idle" => sync_idle::run(&args),
         "sync-heal" => sync_heal::run(&args),
         "sync-bootstrap" => sync_bootstrap::run(&args),
-        other => bail!("unknown scenario {other}; scenarios: {}", SCENARIOS.join(", ")),
+        other => bail!(
+            "unknown scenario {other}; scenarios: {}",
+            SCENARIOS.join(", ")
+        ),
     }
 }
 
 /// The scenario names, for the usage line.
-pub const SCENARIOS: &[&str] = &["intake", "search", "sync-idle", "sync-heal", "sync-bootstrap"];
+pub const SCENARIOS: &[&str] = &[
+    "intake",
+    "search",
+    "sync-idle",
+    "sync-heal",
+    "sync-bootstrap",
+];
 
 /// Print one JSON line to stdout.
 pub fn emit(value: &serde_json::Value) {
