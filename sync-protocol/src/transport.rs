@@ -164,6 +164,9 @@ fn quic_transport(s: &TransportSettings) -> Result<Arc<quinn::TransportConfig>, 
     t.max_idle_timeout(Some(
         quinn::IdleTimeout::try_from(s.idle_timeout).map_err(|_| TransportError::IdleTimeout)?,
     ));
+    // Links are long-lived and carry small messages when in sync: path-MTU probes (padded packets
+    // up to the interface MTU) would cost more bytes than a reconnect needs.
+    t.mtu_discovery_config(None);
     // One sync stream per connection; a few spare.
     t.max_concurrent_bidi_streams(VarInt::from_u32(4));
     t.max_concurrent_uni_streams(VarInt::from_u32(0));
