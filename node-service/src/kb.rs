@@ -24,6 +24,8 @@ const PAGE: u32 = 500;
 pub struct KbService {
     index: KbIndex,
     applied: tokio::sync::Mutex<i64>,
+    /// The store sequence the index has caught up to, after each catch-up (even an empty one).
+    caught_up: tokio::sync::watch::Sender<i64>,
 }
 
 impl KbService {
@@ -44,6 +46,7 @@ impl KbService {
         let kb = Arc::new(KbService {
             index,
             applied: tokio::sync::Mutex::new(applied),
+            caught_up: tokio::sync::watch::Sender::new(0),
         });
         let n = kb.catch_up(store).await?;
         tracing::info!(
@@ -60,9 +63,15 @@ impl KbService {
         &self.index
     }
 
+    /// The store sequence up to which the index reflects the store; changes after each catch-up.
+    pub fn caught_up(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.caught_up.subscribe()
+    }
+
     /// Applies every article changed in the store since the index's sequence; returns how many.
     pub async fn catch_up(self: &Arc<Self>, store: &Store) -> Result<usize> {
         let mut applied = self.applied.lock().await;
+        let seen = *store.committed().borrow();
         let mut total = 0;
         loop {
             let batch = store.articles_since(*applied, PAGE).await?;
@@ -86,6 +95,8 @@ impl KbService {
             .await??;
             *applied = last;
         }
+        // Everything committed before this catch-up started is now searchable.
+        self.caught_up.send_replace(seen);
         Ok(total)
     }
 

@@ -146,7 +146,16 @@ async fn drafts_are_offered_only_after_publication_and_the_index_survives_restar
     )
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "publishing twice is refused");
-    kb.catch_up(&node.state.store).await.unwrap();
+    // The node's follower indexes the publication by itself (no explicit catch-up here).
+    let published_at = *node.state.store.committed().borrow();
+    let mut caught_up = kb.caught_up();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        caught_up.wait_for(|seq| *seq >= published_at),
+    )
+    .await
+    .expect("the index follows the store")
+    .unwrap();
     let (_, v) = call(&app, "GET", q2, "op01", None).await;
     assert_eq!(ids(&v).first(), Some(&id), "published and found first: {v}");
 
