@@ -112,7 +112,8 @@ pub fn insert_saved(
 ) -> Result<i64> {
     let seq = next_seq(conn)?;
     conn.prepare_cached(
-        "INSERT INTO docs(id, kind, snapshot, chunks, seq, heads, scope) VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6)",
+        "INSERT INTO docs(id, kind, snapshot, chunks, seq, heads, scope, base_seq)
+         VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, ?4)",
     )?
     .execute(params![id, kind, snapshot, seq, heads, scope])?;
     Ok(seq)
@@ -142,19 +143,43 @@ pub fn append(
         conn.prepare_cached("DELETE FROM doc_chunks WHERE doc_id = ?1")?
             .execute([id])?;
         conn.prepare_cached(
-            "UPDATE docs SET snapshot = ?2, chunks = 0, seq = ?3, heads = ?4, scope = ?5 WHERE id = ?1",
+            "UPDATE docs SET snapshot = ?2, chunks = 0, seq = ?3, heads = ?4, scope = ?5, base_seq = ?3
+             WHERE id = ?1",
         )?
         .execute(params![id, snapshot, seq, heads, scope])?;
     } else {
         let data = doc.save_after(before);
-        conn.prepare_cached("INSERT INTO doc_chunks(doc_id, n, data) VALUES(?1, ?2, ?3)")?
-            .execute(params![id, chunks, data])?;
+        conn.prepare_cached("INSERT INTO doc_chunks(doc_id, n, data, seq) VALUES(?1, ?2, ?3, ?4)")?
+            .execute(params![id, chunks, data, seq])?;
         conn.prepare_cached(
             "UPDATE docs SET chunks = chunks + 1, seq = ?2, heads = ?3, scope = ?4 WHERE id = ?1",
         )?
         .execute(params![id, seq, heads, scope])?;
     }
     Ok(Some(seq))
+}
+
+/// The changes of a document made or received here after local sequence `since`, as stored chunks,
+/// when the store can tell: the snapshot was written at or before `since` and everything later is in
+/// chunks. `None` when it cannot (compacted or stored whole since then, or not held).
+pub fn changes_after_seq(conn: &Connection, id: &str, since: i64) -> Result<Option<Vec<Vec<u8>>>> {
+    let row: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT seq, base_seq FROM docs WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((seq, base_seq)) = row else {
+        return Ok(None);
+    };
+    if seq <= since {
+        return Ok(Some(Vec::new()));
+    }
+    if base_seq == 0 || base_seq > since {
+        return Ok(None);
+    }
+    let mut stmt = conn
+        .prepare_cached("SELECT data FROM doc_chunks WHERE doc_id = ?1 AND seq > ?2 ORDER BY n")?;
+    let rows = stmt.query_map(params![id, since], |r| r.get::<_, Vec<u8>>(0))?;
+    Ok(Some(rows.collect::<Result<_, _>>()?))
 }
 
 /// Removes a document and everything projected from it.

@@ -34,6 +34,8 @@ pub fn create(conn: &Connection) -> Result<()> {
             kind TEXT NOT NULL,
             snapshot BLOB NOT NULL,
             chunks INTEGER NOT NULL DEFAULT 0,
+            -- The sequence at which the snapshot was written (0: unknown, e.g. stored as received).
+            base_seq INTEGER NOT NULL DEFAULT 0,
             seq INTEGER NOT NULL,
             heads TEXT NOT NULL,
             scope TEXT NOT NULL DEFAULT ''
@@ -44,6 +46,8 @@ pub fn create(conn: &Connection) -> Result<()> {
             doc_id TEXT NOT NULL REFERENCES docs(id) ON DELETE CASCADE,
             n INTEGER NOT NULL,
             data BLOB NOT NULL,
+            -- The sequence at which the chunk was appended.
+            seq INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY(doc_id, n)
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS counters(
@@ -88,6 +92,21 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS ticket_units_unit ON ticket_units(unit);
         "#,
     )?;
+    add_column_if_missing(conn, "docs", "base_seq", "INTEGER NOT NULL DEFAULT 0")?;
+    add_column_if_missing(conn, "doc_chunks", "seq", "INTEGER NOT NULL DEFAULT 0")?;
     crate::sync_schema::create(conn)?;
+    Ok(())
+}
+
+/// Adds a column to a table made by an older version of this schema.
+fn add_column_if_missing(conn: &Connection, table: &str, column: &str, decl: &str) -> Result<()> {
+    let exists: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+    }
     Ok(())
 }

@@ -365,8 +365,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 self.ctx
                     .conn
                     .prepare_cached(
-                        "INSERT INTO docs(id, kind, snapshot, chunks, seq, heads, scope)
-                         VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6)",
+                        "INSERT INTO docs(id, kind, snapshot, chunks, seq, heads, scope, base_seq)
+                         VALUES(?1, ?2, ?3, 0, ?4, ?5, ?6, ?4)",
                     )?
                     .execute(params![
                         doc_id,
@@ -543,6 +543,15 @@ impl SyncStore for SqlSyncStore<'_, '_> {
             .into_iter()
             .map(|c| c.raw_bytes().to_vec())
             .collect())
+    }
+
+    fn changes_after_seq(
+        &mut self,
+        doc_id: &str,
+        seq: u64,
+    ) -> Result<Option<Vec<Vec<u8>>>, Self::Error> {
+        let since = i64::try_from(seq).unwrap_or(i64::MAX);
+        Ok(docstore::changes_after_seq(self.ctx.conn, doc_id, since)?)
     }
 
     fn apply(
