@@ -167,13 +167,20 @@ pub async fn run(
                 reload_refdata(&env.state).await;
             }
             for m in &msgs {
-                if let Message::Changes { docs, .. } = m {
-                    change_bytes += docs
+                // Changes move in `Changes` answers and inline in feed pages.
+                change_bytes += match m {
+                    Message::Changes { docs, .. } => docs
                         .iter()
                         .flat_map(|d| d.changes.iter())
                         .map(|c| c.len() as u64)
-                        .sum::<u64>();
-                }
+                        .sum::<u64>(),
+                    Message::FeedPage { entries, .. } => entries
+                        .iter()
+                        .flat_map(|e| e.changes.iter())
+                        .map(|c| c.len() as u64)
+                        .sum::<u64>(),
+                    _ => 0,
+                };
             }
             if let Err(e) = send_all(&mut writer, &msgs).await {
                 break e;
