@@ -36,17 +36,23 @@ impl Event {
 /// the same id only the first in that order counts. The result depends only on the set of events, never
 /// on the order they arrived in.
 pub fn canonical_order(events: &[Event]) -> Vec<&Event> {
-    let mut sorted: Vec<(&Event, String)> = events
-        .iter()
-        .map(|e| (e, serde_json::to_string(e).unwrap_or_default()))
-        .collect();
-    sorted.sort_by(|(a, ja), (b, jb)| a.order_key().cmp(&b.order_key()).then_with(|| ja.cmp(jb)));
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    // Ties on the whole key (same time, node and id) only come from a faulty or forged node: order
+    // those runs by content, serialising only the events involved.
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len() && sorted[end].order_key() == sorted[start].order_key() {
+            end += 1;
+        }
+        if end - start > 1 {
+            sorted[start..end].sort_by_cached_key(|e| serde_json::to_string(e).unwrap_or_default());
+        }
+        start = end;
+    }
     let mut seen = std::collections::BTreeSet::new();
-    sorted
-        .into_iter()
-        .filter(|(e, _)| seen.insert(e.id.as_str()))
-        .map(|(e, _)| e)
-        .collect()
+    sorted.into_iter().filter(|e| seen.insert(e.id.as_str())).collect()
 }
 
 /// A unit being given (part of) an order, with its deadlines, computed by the dispatcher from the
