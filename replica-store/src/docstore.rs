@@ -163,6 +163,10 @@ pub fn append(
 /// when the store can tell: the snapshot was written at or before `since` and everything later is in
 /// chunks. `None` when it cannot (compacted or stored whole since then, or not held).
 pub fn changes_after_seq(conn: &Connection, id: &str, since: i64) -> Result<Option<Vec<Vec<u8>>>> {
+    if since <= 0 {
+        // A peer starting from nothing needs whole documents (a first pull): no need to look.
+        return Ok(None);
+    }
     let row: Option<(i64, i64)> = conn
         .prepare_cached("SELECT seq, base_seq FROM docs WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
