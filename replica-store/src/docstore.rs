@@ -27,17 +27,6 @@ pub fn next_seq(conn: &Connection) -> Result<i64> {
     Ok(seq)
 }
 
-/// Increments a named counter and returns its new value (e.g. the day's ticket sequence).
-pub fn bump_counter(conn: &Connection, name: &str) -> Result<i64> {
-    let v: i64 = conn.query_row(
-        "INSERT INTO counters(name, value) VALUES(?1, 1)
-         ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-        [name],
-        |r| r.get(0),
-    )?;
-    Ok(v)
-}
-
 /// The stored facts about a document, without its content.
 #[derive(Debug, Clone)]
 pub struct DocRow {

@@ -54,11 +54,6 @@ pub fn create(conn: &Connection) -> Result<()> {
             name TEXT PRIMARY KEY,
             value INTEGER NOT NULL
         );
-        -- Per sync link: the last sequence of the peer's feed durably applied here.
-        CREATE TABLE IF NOT EXISTS cursors(
-            peer TEXT PRIMARY KEY,
-            seq INTEGER NOT NULL
-        );
 
         -- Projections.
         CREATE TABLE IF NOT EXISTS tickets(
