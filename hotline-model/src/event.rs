@@ -52,7 +52,10 @@ pub fn canonical_order(events: &[Event]) -> Vec<&Event> {
         start = end;
     }
     let mut seen = std::collections::BTreeSet::new();
-    sorted.into_iter().filter(|e| seen.insert(e.id.as_str())).collect()
+    sorted
+        .into_iter()
+        .filter(|e| seen.insert(e.id.as_str()))
+        .collect()
 }
 
 /// A unit being given (part of) an order, with its deadlines, computed by the dispatcher from the
