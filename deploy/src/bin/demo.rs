@@ -67,6 +67,11 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let hub = demo.nodes[0].url();
+    if let Some((n, c, _)) = demo.samples.first() {
+        println!(
+            "\n市民查询：curl -H 'content-type: application/json' {hub}/api/public/lookup -d '{{\"number\":\"{n}\",\"code\":\"{c}\"}}'"
+        );
+    }
     println!(
         "\n试一试：curl -H 'X-Hotline-User: sv01' '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。"
     );
