@@ -3,12 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use node_service::{NodeConfig, api};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// 2026-11-24 (Tuesday) 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
@@ -54,22 +51,9 @@ impl Harness {
         user: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(u) = user {
-            req = req.header("x-hotline-user", u);
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b)),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, value)
+        node_service::api::in_process::call_raw(&self.app, method, uri, user, body)
+            .await
+            .unwrap()
     }
 
     async fn post(&self, uri: &str, user: &str, body: Value) -> (StatusCode, Value) {

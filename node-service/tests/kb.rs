@@ -3,12 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use node_service::{NodeConfig, api};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// 2026-11-24 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
@@ -33,24 +30,9 @@ async fn call(
     user: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-hotline-user", user);
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    node_service::api::in_process::call(app, method, uri, Some(user), body.as_ref())
+        .await
+        .unwrap()
 }
 
 fn ids(resp: &Value) -> Vec<String> {

@@ -246,19 +246,13 @@ async fn heads_of(node: &RunningNode, id: &str) -> Option<String> {
 
 /// `GET /api/health` through the node's router.
 async fn health_json(node: &RunningNode) -> serde_json::Value {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let req = axum::http::Request::builder()
-        .uri("/api/health")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = node_service::api::router(node.state.clone())
-        .oneshot(req)
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), axum::http::StatusCode::OK);
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    serde_json::from_slice(&bytes).unwrap()
+    let app = node_service::api::router(node.state.clone());
+    let (status, body) =
+        node_service::api::in_process::call(&app, "GET", "/api/health", None, None)
+            .await
+            .unwrap();
+    assert_eq!(status, axum::http::StatusCode::OK);
+    body
 }
 
 fn connected(node: &RunningNode, peer: &str) -> bool {

@@ -3,11 +3,8 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// 2026-11-24 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
@@ -20,24 +17,9 @@ async fn call(
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let app = node_service::api::router(state.clone());
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-hotline-user", user);
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    let resp = app.oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    node_service::api::in_process::call(&app, method, uri, Some(user), body.as_ref())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

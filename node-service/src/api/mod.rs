@@ -4,6 +4,7 @@ pub mod action_request;
 pub mod actor;
 pub mod error;
 pub mod health;
+pub mod in_process;
 pub mod kb;
 pub mod public;
 pub mod reference;
