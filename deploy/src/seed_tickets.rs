@@ -276,271 +276,196 @@ fn plan(
         })
     };
     let answer = (stage == Stage::DirectAnswer).then(|| t.reply.clone());
-    if stage == Stage::DirectAnswer {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    if stage == Stage::Merged {
-        if let Some(master) = earlier.iter().rposition(|p| p.created_at < created_at) {
-            push(&leader, Step::MergeInto(master), 0.05, &mut steps);
+    // Each stage stops the order's life where it stands.
+    'steps: {
+        if stage == Stage::DirectAnswer {
+            break 'steps;
         }
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    if stage == Stage::PendingReview {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    if stage == Stage::SentBack {
-        push(
-            &leader,
-            Step::Act(A::Review {
-                accept: false,
-                note: "诉求地址不完整，请回拨来电人补充具体楼栋。".into(),
-                subject: None,
-                request_type: None,
-                title: None,
-                urgent: None,
-            }),
-            0.1,
-            &mut steps,
-        );
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    push(&leader, review(), 0.02, &mut steps);
-    if stage == Stage::ReadyToDispatch {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    push(&leader, dispatch(), 0.02, &mut steps);
-    if stage == Stage::Dispatched {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    if stage == Stage::Returned {
-        push(
-            &handler(&lead),
-            Step::Act(A::Return {
-                reason: "经核实该事项不属于本单位职责范围，建议派至相关主管部门。".into(),
-            }),
-            0.05,
-            &mut steps,
-        );
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    let (u, s) = sign(&lead);
-    push(&u, s, 0.01, &mut steps);
-    for c in &co {
-        let (u, s) = sign(c);
-        push(&u, s, 0.01, &mut steps);
-    }
-    let mut handling_unit = lead.clone();
-    if stage == Stage::TransferredToTown {
-        let town = "D01-T01".to_string();
-        push(
-            &handler(&lead),
-            Step::Act(A::Transfer {
-                to: town.clone(),
-                co: vec![],
-                note: "请街道牵头处理。".into(),
-            }),
-            0.02,
-            &mut steps,
-        );
-        let (u, s) = sign(&town);
-        push(&u, s, 0.01, &mut steps);
-        handling_unit = town;
-        if i % 2 == 0 {
-            return Plan {
-                created_at,
-                intake,
-                creator: operator,
-                answer,
-                steps,
-            };
+        if stage == Stage::Merged {
+            if let Some(master) = earlier.iter().rposition(|p| p.created_at < created_at) {
+                push(&leader, Step::MergeInto(master), 0.05, &mut steps);
+            }
+            break 'steps;
         }
-    }
-    match stage {
-        Stage::Handling | Stage::TransferredToTown => {
-            return Plan {
-                created_at,
-                intake,
-                creator: operator,
-                answer,
-                steps,
-            };
+        if stage == Stage::PendingReview {
+            break 'steps;
         }
-        Stage::ExtensionAsked => {
+        if stage == Stage::SentBack {
             push(
-                &handler(&handling_unit),
-                Step::Act(A::RequestExtension {
-                    days: 5,
-                    reason: "需协调多个部门联合执法，申请延期五个工作日。".into(),
+                &leader,
+                Step::Act(A::Review {
+                    accept: false,
+                    note: "诉求地址不完整，请回拨来电人补充具体楼栋。".into(),
+                    subject: None,
+                    request_type: None,
+                    title: None,
+                    urgent: None,
+                }),
+                0.1,
+                &mut steps,
+            );
+            break 'steps;
+        }
+        push(&leader, review(), 0.02, &mut steps);
+        if stage == Stage::ReadyToDispatch {
+            break 'steps;
+        }
+        push(&leader, dispatch(), 0.02, &mut steps);
+        if stage == Stage::Dispatched {
+            break 'steps;
+        }
+        if stage == Stage::Returned {
+            push(
+                &handler(&lead),
+                Step::Act(A::Return {
+                    reason: "经核实该事项不属于本单位职责范围，建议派至相关主管部门。".into(),
                 }),
                 0.05,
                 &mut steps,
             );
-            return Plan {
-                created_at,
-                intake,
-                creator: operator,
-                answer,
-                steps,
-            };
+            break 'steps;
         }
-        Stage::Overdue => {
+        let (u, s) = sign(&lead);
+        push(&u, s, 0.01, &mut steps);
+        for c in &co {
+            let (u, s) = sign(c);
+            push(&u, s, 0.01, &mut steps);
+        }
+        let mut handling_unit = lead.clone();
+        if stage == Stage::TransferredToTown {
+            let town = "D01-T01".to_string();
             push(
-                &supervisor,
-                Step::Act(A::Urge {
-                    target: handling_unit.clone(),
-                    note: "该工单即将超期，请抓紧办理。".into(),
+                &handler(&lead),
+                Step::Act(A::Transfer {
+                    to: town.clone(),
+                    co: vec![],
+                    note: "请街道牵头处理。".into(),
                 }),
-                0.4,
+                0.02,
                 &mut steps,
             );
+            let (u, s) = sign(&town);
+            push(&u, s, 0.01, &mut steps);
+            handling_unit = town;
+            if i % 2 == 0 {
+                break 'steps;
+            }
+        }
+        match stage {
+            Stage::Handling | Stage::TransferredToTown => {
+                break 'steps;
+            }
+            Stage::ExtensionAsked => {
+                push(
+                    &handler(&handling_unit),
+                    Step::Act(A::RequestExtension {
+                        days: 5,
+                        reason: "需协调多个部门联合执法，申请延期五个工作日。".into(),
+                    }),
+                    0.05,
+                    &mut steps,
+                );
+                break 'steps;
+            }
+            Stage::Overdue => {
+                push(
+                    &supervisor,
+                    Step::Act(A::Urge {
+                        target: handling_unit.clone(),
+                        note: "该工单即将超期，请抓紧办理。".into(),
+                    }),
+                    0.4,
+                    &mut steps,
+                );
+                push(
+                    &supervisor,
+                    Step::Act(A::Supervise {
+                        target: handling_unit.clone(),
+                        level: SupervisionLevel::Notice,
+                        note: "该工单已超期，请于两个工作日内办结并说明原因。".into(),
+                    }),
+                    0.5,
+                    &mut steps,
+                );
+                break 'steps;
+            }
+            _ => {}
+        }
+        for c in &co {
             push(
-                &supervisor,
-                Step::Act(A::Supervise {
-                    target: handling_unit.clone(),
-                    level: SupervisionLevel::Notice,
-                    note: "该工单已超期，请于两个工作日内办结并说明原因。".into(),
+                &handler(c),
+                Step::Act(A::Reply {
+                    founded: true,
+                    solved: true,
+                    public_reply: "已配合主办单位开展现场核查。".into(),
+                    internal_note: String::new(),
                 }),
-                0.5,
+                0.05,
                 &mut steps,
             );
-            return Plan {
-                created_at,
-                intake,
-                creator: operator,
-                answer,
-                steps,
-            };
         }
-        _ => {}
-    }
-    for c in &co {
         push(
-            &handler(c),
-            Step::Act(A::Reply {
-                founded: true,
-                solved: true,
-                public_reply: "已配合主办单位开展现场核查。".into(),
-                internal_note: String::new(),
+            &handler(&handling_unit),
+            reply(stage != Stage::Unsatisfied),
+            0.1,
+            &mut steps,
+        );
+        if stage == Stage::Replied {
+            break 'steps;
+        }
+        push(
+            &supervisor,
+            Step::Act(A::ReviewResult {
+                accept: true,
+                reason: String::new(),
             }),
             0.05,
             &mut steps,
         );
-    }
-    push(
-        &handler(&handling_unit),
-        reply(stage != Stage::Unsatisfied),
-        0.1,
-        &mut steps,
-    );
-    if stage == Stage::Replied {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
+        if stage == Stage::AwaitingCallback {
+            break 'steps;
+        }
+        let unsatisfied = matches!(stage, Stage::Unsatisfied | Stage::Reopened);
+        let satisfaction = if unsatisfied {
+            Satisfaction::Unsatisfied
+        } else if i % 3 == 0 {
+            Satisfaction::BasicallySatisfied
+        } else {
+            Satisfaction::Satisfied
         };
-    }
-    push(
-        &supervisor,
-        Step::Act(A::ReviewResult {
-            accept: true,
-            reason: String::new(),
-        }),
-        0.05,
-        &mut steps,
-    );
-    if stage == Stage::AwaitingCallback {
-        return Plan {
-            created_at,
-            intake,
-            creator: operator,
-            answer,
-            steps,
-        };
-    }
-    let unsatisfied = matches!(stage, Stage::Unsatisfied | Stage::Reopened);
-    let satisfaction = if unsatisfied {
-        Satisfaction::Unsatisfied
-    } else if i % 3 == 0 {
-        Satisfaction::BasicallySatisfied
-    } else {
-        Satisfaction::Satisfied
-    };
-    push(
-        &format!("op{:02}", (i + 3) % 8 + 1),
-        Step::Act(A::Callback {
-            satisfaction,
-            note: if unsatisfied {
-                "来电人表示问题仍未解决。".into()
-            } else {
-                "来电人认可处理结果。".into()
-            },
-        }),
-        0.1,
-        &mut steps,
-    );
-    match stage {
-        Stage::Unsatisfied => {}
-        Stage::Reopened => push(
-            &supervisor,
-            Step::Act(A::Reopen {
-                reason: "回访不满意，问题反复出现，请重新办理。".into(),
+        push(
+            &format!("op{:02}", (i + 3) % 8 + 1),
+            Step::Act(A::Callback {
+                satisfaction,
+                note: if unsatisfied {
+                    "来电人表示问题仍未解决。".into()
+                } else {
+                    "来电人认可处理结果。".into()
+                },
             }),
-            0.05,
+            0.1,
             &mut steps,
-        ),
-        _ => push(
-            &supervisor,
-            Step::Act(A::Close {
-                publish: i % 2 == 0,
-                note: String::new(),
-            }),
-            0.05,
-            &mut steps,
-        ),
+        );
+        match stage {
+            Stage::Unsatisfied => {}
+            Stage::Reopened => push(
+                &supervisor,
+                Step::Act(A::Reopen {
+                    reason: "回访不满意，问题反复出现，请重新办理。".into(),
+                }),
+                0.05,
+                &mut steps,
+            ),
+            _ => push(
+                &supervisor,
+                Step::Act(A::Close {
+                    publish: i % 2 == 0,
+                    note: String::new(),
+                }),
+                0.05,
+                &mut steps,
+            ),
+        }
     }
     Plan {
         created_at,
