@@ -77,7 +77,8 @@ async fn main() -> anyhow::Result<()> {
     );
     tokio::signal::ctrl_c().await?;
     println!("正在停止……");
-    for node in demo.nodes {
+    // Children first, so no node redials a parent that is already gone.
+    for node in demo.nodes.into_iter().rev() {
         node.shutdown().await?;
     }
     println!("已停止。");
