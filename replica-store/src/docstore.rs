@@ -18,12 +18,12 @@ pub fn heads_text(heads: &[ChangeHash]) -> String {
 
 /// Draws the next local change sequence number.
 pub fn next_seq(conn: &Connection) -> Result<i64> {
-    let seq: i64 = conn.query_row(
-        "INSERT INTO counters(name, value) VALUES('seq', 1)
-         ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-        [],
-        |r| r.get(0),
-    )?;
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO counters(name, value) VALUES('seq', 1)
+             ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+        )?
+        .query_row([], |r| r.get(0))?;
     Ok(seq)
 }
 

@@ -86,6 +86,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         read_conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        read_conn.set_prepared_statement_cache_capacity(schema::STATEMENT_CACHE);
         let (wtx, wrx) = mpsc::channel();
         let (rtx, rrx) = mpsc::channel();
         let (ctx, crx) = watch::channel(seq);
