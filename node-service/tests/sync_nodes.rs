@@ -630,6 +630,7 @@ async fn foreign_certificates_and_out_of_scope_requests_are_refused() {
     link.send(&Message::FeedRequest {
         since: 0,
         limit: 500,
+        whole: false,
     })
     .await
     .unwrap();

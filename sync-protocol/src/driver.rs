@@ -114,6 +114,10 @@ where
             if let Some(s) = &ctx.status {
                 s.send_replace(session.status());
             }
+            if session.has_work() {
+                input = Some(Input::Continue);
+                continue;
+            }
         }
         input = tokio::select! {
             m = rx.recv() => match m {

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Version of the sync protocol spoken by this build (sent in [`Message::Hello`]).
-pub const PROTOCOL_VERSION: u32 = 1;
-/// Oldest protocol version this build still speaks.
-pub const MIN_PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+/// Oldest protocol version this build still speaks (version 2 added `FeedRequest::whole`).
+pub const MIN_PROTOCOL_VERSION: u32 = 2;
 
 /// An automerge change hash.
 pub type Hash = [u8; 32];
@@ -75,12 +75,15 @@ pub struct DocChanges {
 pub enum Message {
     /// First message of each side: the version it speaks and the oldest it accepts.
     Hello { version: u32, min_version: u32 },
-    /// "Send me your feed after `since`, at most `limit` entries."
-    FeedRequest { since: u64, limit: u32 },
+    /// "Send me your feed after `since`, at most `limit` entries." `whole`: the requester is
+    /// pulling this peer for the first time, so documents whose changes after `since` the sender
+    /// cannot single out travel whole, inline, instead of waiting for a `ChangesRequest`.
+    FeedRequest { since: u64, limit: u32, whole: bool },
     /// Answer to a `FeedRequest{since}`: the entries meant for the receiver, and how far the feed was
     /// scanned (entries after `since` up to `scanned_to` that are not listed are not for the
     /// receiver). `epoch` names the sender's feed: a new epoch (restore from backup) restarts
-    /// cursors at 0. `more`: ask again from `scanned_to` for the next page.
+    /// cursors at 0. `more`: ask again from `scanned_to` for the next page. A page ends early when
+    /// its inline changes reach the sender's message budget.
     FeedPage {
         since: u64,
         epoch: u64,

@@ -94,6 +94,8 @@ pub enum Input {
     Tick,
     /// The local feed advanced (a local edit, or changes applied from another link).
     LocalChange,
+    /// Go on with work put off so that messages could leave first (see [`Session::has_work`]).
+    Continue,
 }
 
 #[derive(Debug, Clone)]
@@ -120,6 +122,26 @@ enum Pull {
 struct Parked {
     since: u64,
     scanned: u64,
+    whole: bool,
+}
+
+/// A feed page received and not yet worked through.
+#[derive(Debug, Clone)]
+struct PageMsg {
+    since: u64,
+    epoch: u64,
+    entries: Vec<WireEntry>,
+    scanned_to: u64,
+    more: bool,
+}
+
+/// A `FeedRequest` sent ahead for the page after the one in hand, so that the peer reads and
+/// sends it while this node applies the one in hand; and its answer once here.
+#[derive(Debug, Clone)]
+struct Ahead {
+    since: u64,
+    sent_at: u64,
+    page: Option<PageMsg>,
 }
 
 /// What a node shows about a link in its health API.
@@ -155,6 +177,13 @@ pub struct Session {
     digest_mismatches: u32,
     /// The last page applied said more entries follow.
     behind: bool,
+    /// A page accepted and not yet worked through: done on [`Input::Continue`], after the
+    /// messages of the step that accepted it (the request for the page after it) have left.
+    ready: Option<PageMsg>,
+    /// The request sent ahead for the page after the one in hand.
+    ahead: Option<Ahead>,
+    /// This pull started from nothing: documents come whole, inline (`FeedRequest::whole`).
+    fresh: bool,
     /// Heads the peer reported with the changes of the page in progress.
     peer_heads: BTreeMap<String, Vec<Hash>>,
     /// Documents whose state here is exactly what the peer sent (same heads): not echoed back.
@@ -182,6 +211,9 @@ impl Session {
             digest_outstanding: None,
             digest_mismatches: 0,
             behind: true,
+            ready: None,
+            ahead: None,
+            fresh: false,
             peer_heads: BTreeMap::new(),
             echo: BTreeMap::new(),
             echo_skipped: false,
@@ -196,9 +228,7 @@ impl Session {
     pub fn status(&self) -> LinkStatus {
         let mut s = self.status.clone();
         s.cursor = self.cursor;
-        s.caught_up = matches!(self.pull, Pull::Requesting { .. })
-            && !self.behind
-            && s.last_sync_ms.is_some();
+        s.caught_up = self.pull_waiting() && !self.behind && s.last_sync_ms.is_some();
         s.pending_docs = match &self.pull {
             Pull::Fetching { pending, .. } => pending.len(),
             _ => 0,
@@ -208,9 +238,18 @@ impl Session {
 
     /// Whether the pull is waiting at the peer with nothing in progress.
     pub fn is_idle(&self) -> bool {
-        matches!(self.pull, Pull::Requesting { .. })
-            && self.purge_checks.is_empty()
-            && self.digest_outstanding.is_none()
+        self.pull_waiting() && self.purge_checks.is_empty() && self.digest_outstanding.is_none()
+    }
+
+    /// The pull's one request is out, and no page is in hand.
+    fn pull_waiting(&self) -> bool {
+        matches!(self.pull, Pull::Requesting { .. }) && self.ready.is_none() && self.ahead.is_none()
+    }
+
+    /// Work was put off so that this step's messages could leave first: send them, then call
+    /// [`Session::handle`] with [`Input::Continue`] (a tick does it too, later).
+    pub fn has_work(&self) -> bool {
+        self.ready.is_some()
     }
 
     /// Handles one input at time `now` (ms); returns the messages to send to the peer.
@@ -225,9 +264,14 @@ impl Session {
             Input::Start => {
                 self.cursor = store.load_cursor(&self.cfg.peer.node_code)?;
                 self.last_digest_at = now;
+                self.fresh = self.cursor.seq == 0;
                 self.request_feed(now, self.cursor.seq, &mut out);
             }
-            Input::Tick => self.on_tick(now, store, &mut out)?,
+            Input::Continue => self.work(now, store, &mut out)?,
+            Input::Tick => {
+                self.work(now, store, &mut out)?;
+                self.on_tick(now, store, &mut out)?;
+            }
             Input::LocalChange => self.wake_parked(store, &mut out)?,
             Input::Message(m) => self.on_message(now, m, store, &mut out)?,
         }
@@ -247,11 +291,17 @@ impl Session {
         warn!(peer = %self.cfg.peer.node_code, peer_scope = %self.cfg.peer.scope_unit, doc = doc_id, "refused: {what}");
     }
 
-    fn request_feed(&mut self, now: u64, since: u64, out: &mut Vec<Message>) {
-        out.push(Message::FeedRequest {
+    fn feed_request(&self, since: u64) -> Message {
+        Message::FeedRequest {
             since,
             limit: self.cfg.page_limit,
-        });
+            whole: self.fresh,
+        }
+    }
+
+    fn request_feed(&mut self, now: u64, since: u64, out: &mut Vec<Message>) {
+        out.push(self.feed_request(since));
+        self.ahead = None;
         self.pull = Pull::Requesting {
             since,
             sent_at: now,
@@ -291,17 +341,23 @@ impl Session {
     }
 
     /// Our feed entries as the peer gets them. Changes of updated documents are inlined when the
-    /// store can tell which changes arrived after the peer's cursor `since` (saves a round trip).
+    /// store can tell which changes arrived after the peer's cursor `since`, and whole documents
+    /// when the peer asked for them (`whole`; saves a round trip). The page is cut before the
+    /// entry whose inline changes would pass the message budget: the second value is then how far
+    /// the feed was worked through.
     fn wire_entries<S: SyncStore>(
         &mut self,
         entries: Vec<FeedEntry>,
         since: u64,
+        whole: bool,
         store: &mut S,
-    ) -> Result<Vec<WireEntry>, S::Error> {
+    ) -> Result<(Vec<WireEntry>, Option<u64>), S::Error> {
         let mut out = Vec::with_capacity(entries.len());
         let mut inline_budget = self.cfg.max_changes_bytes;
+        let mut worked_to = since;
         for e in entries {
             let Some(action) = self.classify(&e) else {
+                worked_to = e.seq;
                 continue;
             };
             if action == EntryAction::Update
@@ -311,18 +367,29 @@ impl Session {
                 // The peer sent us exactly this state: nothing to tell it (but let its cursor
                 // move past the entry).
                 self.echo_skipped = true;
+                worked_to = e.seq;
                 continue;
             }
             let mut changes = Vec::new();
-            if action == EntryAction::Update
-                && since > 0
-                && inline_budget > 0
-                && let Some(c) = store.changes_after_seq(&e.doc_id, since)?
-            {
-                let size: usize = c.iter().map(Vec::len).sum();
-                if size <= inline_budget.min(MAX_INLINE_PER_DOC) {
-                    inline_budget -= size;
-                    changes = c;
+            if action == EntryAction::Update {
+                let after = if since > 0 {
+                    store.changes_after_seq(&e.doc_id, since)?
+                } else {
+                    None
+                };
+                let found = match after {
+                    None if whole => Some(store.read_changes(&e.doc_id, &[])?),
+                    other => other,
+                };
+                if let Some(c) = found {
+                    let size: usize = c.iter().map(Vec::len).sum();
+                    if size <= MAX_INLINE_PER_DOC {
+                        if size > inline_budget && !out.is_empty() {
+                            return Ok((out, Some(worked_to)));
+                        }
+                        inline_budget = inline_budget.saturating_sub(size);
+                        changes = c;
+                    }
                 }
             }
             let scope_units = if action == EntryAction::Update {
@@ -340,6 +407,7 @@ impl Session {
                 }
                 _ => e.heads,
             };
+            worked_to = e.seq;
             out.push(WireEntry {
                 seq: e.seq,
                 doc_id: e.doc_id,
@@ -349,33 +417,36 @@ impl Session {
                 changes,
             });
         }
-        Ok(out)
+        Ok((out, None))
     }
 
     fn serve_feed<S: SyncStore>(
         &mut self,
         since: u64,
         limit: u32,
+        whole: bool,
         store: &mut S,
         out: &mut Vec<Message>,
     ) -> Result<(), S::Error> {
         let limit = limit.clamp(1, MAX_PAGE);
         let read = store.read_feed(since, limit)?;
         let epoch = store.feed_epoch()?;
-        let entries = self.wire_entries(read.entries, since, store)?;
-        if !entries.is_empty() || read.more || read.scanned_to > since {
+        let (entries, cut) = self.wire_entries(read.entries, since, whole, store)?;
+        let (scanned_to, more) = cut.map_or((read.scanned_to, read.more), |to| (to, true));
+        if !entries.is_empty() || more || scanned_to > since {
             out.push(Message::FeedPage {
                 since,
                 epoch,
                 entries,
-                scanned_to: read.scanned_to,
-                more: read.more,
+                scanned_to,
+                more,
             });
             self.parked = None;
         } else {
             self.parked = Some(Parked {
                 since,
-                scanned: read.scanned_to,
+                scanned: scanned_to,
+                whole,
             });
         }
         Ok(())
@@ -393,22 +464,23 @@ impl Session {
         loop {
             let read = store.read_feed(p.scanned, limit)?;
             self.echo_skipped = false;
-            let entries = self.wire_entries(read.entries, p.since, store)?;
-            let progressed = read.scanned_to.saturating_sub(p.since) >= u64::from(limit);
-            if !entries.is_empty() || progressed || self.echo_skipped {
+            let (entries, cut) = self.wire_entries(read.entries, p.since, p.whole, store)?;
+            let (scanned_to, more) = cut.map_or((read.scanned_to, read.more), |to| (to, true));
+            let progressed = scanned_to.saturating_sub(p.since) >= u64::from(limit);
+            if !entries.is_empty() || progressed || self.echo_skipped || cut.is_some() {
                 let epoch = store.feed_epoch()?;
                 out.push(Message::FeedPage {
                     since: p.since,
                     epoch,
                     entries,
-                    scanned_to: read.scanned_to,
-                    more: read.more,
+                    scanned_to,
+                    more,
                 });
                 self.parked = None;
                 return Ok(());
             }
-            p.scanned = read.scanned_to;
-            if !read.more {
+            p.scanned = scanned_to;
+            if !more {
                 self.parked = Some(p);
                 return Ok(());
             }
@@ -496,21 +568,38 @@ impl Session {
     ) -> Result<(), S::Error> {
         match m {
             Message::Hello { .. } => {}
-            Message::FeedRequest { since, limit } => self.serve_feed(since, limit, store, out)?,
+            Message::FeedRequest {
+                since,
+                limit,
+                whole,
+            } => self.serve_feed(since, limit, whole, store, out)?,
             Message::FeedPage {
                 since,
                 epoch,
                 entries,
                 scanned_to,
                 more,
-            } => match self.pull {
-                Pull::Requesting { since: s, .. } if s == since && scanned_to >= since => {
-                    self.on_page(now, since, epoch, entries, scanned_to, more, store, out)?;
+            } => {
+                let page = PageMsg {
+                    since,
+                    epoch,
+                    entries,
+                    scanned_to,
+                    more,
+                };
+                match (&self.pull, &mut self.ahead) {
+                    _ if scanned_to < since => {
+                        debug!(peer = %self.cfg.peer.node_code, since, "feed page scanned backwards ignored")
+                    }
+                    (Pull::Requesting { since: s, .. }, _) if *s == since && self.ready.is_none() => {
+                        self.accept_page(now, page, out);
+                    }
+                    (_, Some(a)) if a.since == since && a.page.is_none() => a.page = Some(page),
+                    _ => {
+                        debug!(peer = %self.cfg.peer.node_code, since, "stale or duplicate feed page ignored")
+                    }
                 }
-                _ => {
-                    debug!(peer = %self.cfg.peer.node_code, since, "stale or duplicate feed page ignored")
-                }
-            },
+            }
             Message::ChangesRequest { page, wants } => {
                 self.serve_changes(page, wants, store, out)?
             }
@@ -555,11 +644,10 @@ impl Session {
                     } else {
                         self.digest_mismatches += 1;
                         debug!(peer = %self.cfg.peer.node_code, count, my_count, "digest differs");
-                        if self.digest_mismatches >= 2
-                            && matches!(self.pull, Pull::Requesting { .. })
-                        {
+                        if self.digest_mismatches >= 2 && self.pull_waiting() {
                             warn!(peer = %self.cfg.peer.node_code, count, my_count, "drift detected: full compare of the peer's feed");
                             self.digest_mismatches = 0;
+                            self.fresh = false;
                             self.status.full_compares += 1;
                             self.request_feed(now, 0, out);
                         }
@@ -571,6 +659,35 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Takes a feed page in hand; when more follow, asks for the next one at once, so the peer
+    /// reads and sends it while this node works through this one (on [`Input::Continue`]).
+    fn accept_page(&mut self, now: u64, page: PageMsg, out: &mut Vec<Message>) {
+        let same_feed = page.since == 0 || page.epoch == self.cursor.epoch;
+        if page.more && same_feed && self.ahead.is_none() {
+            out.push(self.feed_request(page.scanned_to));
+            self.ahead = Some(Ahead {
+                since: page.scanned_to,
+                sent_at: now,
+                page: None,
+            });
+        }
+        self.ready = Some(page);
+    }
+
+    /// Works through the page in hand, if any (one per call: the messages it yields, such as the
+    /// request for the page after the next, should leave before the next one is worked on).
+    fn work<S: SyncStore>(
+        &mut self,
+        now: u64,
+        store: &mut S,
+        out: &mut Vec<Message>,
+    ) -> Result<(), S::Error> {
+        let Some(p) = self.ready.take() else {
+            return Ok(());
+        };
+        self.on_page(now, p.since, p.epoch, p.entries, p.scanned_to, p.more, store, out)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -588,6 +705,8 @@ impl Session {
         if epoch != self.cursor.epoch && since != 0 {
             warn!(peer = %self.cfg.peer.node_code, old = self.cursor.epoch, new = epoch, "peer feed has a new epoch: restarting from 0");
             self.cursor = Cursor { epoch, seq: 0 };
+            // This node holds the documents already: compare, do not send them whole.
+            self.fresh = false;
             self.request_feed(now, 0, out);
             return Ok(());
         }
@@ -831,8 +950,23 @@ impl Session {
         self.behind = more;
         self.status.pages_applied += 1;
         self.status.last_sync_ms = Some(now);
-        // Next page, or (when caught up) a request the peer parks until it has news.
-        self.request_feed(now, scanned_to, out);
+        if !more {
+            self.fresh = false;
+        }
+        // Next page: asked ahead already (and maybe here), or ask now; when caught up, the
+        // request is parked by the peer until it has news.
+        match self.ahead.take() {
+            Some(a) if a.since == scanned_to => {
+                self.pull = Pull::Requesting {
+                    since: a.since,
+                    sent_at: a.sent_at,
+                };
+                if let Some(p) = a.page {
+                    self.accept_page(now, p, out);
+                }
+            }
+            _ => self.request_feed(now, scanned_to, out),
+        }
         Ok(())
     }
 
@@ -843,12 +977,25 @@ impl Session {
         out: &mut Vec<Message>,
     ) -> Result<(), S::Error> {
         let retry = self.cfg.retry_after_ms;
+        let in_hand = self.ready.is_some();
+        if let Some(a) = &mut self.ahead
+            && a.page.is_none()
+            && now.saturating_sub(a.sent_at) >= retry
+        {
+            a.sent_at = now;
+            let since = a.since;
+            out.push(self.feed_request(since));
+        }
+        let (limit, whole) = (self.cfg.page_limit, self.fresh);
         match &mut self.pull {
-            Pull::Requesting { since, sent_at } if now.saturating_sub(*sent_at) >= retry => {
+            Pull::Requesting { since, sent_at }
+                if !in_hand && now.saturating_sub(*sent_at) >= retry =>
+            {
                 *sent_at = now;
                 out.push(Message::FeedRequest {
                     since: *since,
-                    limit: self.cfg.page_limit,
+                    limit,
+                    whole,
                 });
             }
             Pull::Fetching {
@@ -887,7 +1034,7 @@ impl Session {
         {
             self.digest_outstanding = None;
         }
-        let idle = matches!(self.pull, Pull::Requesting { .. });
+        let idle = self.pull_waiting();
         if idle
             && self.digest_outstanding.is_none()
             && now.saturating_sub(self.last_digest_at) >= self.cfg.digest_every_ms

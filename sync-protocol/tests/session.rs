@@ -57,7 +57,15 @@ impl Pair {
 
     fn input(&mut self, side: usize, input: Input) {
         let before = self.stores[side].last_seq();
-        let out = ok(self.sessions[side].handle(self.now, input, &mut self.stores[side]));
+        let mut out = ok(self.sessions[side].handle(self.now, input, &mut self.stores[side]));
+        while self.sessions[side].has_work() {
+            let more = ok(self.sessions[side].handle(
+                self.now,
+                Input::Continue,
+                &mut self.stores[side],
+            ));
+            out.extend(more);
+        }
         for m in out {
             self.bytes += frame::encode(&m).expect("encode").len();
             self.messages += 1;

@@ -337,6 +337,17 @@ impl Sim {
     fn step(&mut self) {
         self.update_links();
         self.deliver();
+        // Work a session put off runs a step later: messages that arrive meanwhile interleave.
+        for link in 0..self.links.len() {
+            for side in 0..2 {
+                let put_off = self.links[link].sessions[side]
+                    .as_ref()
+                    .is_some_and(Session::has_work);
+                if put_off {
+                    self.run(link, side, Input::Continue);
+                }
+            }
+        }
         if self.now.is_multiple_of(TICK_MS) {
             for link in 0..self.links.len() {
                 for side in 0..2 {

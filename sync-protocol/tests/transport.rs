@@ -142,6 +142,7 @@ async fn good_pair_exchanges_frames_and_knows_each_other_from_certificates() {
     let ask = Message::FeedRequest {
         since: 42,
         limit: 500,
+        whole: false,
     };
     client_side.send(&ask).await.expect("send");
     assert_eq!(server_side.recv().await.expect("recv"), ask);

@@ -213,6 +213,12 @@ pub async fn run(
                     l.last_sync_ms = Some(now_wall);
                 }
             });
+            if session.has_work() {
+                // A page is in hand and the request for the next one has left: work on it now,
+                // while the peer reads the next.
+                input = Some(Input::Continue);
+                continue;
+            }
         }
         tokio::select! {
             _ = shutdown.changed() => break LinkEnd::Shutdown,
