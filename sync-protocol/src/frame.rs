@@ -193,12 +193,11 @@ mod tests {
                 version,
                 min_version
             }),
-            (any::<u64>(), any::<u32>())
-                .prop_map(|(since, limit)| Message::FeedRequest {
-                    since,
-                    limit,
-                    whole: since % 2 == 0,
-                }),
+            (any::<u64>(), any::<u32>()).prop_map(|(since, limit)| Message::FeedRequest {
+                since,
+                limit,
+                whole: since % 2 == 0,
+            }),
             (
                 any::<u64>(),
                 any::<u64>(),

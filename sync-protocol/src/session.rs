@@ -591,7 +591,9 @@ impl Session {
                     _ if scanned_to < since => {
                         debug!(peer = %self.cfg.peer.node_code, since, "feed page scanned backwards ignored")
                     }
-                    (Pull::Requesting { since: s, .. }, _) if *s == since && self.ready.is_none() => {
+                    (Pull::Requesting { since: s, .. }, _)
+                        if *s == since && self.ready.is_none() =>
+                    {
                         self.accept_page(now, page, out);
                     }
                     (_, Some(a)) if a.since == since && a.page.is_none() => a.page = Some(page),
@@ -687,7 +689,16 @@ impl Session {
         let Some(p) = self.ready.take() else {
             return Ok(());
         };
-        self.on_page(now, p.since, p.epoch, p.entries, p.scanned_to, p.more, store, out)
+        self.on_page(
+            now,
+            p.since,
+            p.epoch,
+            p.entries,
+            p.scanned_to,
+            p.more,
+            store,
+            out,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -59,11 +59,8 @@ impl Pair {
         let before = self.stores[side].last_seq();
         let mut out = ok(self.sessions[side].handle(self.now, input, &mut self.stores[side]));
         while self.sessions[side].has_work() {
-            let more = ok(self.sessions[side].handle(
-                self.now,
-                Input::Continue,
-                &mut self.stores[side],
-            ));
+            let more =
+                ok(self.sessions[side].handle(self.now, Input::Continue, &mut self.stores[side]));
             out.extend(more);
         }
         for m in out {
@@ -299,4 +296,93 @@ fn a_node_restored_from_an_old_backup_takes_a_new_epoch_and_loses_nothing() {
         "the hub took the restored node's new edit"
     );
     assert_eq!(ok(p.stores[0].load_cursor("d1")).epoch, 3);
+}
+
+#[test]
+fn a_first_pull_gets_whole_documents_inline_and_asks_ahead_before_applying() {
+    let (hub, d1) = hub_d1();
+    let mut h = MemoryReplica::new(b"hub", 1);
+    for i in 0..40 {
+        h.create(&format!("t{i:02}"), &["C.D1"], "title", &"x".repeat(200))
+            .expect("create");
+    }
+    let mut p = Pair::new((&hub, h), (&d1, MemoryReplica::new(b"d1", 2)));
+    // A small message budget: pages are cut by bytes long before the 500-entry limit.
+    let mut cfg = SessionConfig::new(hub.clone(), d1.clone(), Vec::new());
+    cfg.max_changes_bytes = 4_000;
+    p.sessions[0] = Session::new(cfg, dotted_within());
+
+    let start = ok(p.sessions[1].handle(0, Input::Start, &mut p.stores[1]));
+    assert!(
+        matches!(
+            start.as_slice(),
+            [Message::FeedRequest {
+                since: 0,
+                whole: true,
+                ..
+            }]
+        ),
+        "a node holding nothing of its peer asks for whole documents: {start:?}"
+    );
+    let answer = ok(p.sessions[0].handle(0, Input::Message(start[0].clone()), &mut p.stores[0]));
+    let (page, scanned_to) = match answer.as_slice() {
+        [
+            m @ Message::FeedPage {
+                entries,
+                scanned_to,
+                more: true,
+                ..
+            },
+        ] => {
+            assert!(
+                !entries.is_empty() && entries.len() < 40,
+                "cut by bytes: {}",
+                entries.len()
+            );
+            assert!(
+                entries.iter().all(|e| !e.changes.is_empty()),
+                "every document inline"
+            );
+            (m.clone(), *scanned_to)
+        }
+        other => panic!("unexpected answer {other:?}"),
+    };
+    // Taking the page in hand only asks for the next one; nothing is applied yet.
+    let out = ok(p.sessions[1].handle(0, Input::Message(page), &mut p.stores[1]));
+    assert!(
+        matches!(out.as_slice(), [Message::FeedRequest { since, whole: true, .. }] if *since == scanned_to),
+        "next page asked ahead: {out:?}"
+    );
+    assert!(p.sessions[1].has_work());
+    assert_eq!(p.stores[1].doc_ids().count(), 0);
+    // Continue applies the page: no `ChangesRequest`, the cursor moves past it.
+    let out = ok(p.sessions[1].handle(0, Input::Continue, &mut p.stores[1]));
+    assert!(out.is_empty(), "nothing more to ask: {out:?}");
+    assert!(!p.sessions[1].has_work());
+    assert!(p.stores[1].doc_ids().count() > 0);
+    assert_eq!(ok(p.stores[1].load_cursor("hub")).seq, scanned_to);
+
+    // The rest flows the same way, without a single `ChangesRequest`.
+    p.queue.push_back((0, out_of(&start[0], scanned_to)));
+    p.pump();
+    assert_eq!(p.stores[1].doc_ids().count(), 40);
+    assert!(p.sessions[1].status().caught_up);
+    assert!(
+        !p.delivered_to_1
+            .iter()
+            .any(|m| matches!(m, Message::Changes { .. })),
+        "whole documents came inline"
+    );
+}
+
+/// The same feed request, from `since`.
+fn out_of(request: &Message, since: u64) -> Message {
+    match request {
+        Message::FeedRequest { limit, whole, .. } => Message::FeedRequest {
+            since,
+            limit: *limit,
+            whole: *whole,
+        },
+        other => panic!("not a feed request: {other:?}"),
+    }
 }
