@@ -41,7 +41,7 @@
 //! keeps, on each side, a **cursor** `(peer feed epoch, seq)`: how far the peer's feed has been
 //! durably applied here. Each side of a link both pulls the peer's feed and serves its own:
 //!
-//! 1. `FeedRequest{since: cursor.seq, limit}` →
+//! 1. `FeedRequest{since: cursor.seq, limit, whole}` →
 //! 2. the server reads its feed after `since`, keeps the entries meant for the requester (scope from
 //!    the requester's certificate) and answers `FeedPage{since, epoch, entries, scanned_to, more}`.
 //!    With nothing new it *parks* the request and answers when its feed advances (long poll), so a
@@ -66,6 +66,15 @@
 //! some of the heads (the entry of a document moves to a fresh seq on every change, so the
 //! cursor alone never proves the receiver holds the older changes). And a document whose state
 //! here is exactly what the peer just sent is not echoed back to it.
+//!
+//! **First pulls stream.** A session that starts from cursor 0 asks with `whole: true`: the
+//! server then inlines whole documents (as stored) where it cannot single out changes after
+//! `since`, and cuts each page where its inline bytes reach `max_changes_bytes` (`more` is set, and
+//! `scanned_to` stops before the entry that did not fit). The receiver takes a page in hand and,
+//! when more follow, asks for the next one at once, before applying this one: it applies on
+//! [`session::Input::Continue`], which the driver feeds right after sending that request
+//! ([`session::Session::has_work`]). So the server reads and sends page N+1 while the receiver
+//! applies page N; pages are still worked through strictly in order, one cursor each.
 //!
 //! **Scope, both ends.** The scope of a node is the unit subtree rooted at the unit of its
 //! certificate; a document is in scope when one of its units (lead and co-handling units) lies in

@@ -689,30 +689,23 @@ impl Session {
         let Some(p) = self.ready.take() else {
             return Ok(());
         };
-        self.on_page(
-            now,
-            p.since,
-            p.epoch,
-            p.entries,
-            p.scanned_to,
-            p.more,
-            store,
-            out,
-        )
+        self.on_page(now, p, store, out)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_page<S: SyncStore>(
         &mut self,
         now: u64,
-        since: u64,
-        epoch: u64,
-        entries: Vec<WireEntry>,
-        scanned_to: u64,
-        more: bool,
+        page: PageMsg,
         store: &mut S,
         out: &mut Vec<Message>,
     ) -> Result<(), S::Error> {
+        let PageMsg {
+            since,
+            epoch,
+            entries,
+            scanned_to,
+            more,
+        } = page;
         if epoch != self.cursor.epoch && since != 0 {
             warn!(peer = %self.cfg.peer.node_code, old = self.cursor.epoch, new = epoch, "peer feed has a new epoch: restarting from 0");
             self.cursor = Cursor { epoch, seq: 0 };
