@@ -697,6 +697,10 @@ async fn foreign_certificates_and_out_of_scope_requests_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_town_is_dropped_at_once_and_refused_when_it_redials() {
     let mut t = Tiers::new();
+    // The district watches the deny-list that `hotline-ca revoke` rewrites.
+    let deny_path = t.pki.dir.join("deny.txt");
+    t.district_cfg.sync.deny = Some(deny_path.clone());
+    t.district_cfg.sync.deny_poll_ms = 20;
     let (hub, district, town) = t.start_all().await;
     let nodes = [&hub, &district, &town];
     until(&nodes, "town linked", || async {
@@ -714,15 +718,18 @@ async fn a_revoked_town_is_dropped_at_once_and_refused_when_it_redials() {
     let pem = std::fs::read_to_string(&t.town_cfg.sync.cert).unwrap();
     let der = sync_protocol::pki::pem_to_cert_der(&pem).unwrap();
     let serial = sync_protocol::pki::read_peer_identity(&der).unwrap().serial;
-    let dropped = district.sync().unwrap().revoke(&serial);
-    assert_eq!(
-        dropped, 1,
-        "the live link of the revoked certificate is dropped"
-    );
-    until(&nodes, "the town refused on redial", || async {
+    let mut deny = sync_protocol::pki::DenyList::new();
+    deny.insert(&serial);
+    std::fs::write(&deny_path, deny.to_text()).unwrap();
+    until(&nodes, "the town dropped and refused on redial", || async {
         !connected(&town, "D01") && district.state.sync_links.refused_connections() >= 1
     })
     .await;
+    assert_eq!(
+        district.sync().unwrap().revoke(&serial),
+        0,
+        "the live link was dropped already, on the file's word"
+    );
     // Work at the town stays local.
     let (id, _) = create(&town, "d01-t01-handler", "D01-T01", "吊销后登记").await;
     assert!(!connected(&district, "T0101"));

@@ -34,8 +34,11 @@ pub struct SyncConfig {
     pub ca: PathBuf,
     /// Certificate revocation lists (PEM); optional.
     pub crl: Option<PathBuf>,
-    /// Deny-list of certificate serials, one per line; optional.
+    /// Deny-list of certificate serials, one per line; optional. Re-read while the node runs
+    /// (`hotline-ca revoke` rewrites it): a newly listed serial's live links are dropped.
     pub deny: Option<PathBuf>,
+    /// How often (ms) the deny-list file is checked for changes.
+    pub deny_poll_ms: u64,
     /// The child nodes this node serves.
     pub children: Vec<ChildNode>,
     /// Timer tick of each link session, in milliseconds.
@@ -59,6 +62,7 @@ impl Default for SyncConfig {
             ca: PathBuf::from("ca.crt"),
             crl: None,
             deny: None,
+            deny_poll_ms: 2_000,
             children: Vec::new(),
             tick_ms: 250,
             retry_ms: 10_000,

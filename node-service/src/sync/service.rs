@@ -101,6 +101,14 @@ impl SyncService {
                 shutdown.subscribe(),
             ));
         }
+        if let Some(path) = cfg.deny.clone() {
+            tasks.spawn(watch_deny_list(
+                path,
+                Duration::from_millis(cfg.deny_poll_ms.max(10)),
+                revocations.clone(),
+                shutdown.subscribe(),
+            ));
+        }
         if let Some(addr) = cfg.upstream {
             let Some(node) = cfg.upstream_node.clone() else {
                 bail!("sync.upstream needs sync.upstream_node (the upstream node's code)");
@@ -238,6 +246,51 @@ async fn dial_loop(env: Arc<LinkEnv>, dialer: Dialer, mut shutdown: watch::Recei
             tokio::select! {
                 _ = shutdown.changed() => return,
                 _ = tokio::time::sleep(dialer.backoff.delay(2, rand::random::<f64>())) => {}
+            }
+        }
+    }
+}
+
+/// Re-reads the deny-list file when it changes (size or modification time) and revokes every
+/// serial newly listed: refused from then on, live links dropped. Serials are only ever added.
+async fn watch_deny_list(
+    path: std::path::PathBuf,
+    every: Duration,
+    revocations: Revocations,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let stamp = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    // Checked once at start too: the file may have changed since the node read it.
+    let mut seen = None;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let now = stamp(&path);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cannot read the deny-list");
+                continue;
+            }
+        };
+        for serial in DenyList::parse(&text).iter() {
+            if !revocations.is_denied(serial) {
+                let dropped = revocations.revoke(serial);
+                tracing::warn!(
+                    serial,
+                    dropped,
+                    "certificate newly on the deny-list: revoked"
+                );
             }
         }
     }

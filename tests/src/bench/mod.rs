@@ -8,6 +8,7 @@ mod sync_bootstrap;
 mod sync_common;
 mod sync_heal;
 mod sync_idle;
+mod sync_latency;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -42,6 +43,7 @@ pub fn main() -> Result<()> {
         "sync-idle" => sync_idle::run(&args),
         "sync-heal" => sync_heal::run(&args),
         "sync-bootstrap" => sync_bootstrap::run(&args),
+        "sync-latency" => sync_latency::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -56,6 +58,7 @@ pub const SCENARIOS: &[&str] = &[
     "sync-idle",
     "sync-heal",
     "sync-bootstrap",
+    "sync-latency",
 ];
 
 /// Print one JSON line to stdout.

@@ -1,12 +1,13 @@
 //! Shared setup of the sync benchmarks: a project CA made on the spot, a hub (C) and an edge node
-//! (district D01) as real nodes with real SQLite files and QUIC links on loopback, bulk tickets.
+//! (district D01) as real nodes with real SQLite files and QUIC links on loopback, bulk tickets;
+//! for three tiers, the district's town T0101 below it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
-use node_service::sync::SyncConfig;
+use node_service::sync::{ChildNode, SyncConfig};
 use node_service::{NodeConfig, NodeRole, RunningNode};
 use rand::SeedableRng;
 use replica_store::{NewEvent, Store};
@@ -17,11 +18,12 @@ use crate::fixtures;
 
 const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed");
 
-/// A hub and an edge node's configurations, sharing a CA.
+/// A hub and an edge node's configurations, sharing a CA; and a town below the edge.
 pub struct Pair {
     _dir: tempfile::TempDir,
     pub hub: NodeConfig,
     pub edge: NodeConfig,
+    pub town: NodeConfig,
 }
 
 fn issue(ca: &CertificateAuthority, dir: &Path, node: &str, scope: &str) -> Result<SyncConfig> {
@@ -81,13 +83,28 @@ impl Pair {
             "D01",
             SyncConfig {
                 upstream_node: Some("HUB".into()),
+                listen: Some("127.0.0.1:0".parse()?),
+                children: vec![ChildNode {
+                    node: "T0101".into(),
+                    scope: "D01-T01".into(),
+                }],
                 ..issue(&ca, dir.path(), "D01", "D01")?
+            },
+        );
+        let town = node(
+            dir.path(),
+            "T0101",
+            "D01-T01",
+            SyncConfig {
+                upstream_node: Some("D01".into()),
+                ..issue(&ca, dir.path(), "T0101", "D01-T01")?
             },
         );
         Ok(Pair {
             _dir: dir,
             hub,
             edge,
+            town,
         })
     }
 
@@ -106,6 +123,12 @@ impl Pair {
             cfg.sync.upstream = None;
         }
         start(&cfg).await
+    }
+
+    /// Starts the town under a running edge (`edge` as returned by [`Pair::start_edge`]).
+    pub async fn start_town(&mut self, edge: &RunningNode) -> Result<RunningNode> {
+        self.town.sync.upstream = edge.sync_addr();
+        start(&self.town).await
     }
 }
 
@@ -265,12 +288,18 @@ where
 
 /// Both directions of the pair are parked at each other's feed head: nothing left to move.
 pub fn in_sync(hub: &RunningNode, edge: &RunningNode) -> bool {
-    let hub_head = *hub.state.store.committed().borrow() as u64;
-    let edge_head = *edge.state.store.committed().borrow() as u64;
-    let up = edge.state.sync_links.get("HUB");
-    let down = hub.state.sync_links.get("D01");
-    matches!((up, down), (Some(u), Some(d))
-        if u.connected && d.connected && u.peer_cursor == Some(edge_head) && d.peer_cursor == Some(hub_head))
+    parked(hub, "HUB", edge, "D01")
+}
+
+/// Both directions of the link between `a` (node code `a_code`) and `b` are parked at each
+/// other's feed head.
+pub fn parked(a: &RunningNode, a_code: &str, b: &RunningNode, b_code: &str) -> bool {
+    let a_head = *a.state.store.committed().borrow() as u64;
+    let b_head = *b.state.store.committed().borrow() as u64;
+    let a_to_b = a.state.sync_links.get(b_code);
+    let b_to_a = b.state.sync_links.get(a_code);
+    matches!((b_to_a, a_to_b), (Some(u), Some(d))
+        if u.connected && d.connected && u.peer_cursor == Some(b_head) && d.peer_cursor == Some(a_head))
 }
 
 /// Peak resident memory of this process, in MiB (both nodes run in it).
