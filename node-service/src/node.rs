@@ -1,14 +1,15 @@
 //! Starting and stopping a node: open the store, load reference data (seeding it on first start), serve
 //! the API on a listener the caller bound.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result, bail};
-use hotline_model::refdata::seed_users;
+use hotline_model::refdata::{ReferenceData, seed_users};
 use hotline_model::role::User;
 use rand::RngCore;
-use replica_store::Store;
+use replica_store::{Store, refdata_doc};
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -72,22 +73,36 @@ struct UsersFile<'a> {
     user: Vec<&'a User>,
 }
 
-/// Reads the seed directory's reference files; user passwords are dropped (they are not reference data).
-pub fn read_seed_refdata(dir: &std::path::Path) -> Result<Vec<(String, String)>> {
-    let mut files = Vec::new();
-    for name in replica_store::refdata_doc::NAMES {
+/// Reads the seed directory's reference files as the reference documents of a node serving
+/// `jurisdiction`: the shared files, and the users of each unit in its subtree (user passwords are
+/// dropped: they are not reference data).
+pub fn read_seed_refdata(
+    dir: &std::path::Path,
+    jurisdiction: &str,
+) -> Result<Vec<(String, String)>> {
+    let read = |name: &str| {
         let path = dir.join(format!("{name}.toml"));
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let text = if name == "users" {
-            let users = seed_users(&text).with_context(|| format!("parsing {}", path.display()))?;
-            toml::to_string(&UsersFile {
-                user: users.iter().map(|u| &u.user).collect(),
-            })?
-        } else {
-            text
-        };
-        files.push((name.to_string(), text));
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let mut files = Vec::new();
+    for name in refdata_doc::SHARED {
+        files.push((name.to_string(), read(name)?));
+    }
+    let users_text = read("users")?;
+    let users = seed_users(&users_text).context("parsing users.toml")?;
+    let all = ReferenceData::from_toml(&files[0].1, &files[1].1, &users_text, &files[2].1)
+        .context("the seed's reference files do not fit together")?;
+    let mut by_unit: BTreeMap<&str, Vec<&User>> = BTreeMap::new();
+    for u in &users {
+        if all.org.is_within(&u.user.unit, jurisdiction) {
+            by_unit.entry(&u.user.unit).or_default().push(&u.user);
+        }
+    }
+    for (unit, user) in by_unit {
+        files.push((
+            refdata_doc::users_name(unit),
+            toml::to_string(&UsersFile { user })?,
+        ));
     }
     Ok(files)
 }
@@ -109,14 +124,25 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         let node = config.node_code.clone();
         tokio::task::spawn_blocking(move || Store::open(&db, &node, actor)).await??
     };
+    // Users were one document for every node before they were kept per unit: drop that one.
+    store
+        .write(|ctx| Ok(refdata_doc::remove_legacy_users(ctx.conn)?))
+        .await?;
     let mut refdata = store.refdata().await?;
-    if refdata.is_none() {
-        if let Some(dir) = &config.seed_dir {
-            let files = read_seed_refdata(dir)?;
-            store.put_refdata(files, clock()).await?;
-            refdata = store.refdata().await?;
-            tracing::info!(node = %config.node_code, dir = %dir.display(), "reference data seeded");
-        }
+    // Seeded when missing; users too when none are held (a store from before users were per unit).
+    let unseeded = refdata.as_ref().is_none_or(|r| r.users.is_empty());
+    if unseeded && let Some(dir) = &config.seed_dir {
+        let files = read_seed_refdata(dir, &config.jurisdiction)?;
+        let files = match &refdata {
+            Some(_) => files
+                .into_iter()
+                .filter(|(name, _)| !refdata_doc::SHARED.contains(&name.as_str()))
+                .collect(),
+            None => files,
+        };
+        store.put_refdata(files, clock()).await?;
+        refdata = store.refdata().await?;
+        tracing::info!(node = %config.node_code, dir = %dir.display(), "reference data seeded");
     }
     let Some(refdata) = refdata else {
         bail!(

@@ -793,3 +793,88 @@ async fn reference_data_edited_at_the_hub_reaches_the_town_and_is_reloaded() {
         n.shutdown().await.unwrap();
     }
 }
+
+/// The seed's users document for `unit`, with one more user appended.
+fn users_with(unit: &str, login: &str) -> (String, String) {
+    let name = format!("users:{unit}");
+    let mut text = node_service::node::read_seed_refdata(Path::new(SEED), "C")
+        .unwrap()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    text.push_str(&format!(
+        "\n[[user]]\nlogin = \"{login}\"\nname = \"新同事\"\nrole = \"unit_handler\"\nunit = \"{unit}\"\n"
+    ));
+    (name, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_node_holds_the_users_of_its_own_subtree_only_and_only_parents_change_them() {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    let nodes = [&hub, &district, &town];
+    // Seeded from the same files, each node keeps only its subtree's users.
+    let rd = hub.state.refdata();
+    for (node, root) in [(&district, "D01"), (&town, "D01-T01")] {
+        let users = node.state.refdata().users.clone();
+        assert!(!users.is_empty());
+        assert!(users.values().all(|u| rd.org.is_within(&u.unit, root)));
+    }
+    assert!(hub.state.refdata().users.len() > district.state.refdata().users.len());
+
+    // The hub adds a user in another district, then one at the town: only the second travels down.
+    hub.state
+        .store
+        .put_refdata(vec![users_with("D02", "d02-new")], NOW)
+        .await
+        .unwrap();
+    hub.state
+        .store
+        .put_refdata(vec![users_with("D01-T01", "t01-new")], NOW)
+        .await
+        .unwrap();
+    until(
+        &nodes,
+        "the town's new user at the town and the district",
+        || async {
+            town.state.refdata().user("t01-new").is_some()
+                && district.state.refdata().user("t01-new").is_some()
+        },
+    )
+    .await;
+    for node in [&district, &town] {
+        assert!(node.state.refdata().user("d02-new").is_none());
+        let ids: Vec<String> = docs(node).await.into_iter().map(|(id, _)| id).collect();
+        assert!(
+            !ids.iter().any(|id| id.starts_with("refdata:users:D02")),
+            "no other district's users: {ids:?}"
+        );
+    }
+
+    // A district editing its own users is refused at the hub: reference data flows down only.
+    let refusals = hub.state.sync_links.get("D01").unwrap().refusals;
+    district
+        .state
+        .store
+        .put_refdata(vec![users_with("D01", "d01-self-made")], NOW)
+        .await
+        .unwrap();
+    until(
+        &nodes,
+        "the hub refused the district's users edit",
+        || async {
+            hub.state
+                .sync_links
+                .get("D01")
+                .is_some_and(|l| l.refusals > refusals)
+        },
+    )
+    .await;
+    let at_hub = hub.state.store.refdata().await.unwrap().unwrap();
+    assert!(at_hub.user("d01-self-made").is_none());
+    assert!(at_hub.user("t01-new").is_some());
+    for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}

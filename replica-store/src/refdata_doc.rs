@@ -1,10 +1,12 @@
-//! Reference data (org tree, categories, users, calendar) as documents, one per file.
+//! Reference data (org tree, categories, users, calendar) as documents, one per file; users one
+//! document per unit, so that a node holds only the users of its own subtree.
 //!
 //! ```text
-//! ROOT { kind: "refdata", name: "org" | "categories" | "users" | "calendar", text: <TOML> }
+//! ROOT { kind: "refdata", name: "org" | "categories" | "calendar" | "users:<unit>", text: <TOML> }
 //! ```
 //! Reference data is edited centrally and rarely, so a whole file is one value (last writer wins).
-//! Users carry no secrets here: credentials never leave the node that holds them.
+//! Users carry no secrets here: credentials never leave the node that holds them. The org tree,
+//! categories and calendar go to every node (scope `*`); `users:<unit>` is scoped to its unit.
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{AutoCommit, ROOT};
@@ -19,8 +21,38 @@ use crate::worker::Ctx;
 /// The `kind` of reference documents.
 pub const KIND: &str = "refdata";
 
-/// The reference files, in load order.
-pub const NAMES: [&str; 4] = ["org", "categories", "users", "calendar"];
+/// The reference files every node holds.
+pub const SHARED: [&str; 3] = ["org", "categories", "calendar"];
+
+/// Prefix of the per-unit user documents' names.
+const USERS_PREFIX: &str = "users:";
+
+/// The name of the document holding the users of `unit`.
+pub fn users_name(unit: &str) -> String {
+    format!("{USERS_PREFIX}{unit}")
+}
+
+/// Whether `name` names a reference document: a shared file or one unit's users.
+pub fn is_valid_name(name: &str) -> bool {
+    SHARED.contains(&name)
+        || name
+            .strip_prefix(USERS_PREFIX)
+            .is_some_and(|u| !u.is_empty() && !u.contains([',', '*']))
+}
+
+/// The units a reference document is scoped to: none (every node) for shared files, the unit for
+/// its users.
+pub fn scope_units(name: &str) -> Vec<String> {
+    name.strip_prefix(USERS_PREFIX)
+        .map(|u| vec![u.to_owned()])
+        .unwrap_or_default()
+}
+
+fn scope_text(name: &str) -> String {
+    name.strip_prefix(USERS_PREFIX)
+        .unwrap_or(SCOPE_ALL)
+        .to_owned()
+}
 
 /// Scope of reference documents: every node.
 pub const SCOPE_ALL: &str = "*";
@@ -31,7 +63,14 @@ fn doc_id(name: &str) -> String {
 
 /// Writes one reference file (creating its document or replacing the text).
 pub fn put(ctx: &mut Ctx<'_>, name: &str, text: &str, now_ms: i64) -> Result<i64> {
+    if !is_valid_name(name) {
+        return Err(StoreError::malformed(
+            name,
+            "not a reference document name".to_owned(),
+        ));
+    }
     let id = doc_id(name);
+    let scope = scope_text(name);
     let am = |e| StoreError::automerge(&id, e);
     let seq = match docstore::load(ctx.conn, &id, &ctx.node.actor)? {
         Some((mut doc, _)) => {
@@ -41,7 +80,7 @@ pub fn put(ctx: &mut Ctx<'_>, name: &str, text: &str, now_ms: i64) -> Result<i64
             let before = doc.get_heads();
             doc.put(ROOT, "text", text).map_err(am)?;
             doc.commit_with(CommitOptions::default().with_time(now_ms / 1000));
-            docstore::append(ctx.conn, &id, &mut doc, &before, SCOPE_ALL)?.unwrap_or_default()
+            docstore::append(ctx.conn, &id, &mut doc, &before, &scope)?.unwrap_or_default()
         }
         None => {
             // Created deterministically (actor from the content, time 0): nodes seeded from the same
@@ -51,7 +90,7 @@ pub fn put(ctx: &mut Ctx<'_>, name: &str, text: &str, now_ms: i64) -> Result<i64
             doc.put(ROOT, "name", name).map_err(am)?;
             doc.put(ROOT, "text", text).map_err(am)?;
             doc.commit_with(CommitOptions::default().with_time(0));
-            docstore::insert(ctx.conn, &id, KIND, &mut doc, SCOPE_ALL)?
+            docstore::insert(ctx.conn, &id, KIND, &mut doc, &scope)?
         }
     };
     *ctx.seq = (*ctx.seq).max(seq);
@@ -70,6 +109,12 @@ fn seed_actor(name: &str, text: &str) -> automerge::ActorId {
     automerge::ActorId::from(&d[..16])
 }
 
+/// Removes the single users document of stores written before users were kept per unit; true
+/// when there was one.
+pub fn remove_legacy_users(conn: &Connection) -> Result<bool> {
+    docstore::remove(conn, &doc_id("users"))
+}
+
 /// Reads one reference file's text, if present.
 pub fn text(conn: &Connection, actor: &automerge::ActorId, name: &str) -> Result<Option<String>> {
     let id = doc_id(name);
@@ -79,16 +124,33 @@ pub fn text(conn: &Connection, actor: &automerge::ActorId, name: &str) -> Result
     }
 }
 
-/// Loads the reference data, if all four files are present and valid together.
+/// Loads the reference data, if the shared files are present and valid together with the users
+/// held (those of this node's subtree).
 pub fn load(conn: &Connection, actor: &automerge::ActorId) -> Result<Option<ReferenceData>> {
     let mut texts = Vec::new();
-    for name in NAMES {
+    for name in SHARED {
         match text(conn, actor, name)? {
             Some(t) => texts.push(t),
             None => return Ok(None),
         }
     }
-    ReferenceData::from_toml(&texts[0], &texts[1], &texts[2], &texts[3])
+    let mut users = String::new();
+    let names: Vec<String> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT substr(id, 9) FROM docs WHERE kind = 'refdata' AND id LIKE 'refdata:users:%'
+             ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for name in names {
+        if let Some(t) = text(conn, actor, &name)? {
+            // Each holds `[[user]]` tables only: their concatenation is one valid file.
+            users.push_str(&t);
+            users.push('\n');
+        }
+    }
+    ReferenceData::from_toml(&texts[0], &texts[1], &users, &texts[2])
         .map(Some)
         .map_err(|e| StoreError::malformed("refdata", e.to_string()))
 }

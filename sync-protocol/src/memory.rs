@@ -116,6 +116,7 @@ impl MemoryReplica {
             scope_units: doc_units(&d.doc),
             ever_units: d.ever.iter().cloned().collect(),
             leaving: d.leaving.is_some(),
+            parents_only: false,
         }
     }
 

@@ -893,7 +893,9 @@ impl Session {
         };
         let own_ok = in_scope(&after.scope_units, self.me(), w)
             || (before.is_some() && self.role == PeerRole::Child);
-        peer_ok && own_ok
+        let writer_ok = self.role == PeerRole::Parent
+            || !(after.parents_only || before.is_some_and(|b| b.parents_only));
+        peer_ok && own_ok && writer_ok
     }
 
     /// Counts applied documents and refusals; remembers documents now exactly as the peer has them.

@@ -61,6 +61,8 @@ pub struct DocMeta {
     pub scope_units: Vec<String>,
     pub ever_units: Vec<String>,
     pub leaving: bool,
+    /// Only a parent may change it (reference data), whatever its units.
+    pub parents_only: bool,
 }
 
 /// Changes for one document, to apply.

@@ -120,6 +120,7 @@ impl Held {
             scope_units: self.scope.clone(),
             ever_units: union(&self.ever, &self.scope),
             leaving: self.leaving,
+            parents_only: self.kind == refdata_doc::KIND,
         }
     }
 }
@@ -127,7 +128,8 @@ impl Held {
 /// What a peer's changes made of a document.
 enum Merged {
     Ticket(Box<hotline_model::ticket::TicketView>, Vec<String>),
-    Refdata,
+    /// Reference data, and the units it is scoped to (none: every node).
+    Refdata(Vec<String>),
     Article(Vec<String>),
 }
 
@@ -260,13 +262,11 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             }
             refdata_doc::KIND => {
                 let name = ticket_doc::root_str(doc, doc_id, "name").map_err(|e| e.to_string())?;
-                if doc_id != format!("refdata:{name}")
-                    || !refdata_doc::NAMES.contains(&name.as_str())
-                {
+                if doc_id != format!("refdata:{name}") || !refdata_doc::is_valid_name(&name) {
                     return Err(format!("reference document {doc_id} names {name}"));
                 }
                 ticket_doc::root_str(doc, doc_id, "text").map_err(|e| e.to_string())?;
-                Ok((kind, Merged::Refdata))
+                Ok((kind, Merged::Refdata(refdata_doc::scope_units(&name))))
             }
             article_doc::KIND => {
                 let view = article_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
@@ -334,8 +334,9 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             )));
         }
         let units = match &merged {
-            Merged::Ticket(_, units) | Merged::Article(units) => units.clone(),
-            Merged::Refdata => Vec::new(),
+            Merged::Ticket(_, units) | Merged::Article(units) | Merged::Refdata(units) => {
+                units.clone()
+            }
         };
         let before_meta = held.as_ref().map(Held::meta);
         let after = DocMeta {
@@ -346,14 +347,15 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 None => units.clone(),
             },
             leaving: before_meta.as_ref().is_some_and(|b| b.leaving),
+            parents_only: kind == refdata_doc::KIND,
         };
         if !authorise(before_meta.as_ref(), &after) {
             return Ok(ApplyOutcome::Refused);
         }
         let scope = match &merged {
             Merged::Ticket(..) => units_text(&units),
-            Merged::Article(_) if !units.is_empty() => units_text(&units),
-            Merged::Article(_) | Merged::Refdata => refdata_doc::SCOPE_ALL.to_owned(),
+            Merged::Article(_) | Merged::Refdata(_) if !units.is_empty() => units_text(&units),
+            Merged::Article(_) | Merged::Refdata(_) => refdata_doc::SCOPE_ALL.to_owned(),
         };
         let seq = match held {
             Some(_) => docstore::append(self.ctx.conn, doc_id, &mut doc, &before, &scope)?
@@ -386,7 +388,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         self.raise(seq);
         match merged {
             Merged::Ticket(view, _) => projection::project(self.ctx.conn, &view, seq)?,
-            Merged::Refdata => self.refdata_changed = true,
+            Merged::Refdata(_) => self.refdata_changed = true,
             // The knowledge-base index follows the store's commits by itself.
             Merged::Article(_) => {}
         }
