@@ -214,8 +214,8 @@ fn plan(
         title: t.title.clone(),
         content,
         attachments: vec![],
-        urgent: i % 11 == 0,
-        confidential: t.request_type == RequestType::Report && i % 2 == 0,
+        urgent: i.is_multiple_of(11),
+        confidential: t.request_type == RequestType::Report && i.is_multiple_of(2),
         call_id: Some(format!("CC{}{:04}", created_at / 1000, i)),
     };
     let operator = format!("op{:02}", i % 8 + 1);
@@ -230,15 +230,15 @@ fn plan(
         .unwrap_or_else(|| "B-ZJJ".into());
     let (lead, co) = match (&t.district, stage) {
         (Some(d), Stage::TransferredToTown) => (d.clone(), vec![]),
-        (Some(d), _) if i % 3 != 0 => (
+        (Some(d), _) if !i.is_multiple_of(3) => (
             d.clone(),
-            if i % 4 == 0 && default_unit != *d {
+            if i.is_multiple_of(4) && default_unit != *d {
                 vec![default_unit.clone()]
             } else {
                 vec![]
             },
         ),
-        (Some(d), _) if i % 5 == 0 => (default_unit.clone(), vec![d.clone()]),
+        (Some(d), _) if i.is_multiple_of(5) => (default_unit.clone(), vec![d.clone()]),
         _ => (default_unit.clone(), vec![]),
     };
     let span = (now - created_at).max(HOUR);
@@ -347,7 +347,7 @@ fn plan(
             let (u, s) = sign(&town);
             push(&u, s, 0.01, &mut steps);
             handling_unit = town;
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 break 'steps;
             }
         }
@@ -428,7 +428,7 @@ fn plan(
         let unsatisfied = matches!(stage, Stage::Unsatisfied | Stage::Reopened);
         let satisfaction = if unsatisfied {
             Satisfaction::Unsatisfied
-        } else if i % 3 == 0 {
+        } else if i.is_multiple_of(3) {
             Satisfaction::BasicallySatisfied
         } else {
             Satisfaction::Satisfied
@@ -459,7 +459,7 @@ fn plan(
             _ => push(
                 &supervisor,
                 Step::Act(A::Close {
-                    publish: i % 2 == 0,
+                    publish: i.is_multiple_of(2),
                     note: String::new(),
                 }),
                 0.05,

@@ -126,7 +126,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     };
     // Users were one document for every node before they were kept per unit: drop that one.
     store
-        .write(|ctx| Ok(refdata_doc::remove_legacy_users(ctx.conn)?))
+        .write(|ctx| refdata_doc::remove_legacy_users(ctx.conn))
         .await?;
     let mut refdata = store.refdata().await?;
     // Seeded when missing; users too when none are held (a store from before users were per unit).
@@ -156,18 +156,14 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
             config.jurisdiction
         );
     }
-    if config.role == crate::config::NodeRole::Hub {
-        if let Some(dir) = &config.seed_dir {
-            let n = crate::kb::seed_if_empty(
-                &store,
-                &dir.join("knowledge"),
-                &config.node_code,
-                clock(),
-            )
-            .await?;
-            if n > 0 {
-                tracing::info!(articles = n, "knowledge base seeded");
-            }
+    if config.role == crate::config::NodeRole::Hub
+        && let Some(dir) = &config.seed_dir
+    {
+        let n =
+            crate::kb::seed_if_empty(&store, &dir.join("knowledge"), &config.node_code, clock())
+                .await?;
+        if n > 0 {
+            tracing::info!(articles = n, "knowledge base seeded");
         }
     }
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;

@@ -30,7 +30,7 @@ pub fn intake(i: u64) -> Intake {
             title
         ),
         attachments: vec![],
-        urgent: i % 17 == 0,
+        urgent: i.is_multiple_of(17),
         confidential: false,
         call_id: Some(format!("CALL-{i:010}")),
     }

@@ -193,10 +193,10 @@ pub fn to_action(
             title,
             urgent,
         } => {
-            if let Some(s) = &subject {
-                if refdata.catalogue.subject(s).is_none() {
-                    return Err(ApiError::unknown("subject", s));
-                }
+            if let Some(s) = &subject
+                && refdata.catalogue.subject(s).is_none()
+            {
+                return Err(ApiError::unknown("subject", s));
             }
             Action::Review {
                 accept,

@@ -101,10 +101,10 @@ pub async fn list(
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<TicketSummary>>, ApiError> {
     let Query(filter) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
-    if let Some(s) = &filter.status {
-        if hotline_model::workflow::Status::parse(s).is_none() {
-            return Err(ApiError::unknown("status", s));
-        }
+    if let Some(s) = &filter.status
+        && hotline_model::workflow::Status::parse(s).is_none()
+    {
+        return Err(ApiError::unknown("status", s));
     }
     Ok(Json(state.store.list(filter).await?))
 }
