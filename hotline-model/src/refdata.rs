@@ -82,6 +82,19 @@ pub enum RefDataError {
     /// A login is empty or contains whitespace or control characters.
     #[error("login {0:?} is empty or contains whitespace or control characters")]
     BadLogin(String),
+    /// A unit's user list names a user of another unit.
+    #[error("user {login} works for {unit}, not for {list_unit}")]
+    UserOfAnotherUnit {
+        /// The user's login.
+        login: String,
+        /// The unit the user works for.
+        unit: String,
+        /// The unit whose list it is.
+        list_unit: String,
+    },
+    /// Reference data carries a password (credentials never leave the node that holds them).
+    #[error("user {0} has a password in reference data")]
+    PasswordInReference(String),
 }
 
 /// A user as listed in `users.toml`, with the demo password the node may use to seed its credential store.
@@ -219,6 +232,26 @@ pub fn parse_catalogue(text: &str) -> Result<Catalogue, RefDataError> {
         })
         .collect();
     Ok(Catalogue::new(rules, subjects)?)
+}
+
+/// Reads the user list of one unit, as reference data: every user works for `unit`, and no
+/// password is given.
+pub fn unit_users(text: &str, unit: &str) -> Result<Vec<User>, RefDataError> {
+    let mut out = Vec::new();
+    for SeedUser { user, password } in seed_users(text)? {
+        if password.is_some() {
+            return Err(RefDataError::PasswordInReference(user.login));
+        }
+        if user.unit != unit {
+            return Err(RefDataError::UserOfAnotherUnit {
+                login: user.login,
+                unit: user.unit,
+                list_unit: unit.to_owned(),
+            });
+        }
+        out.push(user);
+    }
+    Ok(out)
 }
 
 /// Parses a `users.toml` text, passwords included, checking logins are well-formed and unique (their
@@ -395,6 +428,28 @@ mod tests {
         );
         assert!(r.users.values().any(|u| u.role == Role::ShiftLeader));
         assert!(r.calendar.covers(2026));
+    }
+
+    #[test]
+    fn a_units_user_list_holds_its_own_users_and_no_passwords() {
+        let row = |login: &str, unit: &str| {
+            format!(
+                "[[user]]\nlogin = \"{login}\"\nname = \"甲\"\nrole = \"unit_handler\"\nunit = \"{unit}\"\n"
+            )
+        };
+        let ok = format!("{}{}", row("a", "D01"), row("b", "D01"));
+        assert_eq!(unit_users(&ok, "D01").expect("own users").len(), 2);
+        assert_eq!(unit_users("", "D01").expect("no users").len(), 0);
+        let mixed = format!("{}{}", row("a", "D01"), row("c", "D02"));
+        assert!(matches!(
+            unit_users(&mixed, "D01"),
+            Err(RefDataError::UserOfAnotherUnit { login, .. }) if login == "c"
+        ));
+        let secret = format!("{}password = \"x\"\n", row("a", "D01"));
+        assert!(matches!(
+            unit_users(&secret, "D01"),
+            Err(RefDataError::PasswordInReference(login)) if login == "a"
+        ));
     }
 
     #[test]

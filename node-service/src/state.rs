@@ -48,6 +48,19 @@ impl AppState {
             .clone()
     }
 
+    /// Re-reads the reference data from the store (after an edit, or changes from a peer); keeps
+    /// the previous data when the stored set is incomplete or unreadable.
+    pub async fn reload_refdata(&self) {
+        match self.store.refdata().await {
+            Ok(Some(rd)) => {
+                *self.refdata.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rd);
+                tracing::info!(node = %self.config.node_code, "reference data reloaded");
+            }
+            Ok(None) => tracing::warn!("reference data incomplete; keeping the previous"),
+            Err(e) => tracing::error!(error = %e, "cannot reload reference data"),
+        }
+    }
+
     /// Now, in Unix ms.
     pub fn now(&self) -> i64 {
         (self.clock)()

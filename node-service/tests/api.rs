@@ -490,3 +490,136 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
         .await;
     assert_eq!(s, StatusCode::OK, "the lock expires");
 }
+
+#[tokio::test]
+async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_nothing() {
+    let h = harness().await;
+    let (status, body) = h
+        .call("GET", "/api/reference/calendar", Some("sv01"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let calendar = body["text"].as_str().unwrap().to_string();
+    assert!(!h.state.refdata().calendar.years().any(|y| y == 2030));
+
+    // A new year of the calendar (made-up dates: 2030-01-01 is a Tuesday, 01-05 a Saturday).
+    let with_2030 = format!(
+        "{calendar}\n[[year]]\nyear = 2030\nholidays = [\"01-01\"]\nmakeup_workdays = [\"01-05\"]\n"
+    );
+    let put = |text: &str| json!({ "text": text }).to_string();
+    let (status, body) = h
+        .call(
+            "PUT",
+            "/api/reference/calendar",
+            Some("sv01"),
+            Some(put(&with_2030)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["changed"], true);
+    assert!(
+        h.state.refdata().calendar.years().any(|y| y == 2030),
+        "reloaded at once"
+    );
+    let (_, body) = h
+        .call(
+            "PUT",
+            "/api/reference/calendar",
+            Some("sv01"),
+            Some(put(&with_2030)),
+        )
+        .await;
+    assert_eq!(body["changed"], false, "the same text again writes nothing");
+
+    // Refused edits write nothing.
+    let seq = *h.store.committed().borrow();
+    let weekend_holiday = with_2030.replace("holidays = [\"01-01\"]", "holidays = [\"01-05\"]");
+    let org_gone = "[[unit]]\ncode = \"C\"\nname = \"中心\"\nkind = \"centre\"\n";
+    let secret = "[[user]]\nlogin = \"x1\"\nname = \"甲\"\nrole = \"unit_handler\"\nunit = \"D01\"\npassword = \"p\"\n";
+    let foreign =
+        "[[user]]\nlogin = \"x2\"\nname = \"乙\"\nrole = \"unit_handler\"\nunit = \"D02\"\n";
+    for (name, text) in [
+        ("calendar", weekend_holiday.as_str()),
+        ("calendar", "year = [not toml"),
+        ("org", org_gone),
+        ("users:D01", secret),
+        ("users:D01", foreign),
+    ] {
+        let (status, body) = h
+            .call(
+                "PUT",
+                &format!("/api/reference/{name}"),
+                Some("sv01"),
+                Some(put(text)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"], "invalid_reference");
+        assert!(
+            body["detail"]["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty())
+        );
+    }
+    assert_eq!(*h.store.committed().borrow(), seq, "nothing written");
+    let (_, body) = h
+        .call("GET", "/api/reference/calendar", Some("sv01"), None)
+        .await;
+    assert_eq!(body["text"], with_2030.as_str());
+
+    // Who and what.
+    let (status, _) = h
+        .call(
+            "PUT",
+            "/api/reference/calendar",
+            Some("op01"),
+            Some(put(&with_2030)),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "operators do not edit reference data"
+    );
+    let (status, _) = h
+        .call(
+            "PUT",
+            "/api/reference/calendar",
+            None,
+            Some(put(&with_2030)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = h
+        .call("GET", "/api/reference/secrets", Some("sv01"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = h
+        .call(
+            "PUT",
+            "/api/reference/calendar",
+            Some("sv01"),
+            Some("{\"txt\": 1}".into()),
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {body}");
+
+    // A unit's users: a new colleague can act at once.
+    let (_, body) = h
+        .call("GET", "/api/reference/users:D01", Some("sv01"), None)
+        .await;
+    let users = format!(
+        "{}\n[[user]]\nlogin = \"d01-new\"\nname = \"新同事\"\nrole = \"unit_handler\"\nunit = \"D01\"\n",
+        body["text"].as_str().unwrap()
+    );
+    let (status, body) = h
+        .call(
+            "PUT",
+            "/api/reference/users:D01",
+            Some("sv01"),
+            Some(put(&users)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = h.call("GET", "/api/users", Some("d01-new"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -214,6 +214,12 @@ impl Store {
         .await
     }
 
+    /// Every reference document held, as `(name, text)`.
+    pub async fn refdata_texts(&self) -> Result<Vec<(String, String)>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| refdata_doc::texts(c, &actor)).await
+    }
+
     /// The reference data held by this node, if complete.
     pub async fn refdata(&self) -> Result<Option<hotline_model::refdata::ReferenceData>> {
         let actor = self.shared.actor.clone();

@@ -124,6 +124,32 @@ pub fn text(conn: &Connection, actor: &automerge::ActorId, name: &str) -> Result
     }
 }
 
+/// Every reference document held, as `(name, text)`, shared files first, then users by unit.
+pub fn texts(conn: &Connection, actor: &automerge::ActorId) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for name in SHARED {
+        if let Some(t) = text(conn, actor, name)? {
+            out.push((name.to_owned(), t));
+        }
+    }
+    for name in users_names(conn)? {
+        if let Some(t) = text(conn, actor, &name)? {
+            out.push((name, t));
+        }
+    }
+    Ok(out)
+}
+
+/// The names of the users documents held, in order.
+fn users_names(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT substr(id, 9) FROM docs WHERE kind = 'refdata' AND id LIKE 'refdata:users:%'
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// Loads the reference data, if the shared files are present and valid together with the users
 /// held (those of this node's subtree).
 pub fn load(conn: &Connection, actor: &automerge::ActorId) -> Result<Option<ReferenceData>> {
@@ -135,15 +161,7 @@ pub fn load(conn: &Connection, actor: &automerge::ActorId) -> Result<Option<Refe
         }
     }
     let mut users = String::new();
-    let names: Vec<String> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT substr(id, 9) FROM docs WHERE kind = 'refdata' AND id LIKE 'refdata:users:%'
-             ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
-    for name in names {
+    for name in users_names(conn)? {
         if let Some(t) = text(conn, actor, &name)? {
             // Each holds `[[user]]` tables only: their concatenation is one valid file.
             users.push_str(&t);

@@ -8,6 +8,7 @@ pub mod in_process;
 pub mod kb;
 pub mod public;
 pub mod reference;
+pub mod reference_edit;
 pub mod tickets;
 
 use axum::Router;
@@ -33,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/units", get(reference::units))
         .route("/api/categories", get(reference::categories))
         .route("/api/users", get(reference::users))
+        .route(
+            "/api/reference/{name}",
+            get(reference_edit::get).put(reference_edit::put),
+        )
         .fallback(|| async { error::ApiError::not_found("接口") })
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

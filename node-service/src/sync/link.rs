@@ -2,7 +2,6 @@
 //! step is one write job of the store (so it reads and writes inside the writer's transaction);
 //! messages go out only after that job committed.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sync_protocol::message::Message;
@@ -82,17 +81,6 @@ async fn step(
     }
 }
 
-async fn reload_refdata(state: &AppState) {
-    match state.store.refdata().await {
-        Ok(Some(rd)) => {
-            *state.refdata.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rd);
-            tracing::info!(node = %state.config.node_code, "reference data reloaded after sync");
-        }
-        Ok(None) => tracing::warn!("reference data incomplete after sync; keeping the previous"),
-        Err(e) => tracing::error!(error = %e, "cannot reload reference data after sync"),
-    }
-}
-
 async fn send_all(writer: &mut FrameWriter, msgs: &[Message]) -> Result<(), LinkEnd> {
     for m in msgs {
         writer
@@ -164,7 +152,7 @@ pub async fn run(
             };
             session = s;
             if refdata {
-                reload_refdata(&env.state).await;
+                env.state.reload_refdata().await;
             }
             for m in &msgs {
                 // Changes move in `Changes` answers and inline in feed pages.
