@@ -188,6 +188,18 @@ impl WorkCalendar {
         })
     }
 
+    /// A stand-in for a node that has not received its calendar yet: no year listed, and the whole
+    /// day as office hours (so no computation can stall). Nothing should be due against it.
+    pub fn unloaded() -> Self {
+        Self {
+            years: BTreeSet::new(),
+            holidays: BTreeSet::new(),
+            makeup_workdays: BTreeSet::new(),
+            periods: [(0, 12 * MS_PER_HOUR), (12 * MS_PER_HOUR, 24 * MS_PER_HOUR)],
+            offset_ms: 0,
+        }
+    }
+
     /// Whether the data lists this year (its holidays and make-up days are known).
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)

@@ -286,6 +286,22 @@ pub fn seed_users(text: &str) -> Result<Vec<SeedUser>, RefDataError> {
 }
 
 impl ReferenceData {
+    /// A stand-in for a node that waits for its reference data from upstream: no unit, subject or
+    /// user (so nobody can act yet), and an unloaded calendar.
+    pub fn unloaded() -> Self {
+        ReferenceData {
+            org: OrgTree::default(),
+            catalogue: Catalogue::default(),
+            users: BTreeMap::new(),
+            calendar: WorkCalendar::unloaded(),
+        }
+    }
+
+    /// Whether this is real reference data, not the stand-in of [`ReferenceData::unloaded`].
+    pub fn is_loaded(&self) -> bool {
+        self.org.contains(self.org.root())
+    }
+
     /// Loads the four seed texts (`org.toml`, `categories.toml`, `users.toml`, `calendar.toml`) and
     /// checks them against each other: every subject's default units and every user's unit exist in
     /// the org tree, and no login appears twice. Passwords are read and dropped.

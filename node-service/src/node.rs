@@ -144,18 +144,27 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         refdata = store.refdata().await?;
         tracing::info!(node = %config.node_code, dir = %dir.display(), "reference data seeded");
     }
-    let Some(refdata) = refdata else {
-        bail!(
-            "node {} has no reference data: set seed_dir or sync from the hub",
+    let refdata = match refdata {
+        Some(r) => {
+            if !r.org.contains(&config.jurisdiction) {
+                bail!(
+                    "jurisdiction {} is not a unit of the org tree",
+                    config.jurisdiction
+                );
+            }
+            r
+        }
+        // A new office: its reference data comes from upstream with its first sync; until then
+        // the API answers 503.
+        None if config.role == crate::config::NodeRole::Edge && config.sync.upstream.is_some() => {
+            tracing::warn!(node = %config.node_code, "no reference data yet: waiting for it from upstream");
+            ReferenceData::unloaded()
+        }
+        None => bail!(
+            "node {} has no reference data: set seed_dir or sync from upstream",
             config.node_code
-        );
+        ),
     };
-    if !refdata.org.contains(&config.jurisdiction) {
-        bail!(
-            "jurisdiction {} is not a unit of the org tree",
-            config.jurisdiction
-        );
-    }
     if config.role == crate::config::NodeRole::Hub
         && let Some(dir) = &config.seed_dir
     {

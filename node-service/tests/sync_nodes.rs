@@ -631,6 +631,7 @@ async fn foreign_certificates_and_out_of_scope_requests_are_refused() {
         since: 0,
         limit: 500,
         whole: false,
+        shared_only: false,
     })
     .await
     .unwrap();
@@ -875,6 +876,81 @@ async fn each_node_holds_the_users_of_its_own_subtree_only_and_only_parents_chan
     assert!(at_hub.user("d01-self-made").is_none());
     assert!(at_hub.user("t01-new").is_some());
     for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_town_without_seed_files_takes_its_reference_data_and_orders_from_upstream() {
+    let mut t = Tiers::new();
+    let hub = t.start_hub().await;
+    let district = t.start_district().await;
+    let id = dispatched_at_hub(&hub, "D01-T01", "新镇办开通前的工单").await;
+    // The org tree changes after that order: its document now comes later in every feed than
+    // the order, which a new node can only judge with the new tree in hand.
+    let org = std::fs::read_to_string(format!("{SEED}/org.toml")).unwrap();
+    let renamed = org.replacen("东湖街道", "东湖街道（新）", 1);
+    hub.state
+        .store
+        .put_refdata(vec![("org".into(), renamed)], NOW)
+        .await
+        .unwrap();
+    let nodes = [&hub, &district];
+    until(
+        &nodes,
+        "the district holds the order and the new tree",
+        || async {
+            heads_of(&district, &id).await.is_some()
+                && district.state.refdata().org.get("D01-T01").unwrap().name == "东湖街道（新）"
+        },
+    )
+    .await;
+
+    // The new office: certificate and address of its district, no seed files.
+    t.town_cfg.seed_dir = None;
+    let town = t.start_town().await;
+    let nodes = [&hub, &district, &town];
+    until(
+        &nodes,
+        "the town has its reference data and its order",
+        || async {
+            let rd = town.state.refdata();
+            rd.is_loaded()
+                && rd
+                    .org
+                    .get("D01-T01")
+                    .is_some_and(|u| u.name == "东湖街道（新）")
+                && heads_of(&town, &id).await == heads_of(&district, &id).await
+        },
+    )
+    .await;
+    let rd = hub.state.refdata();
+    let users = town.state.refdata().users.clone();
+    assert!(users.contains_key("d01-t01-handler"));
+    assert!(
+        users.values().all(|u| rd.org.is_within(&u.unit, "D01-T01")),
+        "only its own users"
+    );
+
+    // Its staff work at once, and what they register reaches the hub.
+    let app = node_service::api::router(town.state.clone());
+    let body = serde_json::json!({ "intake": intake("新镇办登记的第一件") });
+    let (status, created) = node_service::api::in_process::call(
+        &app,
+        "POST",
+        "/api/tickets",
+        Some("d01-t01-handler"),
+        Some(&body),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status.as_u16(), 201, "{created}");
+    let new_id = created["ticket"]["id"].as_str().unwrap().to_string();
+    until(&nodes, "the town's order at the hub", || async {
+        heads_of(&hub, &new_id).await.is_some()
+    })
+    .await;
+    for n in [town, district, hub] {
         n.shutdown().await.unwrap();
     }
 }

@@ -197,6 +197,7 @@ mod tests {
                 since,
                 limit,
                 whole: since % 2 == 0,
+                shared_only: limit % 2 == 0,
             }),
             (
                 any::<u64>(),

@@ -78,7 +78,14 @@ pub enum Message {
     /// "Send me your feed after `since`, at most `limit` entries." `whole`: the requester is
     /// pulling this peer for the first time, so documents whose changes after `since` the sender
     /// cannot single out travel whole, inline, instead of waiting for a `ChangesRequest`.
-    FeedRequest { since: u64, limit: u32, whole: bool },
+    /// `shared_only`: only documents meant for every node (reference data such as the org tree),
+    /// which a new node needs before it can tell which of the others are its own.
+    FeedRequest {
+        since: u64,
+        limit: u32,
+        whole: bool,
+        shared_only: bool,
+    },
     /// Answer to a `FeedRequest{since}`: the entries meant for the receiver, and how far the feed was
     /// scanned (entries after `since` up to `scanned_to` that are not listed are not for the
     /// receiver). `epoch` names the sender's feed: a new epoch (restore from backup) restarts

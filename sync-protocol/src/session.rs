@@ -59,6 +59,11 @@ pub struct SessionConfig {
     pub digest_every_ms: u64,
     /// A `Changes` message is cut when it exceeds this many bytes of changes.
     pub max_changes_bytes: usize,
+    /// Before pulling, take the documents meant for every node alone (a node without its
+    /// reference data cannot yet tell which of the others are its own); nothing of that pass moves
+    /// the cursor. The peer counts as this node's parent until the org tree can tell (the node
+    /// dialled it as its upstream, and its certificate is the one configured).
+    pub shared_first: bool,
 }
 
 impl SessionConfig {
@@ -72,6 +77,7 @@ impl SessionConfig {
             retry_after_ms: 30_000,
             digest_every_ms: 600_000,
             max_changes_bytes: 1 << 20,
+            shared_first: false,
         }
     }
 }
@@ -123,6 +129,7 @@ struct Parked {
     since: u64,
     scanned: u64,
     whole: bool,
+    shared_only: bool,
 }
 
 /// A feed page received and not yet worked through.
@@ -184,6 +191,8 @@ pub struct Session {
     ahead: Option<Ahead>,
     /// This pull started from nothing: documents come whole, inline (`FeedRequest::whole`).
     fresh: bool,
+    /// The shared-documents pass is running (see `SessionConfig::shared_first`).
+    prelude: bool,
     /// Heads the peer reported with the changes of the page in progress.
     peer_heads: BTreeMap<String, Vec<Hash>>,
     /// Documents whose state here is exactly what the peer sent (same heads): not echoed back.
@@ -194,14 +203,13 @@ pub struct Session {
 
 impl Session {
     pub fn new(cfg: SessionConfig, within: Within) -> Self {
-        let role = PeerRole::of(&cfg.me.scope_unit, &cfg.peer.scope_unit, &within);
         let status = LinkStatus {
             peer: cfg.peer.node_code.clone(),
             ..LinkStatus::default()
         };
-        Self {
+        let mut session = Self {
             cfg,
-            role,
+            role: PeerRole::Peer,
             within,
             cursor: Cursor::default(),
             pull: Pull::NotStarted,
@@ -214,15 +222,29 @@ impl Session {
             ready: None,
             ahead: None,
             fresh: false,
+            prelude: false,
             peer_heads: BTreeMap::new(),
             echo: BTreeMap::new(),
             echo_skipped: false,
             status,
-        }
+        };
+        session.role = session.current_role();
+        session
     }
 
     pub fn role(&self) -> PeerRole {
         self.role
+    }
+
+    /// The peer's role by the org tree as it is now; while this node's own unit is not in it yet
+    /// (no reference data), the upstream it was told to dial counts as its parent.
+    fn current_role(&self) -> PeerRole {
+        let (me, peer) = (&self.cfg.me.scope_unit, &self.cfg.peer.scope_unit);
+        if self.cfg.shared_first && !(self.within)(me, me) {
+            PeerRole::Parent
+        } else {
+            PeerRole::of(me, peer, &self.within)
+        }
     }
 
     pub fn status(&self) -> LinkStatus {
@@ -259,13 +281,17 @@ impl Session {
         input: Input,
         store: &mut S,
     ) -> Result<Vec<Message>, S::Error> {
+        // The org tree may have changed since the last input (reference data just arrived).
+        self.role = self.current_role();
         let mut out = Vec::new();
         match input {
             Input::Start => {
                 self.cursor = store.load_cursor(&self.cfg.peer.node_code)?;
                 self.last_digest_at = now;
                 self.fresh = self.cursor.seq == 0;
-                self.request_feed(now, self.cursor.seq, &mut out);
+                self.prelude = self.cfg.shared_first;
+                let since = if self.prelude { 0 } else { self.cursor.seq };
+                self.request_feed(now, since, &mut out);
             }
             Input::Continue => self.work(now, store, &mut out)?,
             Input::Tick => {
@@ -295,7 +321,8 @@ impl Session {
         Message::FeedRequest {
             since,
             limit: self.cfg.page_limit,
-            whole: self.fresh,
+            whole: self.fresh || self.prelude,
+            shared_only: self.prelude,
         }
     }
 
@@ -350,6 +377,7 @@ impl Session {
         entries: Vec<FeedEntry>,
         since: u64,
         whole: bool,
+        shared_only: bool,
         store: &mut S,
     ) -> Result<(Vec<WireEntry>, Option<u64>), S::Error> {
         let mut out = Vec::with_capacity(entries.len());
@@ -360,6 +388,10 @@ impl Session {
                 worked_to = e.seq;
                 continue;
             };
+            if shared_only && !(action == EntryAction::Update && e.scope_units.is_empty()) {
+                worked_to = e.seq;
+                continue;
+            }
             if action == EntryAction::Update
                 && let Some(h) = self.echo.remove(&e.doc_id)
                 && h == sorted(e.heads.clone())
@@ -420,18 +452,20 @@ impl Session {
         Ok((out, None))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn serve_feed<S: SyncStore>(
         &mut self,
         since: u64,
         limit: u32,
         whole: bool,
+        shared_only: bool,
         store: &mut S,
         out: &mut Vec<Message>,
     ) -> Result<(), S::Error> {
         let limit = limit.clamp(1, MAX_PAGE);
         let read = store.read_feed(since, limit)?;
         let epoch = store.feed_epoch()?;
-        let (entries, cut) = self.wire_entries(read.entries, since, whole, store)?;
+        let (entries, cut) = self.wire_entries(read.entries, since, whole, shared_only, store)?;
         let (scanned_to, more) = cut.map_or((read.scanned_to, read.more), |to| (to, true));
         if !entries.is_empty() || more || scanned_to > since {
             out.push(Message::FeedPage {
@@ -447,6 +481,7 @@ impl Session {
                 since,
                 scanned: scanned_to,
                 whole,
+                shared_only,
             });
         }
         Ok(())
@@ -464,7 +499,8 @@ impl Session {
         loop {
             let read = store.read_feed(p.scanned, limit)?;
             self.echo_skipped = false;
-            let (entries, cut) = self.wire_entries(read.entries, p.since, p.whole, store)?;
+            let (entries, cut) =
+                self.wire_entries(read.entries, p.since, p.whole, p.shared_only, store)?;
             let (scanned_to, more) = cut.map_or((read.scanned_to, read.more), |to| (to, true));
             let progressed = scanned_to.saturating_sub(p.since) >= u64::from(limit);
             if !entries.is_empty() || progressed || self.echo_skipped || cut.is_some() {
@@ -572,7 +608,8 @@ impl Session {
                 since,
                 limit,
                 whole,
-            } => self.serve_feed(since, limit, whole, store, out)?,
+                shared_only,
+            } => self.serve_feed(since, limit, whole, shared_only, store, out)?,
             Message::FeedPage {
                 since,
                 epoch,
@@ -666,7 +703,7 @@ impl Session {
     /// Takes a feed page in hand; when more follow, asks for the next one at once, so the peer
     /// reads and sends it while this node works through this one (on [`Input::Continue`]).
     fn accept_page(&mut self, now: u64, page: PageMsg, out: &mut Vec<Message>) {
-        let same_feed = page.since == 0 || page.epoch == self.cursor.epoch;
+        let same_feed = page.since == 0 || page.epoch == self.cursor.epoch || self.prelude;
         if page.more && same_feed && self.ahead.is_none() {
             out.push(self.feed_request(page.scanned_to));
             self.ahead = Some(Ahead {
@@ -706,7 +743,7 @@ impl Session {
             scanned_to,
             more,
         } = page;
-        if epoch != self.cursor.epoch && since != 0 {
+        if epoch != self.cursor.epoch && since != 0 && !self.prelude {
             warn!(peer = %self.cfg.peer.node_code, old = self.cursor.epoch, new = epoch, "peer feed has a new epoch: restarting from 0");
             self.cursor = Cursor { epoch, seq: 0 };
             // This node holds the documents already: compare, do not send them whole.
@@ -714,8 +751,46 @@ impl Session {
             self.request_feed(now, 0, out);
             return Ok(());
         }
-        let w = self.within.clone();
+        // Documents for every node (the org tree among them) first, applied at once: they may
+        // change what the units of the other entries mean, e.g. at a node receiving its reference
+        // data with its first page.
+        let (shared, scoped): (Vec<WireEntry>, Vec<WireEntry>) = entries
+            .into_iter()
+            .partition(|e| e.action == EntryAction::Update && e.scope_units.is_empty());
         let mut pending = BTreeMap::new();
+        self.take_entries(shared, store, &mut pending)?;
+        self.take_entries(scoped, store, &mut pending)?;
+        if pending.is_empty() {
+            return self.finish_page(now, epoch, scanned_to, more, Vec::new(), store, out);
+        }
+        let wants = pending
+            .iter()
+            .map(|(d, h)| Want {
+                doc_id: d.clone(),
+                have_heads: h.clone(),
+            })
+            .collect();
+        out.push(Message::ChangesRequest { page: since, wants });
+        self.pull = Pull::Fetching {
+            page: since,
+            epoch,
+            scanned_to,
+            more,
+            pending,
+            received: Vec::new(),
+            sent_at: now,
+        };
+        Ok(())
+    }
+
+    /// Works through feed entries: what to fetch goes into `pending`, inline changes are applied.
+    fn take_entries<S: SyncStore>(
+        &mut self,
+        entries: Vec<WireEntry>,
+        store: &mut S,
+        pending: &mut BTreeMap<String, Vec<Hash>>,
+    ) -> Result<(), S::Error> {
+        let w = self.within.clone();
         let mut inline: Vec<(DocApply, Vec<Hash>)> = Vec::new();
         for e in entries {
             match e.action {
@@ -792,26 +867,6 @@ impl Session {
                 }
             }
         }
-        if pending.is_empty() {
-            return self.finish_page(now, epoch, scanned_to, more, Vec::new(), store, out);
-        }
-        let wants = pending
-            .iter()
-            .map(|(d, h)| Want {
-                doc_id: d.clone(),
-                have_heads: h.clone(),
-            })
-            .collect();
-        out.push(Message::ChangesRequest { page: since, wants });
-        self.pull = Pull::Fetching {
-            page: since,
-            epoch,
-            scanned_to,
-            more,
-            pending,
-            received: Vec::new(),
-            sent_at: now,
-        };
         Ok(())
     }
 
@@ -939,25 +994,39 @@ impl Session {
             seq: scanned_to,
         };
         let peer_code = self.cfg.peer.node_code.clone();
+        // The shared-documents pass moves no cursor: the pull proper starts where it was.
+        let then_cursor = (!self.prelude).then_some((peer_code, cursor));
         if received.is_empty() {
-            if cursor != self.cursor {
-                store.save_cursor(&peer_code, cursor)?;
+            if let Some((peer, c)) = &then_cursor
+                && *c != self.cursor
+            {
+                store.save_cursor(peer, *c)?;
             }
         } else {
             let batch = ApplyBatch {
                 docs: received,
-                then_cursor: Some((peer_code, cursor)),
+                then_cursor,
             };
             let outcomes = store.apply(&batch, &|b, a| self.authorise(b, a))?;
             self.record(&batch.docs, &outcomes);
         }
         self.peer_heads.clear();
-        self.cursor = cursor;
-        self.behind = more;
         self.status.pages_applied += 1;
-        self.status.last_sync_ms = Some(now);
-        if !more {
-            self.fresh = false;
+        if self.prelude {
+            if !more {
+                // Shared documents are in: now the pull proper, from the saved cursor.
+                self.prelude = false;
+                self.ahead = None;
+                self.request_feed(now, self.cursor.seq, out);
+                return Ok(());
+            }
+        } else {
+            self.cursor = cursor;
+            self.behind = more;
+            self.status.last_sync_ms = Some(now);
+            if !more {
+                self.fresh = false;
+            }
         }
         // Next page: asked ahead already (and maybe here), or ask now; when caught up, the
         // request is parked by the peer until it has news.
@@ -992,17 +1061,13 @@ impl Session {
             let since = a.since;
             out.push(self.feed_request(since));
         }
-        let (limit, whole) = (self.cfg.page_limit, self.fresh);
+        let mut resend = None;
         match &mut self.pull {
             Pull::Requesting { since, sent_at }
                 if !in_hand && now.saturating_sub(*sent_at) >= retry =>
             {
                 *sent_at = now;
-                out.push(Message::FeedRequest {
-                    since: *since,
-                    limit,
-                    whole,
-                });
+                resend = Some(*since);
             }
             Pull::Fetching {
                 page,
@@ -1021,6 +1086,9 @@ impl Session {
                 out.push(Message::ChangesRequest { page: *page, wants });
             }
             _ => {}
+        }
+        if let Some(since) = resend {
+            out.push(self.feed_request(since));
         }
         if self.role == PeerRole::Parent {
             for (doc_id, heads) in store.leaving_ready()?.into_iter().take(200) {

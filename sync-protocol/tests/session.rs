@@ -378,10 +378,16 @@ fn a_first_pull_gets_whole_documents_inline_and_asks_ahead_before_applying() {
 /// The same feed request, from `since`.
 fn out_of(request: &Message, since: u64) -> Message {
     match request {
-        Message::FeedRequest { limit, whole, .. } => Message::FeedRequest {
+        Message::FeedRequest {
+            limit,
+            whole,
+            shared_only,
+            ..
+        } => Message::FeedRequest {
             since,
             limit: *limit,
             whole: *whole,
+            shared_only: *shared_only,
         },
         other => panic!("not a feed request: {other:?}"),
     }

@@ -143,6 +143,7 @@ async fn good_pair_exchanges_frames_and_knows_each_other_from_certificates() {
         since: 42,
         limit: 500,
         whole: false,
+        shared_only: false,
     };
     client_side.send(&ask).await.expect("send");
     assert_eq!(server_side.recv().await.expect("recv"), ask);

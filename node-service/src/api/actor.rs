@@ -36,6 +36,13 @@ impl FromRequestParts<AppState> for Actor {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")
             })?;
         let refdata = state.refdata();
+        if !refdata.is_loaded() {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "reference_data_pending",
+                "本节点正在从上级同步基础数据，请稍后重试",
+            ));
+        }
         let user = refdata.user(login).cloned().ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,

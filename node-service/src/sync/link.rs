@@ -53,12 +53,13 @@ async fn step(
     now: u64,
     input: Input,
 ) -> Result<(Session, Vec<Message>, bool), LinkEnd> {
+    let live_refdata = state.refdata.clone();
     let done = state
         .store
         .write(move |ctx| {
             let mut session = session;
             ctx.conn.execute_batch("SAVEPOINT sync_step")?;
-            let mut store = SqlSyncStore::new(ctx);
+            let mut store = SqlSyncStore::new(ctx).with_live_refdata(live_refdata);
             let out = session.handle(now, input, &mut store);
             let refdata = store.refdata_changed;
             match out {
@@ -69,7 +70,7 @@ async fn step(
                 Err(e) => {
                     ctx.conn
                         .execute_batch("ROLLBACK TO sync_step; RELEASE sync_step")?;
-                    Ok((session, Err(e.to_string()), false))
+                    Ok((session, Err(e.to_string()), refdata))
                 }
             }
         })
@@ -77,7 +78,13 @@ async fn step(
         .map_err(|e| LinkEnd::Store(e.to_string()))?;
     match done {
         (session, Ok(msgs), refdata) => Ok((session, msgs, refdata)),
-        (_, Err(e), _) => Err(LinkEnd::Store(e)),
+        (_, Err(e), refdata) => {
+            if refdata {
+                // The live copy may show changes that were just rolled back.
+                state.reload_refdata().await;
+            }
+            Err(LinkEnd::Store(e))
+        }
     }
 }
 
@@ -107,6 +114,8 @@ pub async fn run(
     cfg.retry_after_ms = env.retry_ms;
     cfg.digest_every_ms = env.digest_ms;
     cfg.page_limit = env.page;
+    // A new office without its reference data takes the shared documents first.
+    cfg.shared_first = !env.state.refdata().is_loaded();
     let mut session = Session::new(cfg, env.within.clone());
     env.links.update(key, |l| {
         l.peer = peer.node_code.clone();

@@ -6,8 +6,10 @@
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, RwLock};
 
 use automerge::{AutoCommit, ChangeHash};
+use hotline_model::refdata::ReferenceData;
 use replica_store::{Ctx, StoreError, article_doc, docstore, projection, refdata_doc, ticket_doc};
 use rusqlite::{OptionalExtension, params};
 use sync_protocol::digest::ScopeDigest;
@@ -41,7 +43,13 @@ pub struct SqlSyncStore<'a, 'c> {
     ctx: &'a mut Ctx<'c>,
     /// Set when a reference document changed (the node reloads its reference data after commit).
     pub refdata_changed: bool,
+    /// Where the node keeps its reference data: replaced as soon as applied changes alter it, so
+    /// the rest of the same page is judged by the new org tree.
+    live_refdata: Option<RefdataSlot>,
 }
+
+/// The node's current reference data, shared with its API and scope checks.
+pub type RefdataSlot = Arc<RwLock<Arc<ReferenceData>>>;
 
 /// Parses stored heads (comma-separated hex).
 fn parse_heads(text: &str) -> Result<Vec<Hash>, SqlSyncError> {
@@ -139,7 +147,23 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         Self {
             ctx,
             refdata_changed: false,
+            live_refdata: None,
         }
+    }
+
+    /// Also replaces `slot`'s reference data as soon as applied changes alter it.
+    pub fn with_live_refdata(mut self, slot: RefdataSlot) -> Self {
+        self.live_refdata = Some(slot);
+        self
+    }
+
+    fn refresh_live_refdata(&mut self) -> Result<(), SqlSyncError> {
+        if let Some(slot) = &self.live_refdata
+            && let Some(rd) = refdata_doc::load(self.ctx.conn, &self.ctx.node.actor)?
+        {
+            *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rd);
+        }
+        Ok(())
     }
 
     fn raise(&mut self, seq: i64) {
@@ -566,9 +590,15 @@ impl SyncStore for SqlSyncStore<'_, '_> {
         authorise: Authorise<'_>,
     ) -> Result<Vec<ApplyOutcome>, Self::Error> {
         let mut outcomes = Vec::with_capacity(batch.docs.len());
+        let refdata_before = self.refdata_changed;
+        self.refdata_changed = false;
         for a in &batch.docs {
             outcomes.push(self.apply_one(&a.doc_id, &a.changes, authorise)?);
         }
+        if self.refdata_changed {
+            self.refresh_live_refdata()?;
+        }
+        self.refdata_changed |= refdata_before;
         if let Some((peer, cursor)) = &batch.then_cursor {
             self.save_cursor(peer, *cursor)?;
         }
