@@ -76,6 +76,14 @@
 //! ([`session::Session::has_work`]). So the server reads and sends page N+1 while the receiver
 //! applies page N; pages are still worked through strictly in order, one cursor each.
 //!
+//! **A node without reference data** (a new office installed with its certificate only) cannot tell
+//! which entries are its own before it holds the org tree. Its session (`shared_first`) first pulls
+//! the whole feed with `shared_only: true`: only documents meant for every node travel, nothing of
+//! that pass moves the cursor; the upstream it dialled counts as its parent until its own unit is
+//! in the tree. Then the pull proper starts from its cursor. Within every page, entries of shared
+//! documents are taken (and applied) before the others, and the session re-derives the peer's role
+//! from the org tree at every input.
+//!
 //! **Scope, both ends.** The scope of a node is the unit subtree rooted at the unit of its
 //! certificate; a document is in scope when one of its units (lead and co-handling units) lies in
 //! the subtree, or it has none (reference data, sent everywhere; written only by parents). The
