@@ -30,6 +30,17 @@ fn change_hashes(changes: &[Vec<u8>]) -> Option<(Vec<Hash>, Vec<Hash>)> {
     Some((hashes, tips))
 }
 
+/// What to ask for the documents still missing: each with the heads held here.
+fn wants_of(pending: &BTreeMap<String, Vec<Hash>>) -> Vec<Want> {
+    pending
+        .iter()
+        .map(|(d, h)| Want {
+            doc_id: d.clone(),
+            have_heads: h.clone(),
+        })
+        .collect()
+}
+
 fn sorted(mut heads: Vec<Hash>) -> Vec<Hash> {
     heads.sort_unstable();
     heads
@@ -763,14 +774,10 @@ impl Session {
         if pending.is_empty() {
             return self.finish_page(now, epoch, scanned_to, more, Vec::new(), store, out);
         }
-        let wants = pending
-            .iter()
-            .map(|(d, h)| Want {
-                doc_id: d.clone(),
-                have_heads: h.clone(),
-            })
-            .collect();
-        out.push(Message::ChangesRequest { page: since, wants });
+        out.push(Message::ChangesRequest {
+            page: since,
+            wants: wants_of(&pending),
+        });
         self.pull = Pull::Fetching {
             page: since,
             epoch,
@@ -1076,14 +1083,10 @@ impl Session {
                 ..
             } if now.saturating_sub(*sent_at) >= retry => {
                 *sent_at = now;
-                let wants = pending
-                    .iter()
-                    .map(|(d, h)| Want {
-                        doc_id: d.clone(),
-                        have_heads: h.clone(),
-                    })
-                    .collect();
-                out.push(Message::ChangesRequest { page: *page, wants });
+                out.push(Message::ChangesRequest {
+                    page: *page,
+                    wants: wants_of(pending),
+                });
             }
             _ => {}
         }

@@ -7,17 +7,13 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use serde_json::json;
 
-use super::sync_common::{Pair, fill, in_sync, peak_rss_mib, ticket_count, until};
+use super::sync_common::{fill, hub_pair, in_sync, peak_rss_mib, runtime, ticket_count, until};
 use super::{Args, emit};
 
 pub fn run(args: &Args) -> Result<()> {
     let n = args.size.unwrap_or(100_000) as u64;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let mut pair = Pair::new()?;
-        let hub = pair.start_hub().await?;
+    runtime()?.block_on(async {
+        let (pair, hub) = hub_pair().await?;
         let t = Instant::now();
         fill(&hub.state.store, n, |_| true).await?;
         let fill_secs = t.elapsed().as_secs_f64();

@@ -132,6 +132,20 @@ impl Pair {
     }
 }
 
+/// A multi-threaded runtime for a scenario.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// A pair with its hub started.
+pub async fn hub_pair() -> Result<(Pair, RunningNode)> {
+    let mut pair = Pair::new()?;
+    let hub = pair.start_hub().await?;
+    Ok((pair, hub))
+}
+
 async fn start(cfg: &NodeConfig) -> Result<RunningNode> {
     let mut last = None;
     // A restarted hub takes its old UDP port back; the old endpoint may still be letting go of it.

@@ -9,18 +9,14 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::sync_common::{
-    Pair, fill, heads, in_sync, peak_rss_mib, ticket_count, ticket_ids, touch, until,
+    fill, heads, hub_pair, in_sync, peak_rss_mib, runtime, ticket_count, ticket_ids, touch, until,
 };
 use super::{Args, emit};
 
 pub fn run(args: &Args) -> Result<()> {
     let n = args.size.unwrap_or(100_000) as u64;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let mut pair = Pair::new()?;
-        let hub = pair.start_hub().await?;
+    runtime()?.block_on(async {
+        let (mut pair, hub) = hub_pair().await?;
         fill(&hub.state.store, n, |_| true).await?;
         let edge = pair.start_edge(true).await?;
         let store = edge.state.store.clone();

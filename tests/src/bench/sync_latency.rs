@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use replica_store::Store;
 use serde_json::json;
 
-use super::sync_common::{Pair, fill, heads, parked, ticket_count, until};
+use super::sync_common::{fill, heads, hub_pair, parked, runtime, ticket_count, until};
 use super::{Args, emit};
 use crate::fixtures;
 
@@ -55,12 +55,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 
 pub fn run(args: &Args) -> Result<()> {
     let n = args.size.unwrap_or(100_000) as u64;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let mut pair = Pair::new()?;
-        let hub = pair.start_hub().await?;
+    runtime()?.block_on(async {
+        let (mut pair, hub) = hub_pair().await?;
         fill(&hub.state.store, n, |i| i % 10 == 0).await?;
         let district = pair.start_edge(true).await?;
         let town = pair.start_town(&district).await?;
