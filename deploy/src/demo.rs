@@ -24,6 +24,8 @@ pub struct DemoNode {
     pub jurisdiction: &'static str,
     /// What to call it on screen.
     pub title: &'static str,
+    /// Set up from the seed files; otherwise (a new office) its reference data comes from upstream.
+    pub seeded: bool,
 }
 
 /// The demo's nodes; their HTTP ports are `port_base + index`.
@@ -33,24 +35,28 @@ pub const NODES: [DemoNode; 4] = [
         role: NodeRole::Hub,
         jurisdiction: "C",
         title: "市12345热线中心（枢纽）",
+        seeded: true,
     },
     DemoNode {
         code: "D01",
         role: NodeRole::Edge,
         jurisdiction: "D01",
         title: "东湖区（区级节点）",
+        seeded: true,
     },
     DemoNode {
         code: "D02",
         role: NodeRole::Edge,
         jurisdiction: "D02",
         title: "西山区（区级节点）",
+        seeded: true,
     },
     DemoNode {
         code: "T0101",
         role: NodeRole::Edge,
         jurisdiction: "D01-T01",
         title: "东湖区东湖街道（镇街节点）",
+        seeded: false,
     },
 ];
 
@@ -70,7 +76,7 @@ pub fn config(i: usize, data_dir: &Path, port_base: u16) -> NodeConfig {
                 port_base + i as u16
             },
         )),
-        seed_dir: Some(seed_dir()),
+        seed_dir: n.seeded.then(seed_dir),
         ..NodeConfig::default()
     }
 }

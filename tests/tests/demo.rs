@@ -44,6 +44,12 @@ async fn demo_seeds_every_status_and_scopes_edge_nodes() {
     assert_eq!(demo.samples.len(), 5);
 
     let org = hub.refdata().org.clone();
+    // The town office starts without seed files: its reference data came from its district.
+    let town = &demo.nodes[3].state;
+    assert!(town.config.seed_dir.is_none());
+    let users = town.refdata().users.clone();
+    assert!(users.contains_key("d01-t01-handler"));
+    assert!(users.values().all(|u| org.is_within(&u.unit, "D01-T01")));
     for node in &demo.nodes[1..] {
         let edge = &node.state;
         let root = edge.config.jurisdiction.clone();
