@@ -954,3 +954,51 @@ async fn a_new_town_without_seed_files_takes_its_reference_data_and_orders_from_
         n.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_town_office_stops_holding_up_purges_once_it_leaves_the_configuration() {
+    let mut t = Tiers::new();
+    // The town T0101 is configured below the district but never comes online.
+    let hub = t.start_hub().await;
+    let district = t.start_district().await;
+    let id = dispatched_at_hub(&hub, "D01-T01", "镇办停用前派下的工单").await;
+    let nodes = [&hub, &district];
+    until(&nodes, "the order at the district", || async {
+        heads_of(&district, &id).await.is_some()
+    })
+    .await;
+    // Returned on the town's behalf at the district: the order leaves the district's scope, but
+    // the town could hold it, so the district waits for the town before purging.
+    let returned = Action::Return {
+        reason: "不属于本镇辖区".into(),
+    };
+    act(&district, &id, "d01-t01-handler", "D01-T01", returned).await;
+    until(&nodes, "the district waiting for the town", || async {
+        health_json(&district).await["purges_waiting"]["T0101"] == 1
+    })
+    .await;
+    assert!(heads_of(&district, &id).await.is_some());
+
+    // The office is closed: taken out of the district's configuration, the purge goes through.
+    district.shutdown().await.unwrap();
+    t.district_cfg.sync.children.clear();
+    let district = t.start_district().await;
+    let nodes = [&hub, &district];
+    until(&nodes, "the order purged at the district", || async {
+        heads_of(&district, &id).await.is_none()
+    })
+    .await;
+    assert_eq!(
+        health_json(&district).await["purges_waiting"],
+        serde_json::json!({})
+    );
+    let at_hub = hub.state.store.ticket(id.clone()).await.unwrap().unwrap();
+    assert_eq!(
+        at_hub.state.status.as_str(),
+        "returned",
+        "the return reached the hub"
+    );
+    for n in [district, hub] {
+        n.shutdown().await.unwrap();
+    }
+}

@@ -13,6 +13,11 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let by_status: serde_json::Map<String, Value> =
         counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
+    // Orders that left this node's scope and wait for a child's acknowledgement before purging.
+    let purges_waiting = state
+        .store
+        .read(|c| Ok(crate::sync::purges::waiting_by_child(c)?))
+        .await?;
     Ok(Json(json!({
         "status": "ok",
         "node": state.config.node_code,
@@ -24,5 +29,6 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "writer": state.store.writer_stats(),
         "links": state.sync_links.snapshot(),
         "sync_refused_connections": state.sync_links.refused_connections(),
+        "purges_waiting": purges_waiting,
     })))
 }

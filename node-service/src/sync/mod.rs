@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod link;
+pub mod purges;
 pub mod service;
 pub mod sql_store;
 pub mod status;

@@ -54,6 +54,19 @@ impl SyncService {
             _ => DenyList::new(),
         };
         let revocations = Revocations::new(deny);
+        // A child taken out of the configuration (an office closed down) is awaited no more.
+        let children: std::collections::BTreeSet<String> =
+            cfg.children.iter().map(|c| c.node.clone()).collect();
+        let forgotten = state
+            .store
+            .write(move |ctx| Ok(super::purges::forget_children(ctx.conn, &children)?))
+            .await?;
+        if forgotten > 0 {
+            tracing::warn!(
+                documents = forgotten,
+                "purges no longer wait for nodes that are not configured children"
+            );
+        }
         let settings = TransportSettings::default();
         let rd = state.refdata.clone();
         let within: Within = Arc::new(move |unit: &str, root: &str| {
