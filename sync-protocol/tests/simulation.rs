@@ -217,8 +217,11 @@ impl Sim {
                 let l = &mut self.links[link];
                 l.up = true;
                 l.incarnation += 1;
+                // Some links start with the shared-documents pass (a node without reference data).
+                let shared_first = self.rng.random_bool(0.3);
                 for (side, (me, peer)) in [(p, c), (c, p)].into_iter().enumerate() {
                     let mut cfg = SessionConfig::new(scope(me), scope(peer), children(me));
+                    cfg.shared_first = shared_first;
                     cfg.page_limit = 7;
                     cfg.retry_after_ms = 700;
                     cfg.digest_every_ms = 3_000;
