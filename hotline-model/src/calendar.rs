@@ -200,6 +200,21 @@ impl WorkCalendar {
         }
     }
 
+    /// Years whose holiday notice should be loaded by `now_ms` (unix ms) but is not: this year,
+    /// and from November on (when the State Council publishes it) next year too.
+    pub fn missing_years(&self, now_ms: i64) -> Vec<i32> {
+        let local_day = now_ms.saturating_add(self.offset_ms).div_euclid(MS_PER_DAY);
+        let Some(today) = day_to_date(local_day) else {
+            return Vec::new();
+        };
+        let mut due = vec![today.year()];
+        if today.month() >= time::Month::November {
+            due.push(today.year() + 1);
+        }
+        due.retain(|y| !self.covers(*y));
+        due
+    }
+
     /// Whether the data lists this year (its holidays and make-up days are known).
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
@@ -688,6 +703,21 @@ mod tests {
         assert!(!cal.covers(2023));
         assert!(!cal.covers(2027));
         assert_eq!(cal.years().collect::<Vec<_>>(), vec![2024, 2025, 2026]);
+    }
+
+    #[test]
+    fn the_years_still_to_load_are_this_one_and_from_november_the_next() {
+        let cal = WorkCalendar::from_toml(&with_years(
+            "[[year]]\nyear = 2026\nholidays = []\nmakeup_workdays = []\n",
+        ))
+        .expect("calendar");
+        // 2026-10-31 23:00 and 2026-11-01 00:30 Beijing time.
+        let oct = 1_793_458_800_000;
+        let nov = oct + 90 * 60_000;
+        assert_eq!(cal.missing_years(oct), Vec::<i32>::new());
+        assert_eq!(cal.missing_years(nov), vec![2027]);
+        // 2027-03-01: this year itself is missing.
+        assert_eq!(cal.missing_years(1_803_830_400_000), vec![2027]);
     }
 
     #[test]

@@ -499,11 +499,21 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let calendar = body["text"].as_str().unwrap().to_string();
-    assert!(!h.state.refdata().calendar.years().any(|y| y == 2030));
+    assert!(!h.state.refdata().calendar.covers(2027));
+    // On 2026-11-24 the coming year's notice is due: health says it is missing.
+    let (_, health) = h.call("GET", "/api/health", None, None).await;
+    assert_eq!(health["calendar"]["missing_years"], json!([2027]));
+    assert!(
+        health["calendar"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2027 年")
+    );
 
-    // A new year of the calendar (made-up dates: 2030-01-01 is a Tuesday, 01-05 a Saturday).
-    let with_2030 = format!(
-        "{calendar}\n[[year]]\nyear = 2030\nholidays = [\"01-01\"]\nmakeup_workdays = [\"01-05\"]\n"
+    // The next year of the calendar (MADE-UP test dates, not the official notice: 2027-01-01 is
+    // a Friday, 01-02 a Saturday).
+    let with_2027 = format!(
+        "{calendar}\n[[year]]\nyear = 2027\nholidays = [\"01-01\"]\nmakeup_workdays = [\"01-02\"]\n"
     );
     let put = |text: &str| json!({ "text": text }).to_string();
     let (status, body) = h
@@ -511,28 +521,28 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
             "PUT",
             "/api/reference/calendar",
             Some("sv01"),
-            Some(put(&with_2030)),
+            Some(put(&with_2027)),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["changed"], true);
-    assert!(
-        h.state.refdata().calendar.years().any(|y| y == 2030),
-        "reloaded at once"
-    );
+    assert!(h.state.refdata().calendar.covers(2027), "reloaded at once");
+    let (_, health) = h.call("GET", "/api/health", None, None).await;
+    assert_eq!(health["calendar"]["missing_years"], json!([]));
+    assert!(health["calendar"]["message"].is_null());
     let (_, body) = h
         .call(
             "PUT",
             "/api/reference/calendar",
             Some("sv01"),
-            Some(put(&with_2030)),
+            Some(put(&with_2027)),
         )
         .await;
     assert_eq!(body["changed"], false, "the same text again writes nothing");
 
     // Refused edits write nothing.
     let seq = *h.store.committed().borrow();
-    let weekend_holiday = with_2030.replace("holidays = [\"01-01\"]", "holidays = [\"01-05\"]");
+    let weekend_holiday = with_2027.replace("holidays = [\"01-01\"]", "holidays = [\"01-02\"]");
     let org_gone = "[[unit]]\ncode = \"C\"\nname = \"中心\"\nkind = \"centre\"\n";
     let secret = "[[user]]\nlogin = \"x1\"\nname = \"甲\"\nrole = \"unit_handler\"\nunit = \"D01\"\npassword = \"p\"\n";
     let foreign =
@@ -564,7 +574,7 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
     let (_, body) = h
         .call("GET", "/api/reference/calendar", Some("sv01"), None)
         .await;
-    assert_eq!(body["text"], with_2030.as_str());
+    assert_eq!(body["text"], with_2027.as_str());
 
     // Who and what.
     let (status, _) = h
@@ -572,7 +582,7 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
             "PUT",
             "/api/reference/calendar",
             Some("op01"),
-            Some(put(&with_2030)),
+            Some(put(&with_2027)),
         )
         .await;
     assert_eq!(
@@ -585,7 +595,7 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
             "PUT",
             "/api/reference/calendar",
             None,
-            Some(put(&with_2030)),
+            Some(put(&with_2027)),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

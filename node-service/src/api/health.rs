@@ -1,4 +1,5 @@
-//! `GET /api/health`: is the node up, what it holds, how its writer is doing.
+//! `GET /api/health`: is the node up, what it holds, how its writer and links are doing, and
+//! whether the working-day calendar covers the years it should.
 
 use axum::Json;
 use axum::extract::State;
@@ -18,6 +19,21 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         .store
         .read(|c| Ok(crate::sync::purges::waiting_by_child(c)?))
         .await?;
+    // Deadlines count working days from the official notices: say when one is missing.
+    let refdata = state.refdata();
+    let calendar = &refdata.calendar;
+    let missing = calendar.missing_years(state.now());
+    let calendar = json!({
+        "years": calendar.years().collect::<Vec<_>>(),
+        "missing_years": missing,
+        "message": (!missing.is_empty()).then(|| {
+            let years: Vec<String> = missing.iter().map(|y| format!("{y} 年")).collect();
+            format!(
+                "{}节假日安排尚未导入，期限暂按周一至周五计算；请审核督办员导入国务院办公厅通知",
+                years.join("、")
+            )
+        }),
+    });
     Ok(Json(json!({
         "status": "ok",
         "node": state.config.node_code,
@@ -30,5 +46,6 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "links": state.sync_links.snapshot(),
         "sync_refused_connections": state.sync_links.refused_connections(),
         "purges_waiting": purges_waiting,
+        "calendar": calendar,
     })))
 }
