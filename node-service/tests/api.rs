@@ -324,16 +324,114 @@ async fn confidential_reporters_are_hidden_from_handling_units() {
         .call("GET", &format!("/api/tickets/{number}"), Some("sv01"), None)
         .await;
     assert_eq!(centre["intake"]["caller_phone"], "13812348000");
-    let (_, unit) = h
+    let url = format!("/api/tickets/{number}");
+    // Before dispatch the bureau may not see it at all; once it handles it, it sees it masked.
+    let (s, body) = h.call("GET", &url, Some("b-zjj-handler"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    h.act(number, "sl01", json!({"action": "review", "accept": true}))
+        .await;
+    let (s, v) = h
+        .act(
+            number,
+            "sl01",
+            json!({"action": "dispatch", "lead": "B-ZJJ"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, unit) = h.call("GET", &url, Some("b-zjj-handler"), None).await;
+    assert_eq!(s, StatusCode::OK, "{unit}");
+    assert_eq!(unit["intake"]["caller_phone"], "138****8000");
+    assert_eq!(unit["intake"]["caller_name"], "张*");
+}
+
+#[tokio::test]
+async fn member_units_see_only_their_own_subtree_orders() {
+    let harness = harness().await;
+    let h = &harness;
+    let to = |lead: &'static str| async move {
+        let number = create(&h).await["ticket"]["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        h.act(&number, "sl01", json!({"action": "review", "accept": true}))
+            .await;
+        let (s, v) = h
+            .act(&number, "sl01", json!({"action": "dispatch", "lead": lead}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        number
+    };
+    let town = to("D01-T01").await;
+    let other = to("D02").await;
+    let get = |user: &'static str, number: String| async move {
+        h.call("GET", &format!("/api/tickets/{number}"), Some(user), None)
+            .await
+            .0
+    };
+    // The district sees its town's order; the other district does not; the centre sees both.
+    assert_eq!(get("d01-handler", town.clone()).await, StatusCode::OK);
+    assert_eq!(
+        get("d02-handler", town.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(get("d02-handler", other.clone()).await, StatusCode::OK);
+    assert_eq!(get("op01", town.clone()).await, StatusCode::OK);
+
+    let numbers = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["number"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (s, v) = h
+        .call("GET", "/api/tickets", Some("d01-handler"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        numbers(&v),
+        vec![town.clone()],
+        "the district lists its subtree only"
+    );
+    let (_, v) = h.call("GET", "/api/tickets", Some("op01"), None).await;
+    assert_eq!(numbers(&v).len(), 2);
+    let (s, _) = h
+        .call("GET", "/api/tickets?unit=D02", Some("d01-handler"), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another district's list");
+    let (s, _) = h
         .call(
             "GET",
-            &format!("/api/tickets/{number}"),
-            Some("b-zjj-handler"),
+            "/api/tickets?phone=13812348000",
+            Some("d01-handler"),
             None,
         )
         .await;
-    assert_eq!(unit["intake"]["caller_phone"], "138****8000");
-    assert_eq!(unit["intake"]["caller_name"], "张*");
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "searching callers by phone is for the centre"
+    );
+    let (s, v) = h
+        .call("GET", "/api/tickets?phone=13812348000", Some("op01"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(numbers(&v).len(), 2);
+
+    // An order a unit registers itself is on its list before anyone dispatches it.
+    let (s, v) = h
+        .post("/api/tickets", "d02-handler", json!({ "intake": intake() }))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let own = v["ticket"]["number"].as_str().unwrap().to_string();
+    let (_, v) = h
+        .call("GET", "/api/tickets", Some("d02-handler"), None)
+        .await;
+    assert!(numbers(&v).contains(&own));
+    let (_, v) = h
+        .call("GET", "/api/tickets", Some("d01-handler"), None)
+        .await;
+    assert!(!numbers(&v).contains(&own));
 }
 
 #[tokio::test]

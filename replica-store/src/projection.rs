@@ -70,6 +70,10 @@ fn write_rows(
         };
         insert.execute(params![view.id, a.unit, part])?;
     }
+    // The unit that registered it keeps seeing it (a town's own intake before dispatch).
+    if let Some(origin) = &s.origin_unit {
+        insert.execute(params![view.id, origin, "origin"])?;
+    }
     Ok(())
 }
 
@@ -109,8 +113,12 @@ pub struct TicketSummary {
 pub struct TicketFilter {
     /// Status code.
     pub status: Option<String>,
-    /// Units holding a part (lead or co-handling).
+    /// Units holding a part (lead, co-handling, or the unit that registered it).
     pub unit: Option<String>,
+    /// Only tickets with a part held by one of these units (a unit user's subtree); not a query
+    /// parameter: the API sets it from the caller.
+    #[serde(skip)]
+    pub within: Option<Vec<String>>,
     /// Caller phone, exact.
     pub phone: Option<String>,
     /// Deadline at or before (Unix ms): overdue or soon due.
@@ -140,6 +148,21 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
             " AND id IN (SELECT ticket_id FROM ticket_units WHERE unit = ?{})",
             args.len()
         ));
+    }
+    if let Some(units) = &f.within {
+        let mut marks = Vec::with_capacity(units.len());
+        for u in units {
+            args.push(u.clone().into());
+            marks.push(format!("?{}", args.len()));
+        }
+        if marks.is_empty() {
+            sql.push_str(" AND 0");
+        } else {
+            sql.push_str(&format!(
+                " AND id IN (SELECT ticket_id FROM ticket_units WHERE unit IN ({}))",
+                marks.join(", ")
+            ));
+        }
     }
     if let Some(p) = &f.phone {
         args.push(p.clone().into());

@@ -91,16 +91,54 @@ pub async fn get(
         .ticket(key.clone())
         .await?
         .ok_or_else(|| ApiError::not_found(&key))?;
+    if !may_see(&state, &user, &view) {
+        return Err(ApiError::forbidden(
+            "无权查看该工单：它不属于本单位及下级单位",
+        ));
+    }
     Ok(Json(for_viewer(view, &user)))
+}
+
+/// Centre staff see every order; a member unit's staff see the orders their unit or one of its
+/// sub-units registered or holds a part of.
+fn may_see(state: &AppState, user: &hotline_model::role::User, view: &TicketView) -> bool {
+    if user.role.is_centre() {
+        return true;
+    }
+    let org = &state.refdata().org;
+    view.state
+        .scope_units()
+        .iter()
+        .any(|u| org.is_within(u, &user.unit))
 }
 
 /// `GET /api/tickets?status=&unit=&phone=&due_before=&created_after=&limit=&offset=`.
 pub async fn list(
     State(state): State<AppState>,
-    Actor(_user): Actor,
+    Actor(user): Actor,
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<TicketSummary>>, ApiError> {
-    let Query(filter) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    let Query(mut filter) =
+        query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    if !user.role.is_centre() {
+        // A member unit lists its own subtree's orders only, and never searches by phone.
+        if filter.phone.is_some() {
+            return Err(ApiError::forbidden("只有中心人员可以按来电号码查询工单"));
+        }
+        let refdata = state.refdata();
+        if let Some(u) = &filter.unit
+            && !refdata.org.is_within(u, &user.unit)
+        {
+            return Err(ApiError::forbidden("只能查询本单位及下级单位的工单"));
+        }
+        filter.within = Some(
+            refdata
+                .org
+                .subtree(&user.unit)
+                .map(|u| u.code.clone())
+                .collect(),
+        );
+    }
     if let Some(s) = &filter.status
         && hotline_model::workflow::Status::parse(s).is_none()
     {
