@@ -731,3 +731,66 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
     let (status, body) = h.call("GET", "/api/users", Some("d01-new"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn who_saw_a_callers_personal_data_is_audited_in_an_intact_chain() {
+    let h = harness().await;
+    let number = create(&h).await["ticket"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = h
+        .call("GET", &format!("/api/tickets/{number}"), Some("op01"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = h
+        .call("GET", "/api/tickets?phone=13812348000", Some("sl01"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // A refused view is no access and leaves no entry.
+    let (s, _) = h
+        .call(
+            "GET",
+            &format!("/api/tickets/{number}"),
+            Some("d02-handler"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    let (s, log) = h.call("GET", "/api/audit", Some("insp01"), None).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    assert_eq!(log["chain"]["intact"], true);
+    assert_eq!(log["chain"]["entries"], 2);
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["action"], "search_phone", "newest first");
+    assert_eq!(entries[0]["actor"], "sl01");
+    assert_eq!(entries[0]["detail"], "13812348000");
+    assert_eq!(entries[1]["action"], "view_ticket");
+    assert_eq!(entries[1]["actor"], "op01");
+    assert_eq!(entries[1]["ticket"], number.as_str());
+    assert!(
+        entries[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("caller_phone")
+    );
+
+    let (_, one) = h
+        .call(
+            "GET",
+            &format!("/api/audit?ticket={number}"),
+            Some("sv01"),
+            None,
+        )
+        .await;
+    assert_eq!(one["entries"].as_array().unwrap().len(), 1);
+    let (s, _) = h.call("GET", "/api/audit", Some("d01-handler"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "units do not read the audit log");
+    let (s, _) = h.call("GET", "/api/audit", Some("op01"), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = h
+        .call("GET", "/api/audit?limit=x", Some("insp01"), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod article_doc;
+pub mod audit;
 pub mod docstore;
 pub mod error;
 pub mod projection;
@@ -212,6 +213,22 @@ impl Store {
             Ok(())
         })
         .await
+    }
+
+    /// Appends an access to the audit log; resolves once it is durable.
+    pub async fn audit(&self, entry: audit::AuditEntry) -> Result<i64> {
+        self.write(move |ctx| audit::append(ctx.conn, &entry)).await
+    }
+
+    /// The audit log, newest first, for one order (its number) or all; and whether its hash chain
+    /// is intact (`Err(seq)`: the first row that does not follow).
+    pub async fn audit_log(
+        &self,
+        ticket: Option<String>,
+        limit: u32,
+    ) -> Result<(Vec<audit::AuditEntry>, std::result::Result<u64, i64>)> {
+        self.read(move |c| Ok((audit::list(c, ticket.as_deref(), limit)?, audit::verify(c)?)))
+            .await
     }
 
     /// Every reference document held, as `(name, text)`.

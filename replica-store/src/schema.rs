@@ -96,6 +96,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "docs", "base_seq", "INTEGER NOT NULL DEFAULT 0")?;
     add_column_if_missing(conn, "doc_chunks", "seq", "INTEGER NOT NULL DEFAULT 0")?;
     crate::sync_schema::create(conn)?;
+    crate::audit::create(conn)?;
     Ok(())
 }
 

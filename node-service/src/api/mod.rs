@@ -2,6 +2,7 @@
 
 pub mod action_request;
 pub mod actor;
+pub mod audit;
 pub mod error;
 pub mod health;
 pub mod in_process;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/kb/articles/{id}", get(kb::get))
         .route("/api/kb/articles/{id}/actions", post(kb::act))
         .route("/api/kb/articles/{id}/used", post(kb::used))
+        .route("/api/audit", get(audit::list))
         .route("/api/units", get(reference::units))
         .route("/api/categories", get(reference::categories))
         .route("/api/users", get(reference::users))

@@ -9,6 +9,7 @@ use hotline_model::intake::Intake;
 use hotline_model::privacy::{mask_name, mask_phone};
 use hotline_model::ticket::TicketView;
 use rand::RngCore;
+use replica_store::audit::AuditEntry;
 use replica_store::{NewEvent, NewTicket, TicketFilter, TicketSummary};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -71,9 +72,15 @@ pub async fn create(
     ))
 }
 
-/// What a user may see of a ticket: a confidential order's reporter is hidden from handling units.
+/// Whether `user` sees the reporter of `view` masked: a confidential order's reporter is hidden
+/// from handling units.
+fn reporter_masked(view: &TicketView, user: &hotline_model::role::User) -> bool {
+    view.intake.confidential && !user.role.is_centre()
+}
+
+/// What a user may see of a ticket.
 fn for_viewer(mut view: TicketView, user: &hotline_model::role::User) -> TicketView {
-    if view.intake.confidential && !user.role.is_centre() {
+    if reporter_masked(&view, user) {
         view.intake.caller_name = mask_name(&view.intake.caller_name);
         view.intake.caller_phone = mask_phone(&view.intake.caller_phone);
     }
@@ -96,7 +103,25 @@ pub async fn get(
             "无权查看该工单：它不属于本单位及下级单位",
         ));
     }
-    Ok(Json(for_viewer(view, &user)))
+    let masked = reporter_masked(&view, &user);
+    let view = for_viewer(view, &user);
+    // Who saw a citizen's personal data is recorded before it is shown.
+    state
+        .store
+        .audit(AuditEntry {
+            seq: 0,
+            at_ms: state.now(),
+            actor: user.login.clone(),
+            action: "view_ticket".into(),
+            ticket: view.number.clone(),
+            detail: if masked {
+                "address (caller name and phone masked)".into()
+            } else {
+                "caller_name, caller_phone, address".into()
+            },
+        })
+        .await?;
+    Ok(Json(view))
 }
 
 /// Centre staff see every order; a member unit's staff see the orders their unit or one of its
@@ -138,6 +163,20 @@ pub async fn list(
                 .map(|u| u.code.clone())
                 .collect(),
         );
+    }
+    if let Some(phone) = &filter.phone {
+        // Looking a caller up by phone is an access to personal data: recorded first.
+        state
+            .store
+            .audit(AuditEntry {
+                seq: 0,
+                at_ms: state.now(),
+                actor: user.login.clone(),
+                action: "search_phone".into(),
+                ticket: String::new(),
+                detail: phone.clone(),
+            })
+            .await?;
     }
     if let Some(s) = &filter.status
         && hotline_model::workflow::Status::parse(s).is_none()
