@@ -203,11 +203,14 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let app = api::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
     });
     tracing::info!(node = %state.config.node_code, %addr, "node serving");
     Ok(RunningNode {

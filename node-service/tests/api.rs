@@ -590,6 +590,56 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
 }
 
 #[tokio::test]
+async fn one_address_guessing_many_numbers_is_locked_out_and_others_are_not() {
+    let h = harness().await;
+    let created = create(&h).await;
+    let number = created["ticket"]["number"].as_str().unwrap().to_string();
+    let code = created["query_code"].as_str().unwrap().to_string();
+    let lookup = |from: &str, n: &str, c: &str| {
+        let app = h.app.clone();
+        let from: std::net::SocketAddr = from.parse().unwrap();
+        let body = json!({"number": n, "code": c}).to_string();
+        async move {
+            node_service::api::in_process::call_from(
+                &app,
+                Some(from),
+                "POST",
+                "/api/public/lookup",
+                None,
+                Some(body),
+            )
+            .await
+            .unwrap()
+            .0
+        }
+    };
+    // Thirty guesses at thirty different numbers: no number is locked, the address is.
+    for i in 0..30 {
+        let guess = format!("20261124-HUB-{:05}", 100 + i);
+        assert_eq!(
+            lookup("203.0.113.7:50000", &guess, "AAAAAAAAAAA").await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        lookup("203.0.113.7:50001", &number, &code).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing address is locked out, even with a right code"
+    );
+    assert_eq!(
+        lookup("198.51.100.9:40000", &number, &code).await,
+        StatusCode::OK,
+        "another citizen is not"
+    );
+    h.advance_hours(1);
+    assert_eq!(
+        lookup("203.0.113.7:50002", &number, &code).await,
+        StatusCode::OK,
+        "the lock expires"
+    );
+}
+
+#[tokio::test]
 async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_nothing() {
     let h = harness().await;
     let (status, body) = h

@@ -16,7 +16,22 @@ pub async fn call_raw(
     user: Option<&str>,
     body: Option<String>,
 ) -> Result<(StatusCode, Value), axum::http::Error> {
+    call_from(app, None, method, uri, user, body).await
+}
+
+/// [`call_raw`] as if from client address `from` (what the server learns from the connection).
+pub async fn call_from(
+    app: &Router,
+    from: Option<std::net::SocketAddr>,
+    method: &str,
+    uri: &str,
+    user: Option<&str>,
+    body: Option<String>,
+) -> Result<(StatusCode, Value), axum::http::Error> {
     let mut req = Request::builder().method(method).uri(uri);
+    if let Some(addr) = from {
+        req = req.extension(axum::extract::ConnectInfo(addr));
+    }
     if let Some(u) = user {
         req = req.header(super::actor::USER_HEADER, u);
     }

@@ -2,15 +2,19 @@
 //!
 //! Only status, handling unit, dates and the public reply are shown; the caller's name is masked and
 //! the phone number, address and complaint text never leave. Codes are compared by their salted hash.
-//! Five wrong codes for a number within 15 minutes lock that number's lookups for 15 minutes.
+//! Five wrong codes for a number within 15 minutes lock that number's lookups for 15 minutes; 30
+//! failed lookups from one client address within 15 minutes lock that address out for 15 minutes.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use hotline_model::number::query_code_hash;
 use hotline_model::privacy::mask_name;
 use serde::{Deserialize, Serialize};
@@ -20,32 +24,67 @@ use crate::state::AppState;
 
 /// Wrong codes allowed per number per window.
 const MAX_FAILURES: u32 = 5;
+/// Failed lookups allowed per client address per window (one office's public terminal may serve
+/// many citizens; one guesser tries many numbers).
+const MAX_ADDR_FAILURES: u32 = 30;
 /// The window and lock time.
 const WINDOW_MS: i64 = 15 * 60_000;
 
-/// Failed lookups per ticket number: `(failures, window start)`.
+/// Failed lookups per ticket number and per client address: `(failures, window start)`.
 #[derive(Default)]
 pub struct LookupGuard {
-    failures: Mutex<HashMap<String, (u32, i64)>>,
+    by_number: Mutex<HashMap<String, (u32, i64)>>,
+    by_addr: Mutex<HashMap<IpAddr, (u32, i64)>>,
+}
+
+fn over<K: Hash + Eq>(map: &Mutex<HashMap<K, (u32, i64)>>, key: &K, max: u32, now: i64) -> bool {
+    let map = map.lock().unwrap_or_else(|p| p.into_inner());
+    map.get(key)
+        .is_some_and(|(n, since)| *n >= max && now - since < WINDOW_MS)
+}
+
+fn count<K: Hash + Eq>(map: &Mutex<HashMap<K, (u32, i64)>>, key: K, now: i64) {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() > 100_000 {
+        map.retain(|_, (_, since)| now - *since < WINDOW_MS);
+    }
+    let entry = map.entry(key).or_insert((0, now));
+    if now - entry.1 >= WINDOW_MS {
+        *entry = (0, now);
+    }
+    entry.0 += 1;
 }
 
 impl LookupGuard {
     fn locked(&self, number: &str, now: i64) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(number)
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && now - since < WINDOW_MS)
+        over(&self.by_number, &number.to_owned(), MAX_FAILURES, now)
     }
 
-    fn fail(&self, number: &str, now: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| now - *since < WINDOW_MS);
+    fn addr_locked(&self, addr: Option<IpAddr>, now: i64) -> bool {
+        addr.is_some_and(|a| over(&self.by_addr, &a, MAX_ADDR_FAILURES, now))
+    }
+
+    fn fail(&self, number: &str, addr: Option<IpAddr>, now: i64) {
+        count(&self.by_number, number.to_owned(), now);
+        if let Some(a) = addr {
+            count(&self.by_addr, a, now);
         }
-        let entry = map.entry(number.to_string()).or_insert((0, now));
-        if now - entry.1 >= WINDOW_MS {
-            *entry = (0, now);
-        }
-        entry.0 += 1;
+    }
+}
+
+/// The client's address, when the server knows it (in-process calls have none).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 
@@ -87,6 +126,7 @@ pub struct PublicTicket {
 /// Looks a ticket up by number and query code.
 pub async fn lookup(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     body: Result<Json<LookupRequest>, JsonRejection>,
 ) -> Result<Json<PublicTicket>, ApiError> {
     let Json(req) = body?;
@@ -94,6 +134,13 @@ pub async fn lookup(
     let number = req.number.trim().to_string();
     if number.chars().count() > 40 || req.code.chars().count() > 40 {
         return Err(ApiError::bad_request("工单编号或查询码格式不正确"));
+    }
+    if state.lookups.addr_locked(addr, now) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "查询失败次数过多，请15分钟后再试",
+        ));
     }
     if state.lookups.locked(&number, now) {
         return Err(ApiError::new(
@@ -104,14 +151,14 @@ pub async fn lookup(
     }
     let wrong = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "工单编号或查询码不正确");
     let Some(view) = state.store.ticket(number.clone()).await? else {
-        state.lookups.fail(&number, now);
+        state.lookups.fail(&number, addr, now);
         return Err(wrong());
     };
     let Some(stored) = state.store.query_code_hash(view.id.clone()).await? else {
         return Err(wrong());
     };
     if view.number != number || query_code_hash(&view.id, &req.code) != stored {
-        state.lookups.fail(&number, now);
+        state.lookups.fail(&number, addr, now);
         return Err(wrong());
     }
     let refdata = state.refdata();
