@@ -34,6 +34,9 @@ pub struct NodeConfig {
     pub seed_dir: Option<PathBuf>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Reverse proxies in front of the node (e.g. the citizen portal's web server): for requests
+    /// from these addresses the client is the last address of `X-Forwarded-For`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How often the hub records due urges and supervisions (seconds); 0 turns the sweep off.
     pub alert_sweep_secs: u64,
     /// Node-to-node sync (off by default).
@@ -50,6 +53,7 @@ impl Default for NodeConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             seed_dir: Some(PathBuf::from("deploy/seed")),
             max_body_bytes: 256 * 1024,
+            trusted_proxies: Vec::new(),
             alert_sweep_secs: 60,
             sync: crate::sync::SyncConfig::default(),
         }

@@ -19,14 +19,19 @@ struct Harness {
 }
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+async fn harness_with(adjust: impl FnOnce(&mut NodeConfig)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let config = NodeConfig {
+    let mut config = NodeConfig {
         data_dir: dir.path().to_path_buf(),
         seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
         max_body_bytes: 64 * 1024,
         alert_sweep_secs: 0,
         ..NodeConfig::default()
     };
+    adjust(&mut config);
     let clock = Arc::new(AtomicI64::new(NOW));
     let c = clock.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -591,7 +596,8 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
 
 #[tokio::test]
 async fn one_address_guessing_many_numbers_is_locked_out_and_others_are_not() {
-    let h = harness().await;
+    // Lookups come straight, or through the portal's reverse proxy at 10.0.0.2.
+    let h = harness_with(|c| c.trusted_proxies = vec!["10.0.0.2".parse().unwrap()]).await;
     let created = create(&h).await;
     let number = created["ticket"]["number"].as_str().unwrap().to_string();
     let code = created["query_code"].as_str().unwrap().to_string();
@@ -636,6 +642,42 @@ async fn one_address_guessing_many_numbers_is_locked_out_and_others_are_not() {
         lookup("203.0.113.7:50002", &number, &code).await,
         StatusCode::OK,
         "the lock expires"
+    );
+
+    // Through the proxy, each citizen counts on their own: the address the proxy appended last.
+    let via_proxy = |client: &str, n: &str, c: &str| {
+        let app = h.app.clone();
+        let forwarded = format!("198.18.0.1, {client}");
+        let body = json!({"number": n, "code": c}).to_string();
+        async move {
+            let req = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/public/lookup")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", forwarded)
+                .extension(axum::extract::ConnectInfo(
+                    "10.0.0.2:443".parse::<std::net::SocketAddr>().unwrap(),
+                ))
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            tower::ServiceExt::oneshot(app, req).await.unwrap().status()
+        }
+    };
+    for i in 0..30 {
+        let guess = format!("20261124-HUB-{:05}", 200 + i);
+        assert_eq!(
+            via_proxy("203.0.113.50", &guess, "AAAAAAAAAAA").await,
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        via_proxy("203.0.113.50", &number, &code).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        via_proxy("203.0.113.51", &number, &code).await,
+        StatusCode::OK,
+        "another citizen behind the same proxy is not locked out"
     );
 }
 

@@ -72,19 +72,35 @@ impl LookupGuard {
     }
 }
 
-/// The client's address, when the server knows it (in-process calls have none).
+/// The client's address, when the server knows it (in-process calls have none). Behind a
+/// trusted reverse proxy, the address the proxy appended last to `X-Forwarded-For`.
 pub struct ClientAddr(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = || {
             parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+                .last()
+        };
+        Ok(ClientAddr(match peer {
+            Some(p) if state.config.trusted_proxies.contains(&p) => forwarded().or(Some(p)),
+            other => other,
+        }))
     }
 }
 
