@@ -9,6 +9,7 @@ mod sync_common;
 mod sync_heal;
 mod sync_idle;
 mod sync_latency;
+mod view;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -44,6 +45,7 @@ pub fn main() -> Result<()> {
         "sync-heal" => sync_heal::run(&args),
         "sync-bootstrap" => sync_bootstrap::run(&args),
         "sync-latency" => sync_latency::run(&args),
+        "view" => view::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -59,6 +61,7 @@ pub const SCENARIOS: &[&str] = &[
     "sync-heal",
     "sync-bootstrap",
     "sync-latency",
+    "view",
 ];
 
 /// Print one JSON line to stdout.
