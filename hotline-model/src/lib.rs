@@ -7,6 +7,7 @@
 
 pub mod alerts;
 pub mod article;
+pub mod assessment;
 pub mod calendar;
 pub mod category;
 pub mod event;

@@ -886,3 +886,75 @@ async fn who_saw_a_callers_personal_data_is_audited_in_an_intact_chain() {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn unit_assessment_counts_each_units_assignments_within_its_reach() {
+    let harness = harness().await;
+    let h = &harness;
+    for lead in ["D01-T01", "D02"] {
+        let number = create(h).await["ticket"]["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        h.act(&number, "sl01", json!({"action": "review", "accept": true}))
+            .await;
+        let (s, v) = h
+            .act(&number, "sl01", json!({"action": "dispatch", "lead": lead}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let units = |v: &Value| -> Vec<(String, u64)> {
+        v["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["unit"].as_str().unwrap().to_string(),
+                    u["assigned"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (s, v) = h.call("GET", "/api/stats/units", Some("sv01"), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        units(&v),
+        vec![("D01-T01".to_string(), 1), ("D02".to_string(), 1)]
+    );
+    let d02 = &v["units"][1];
+    assert_eq!(d02["as_lead"], 1);
+    assert_eq!(d02["name"], "西山区");
+    assert!(d02["sign_rate"].is_f64(), "{d02}");
+    assert!(d02["solved_rate"].is_null(), "no reply yet: no rate");
+
+    // A district sees its own subtree; not another district's.
+    let (s, v) = h
+        .call("GET", "/api/stats/units", Some("d01-handler"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(units(&v), vec![("D01-T01".to_string(), 1)]);
+    let (s, _) = h
+        .call(
+            "GET",
+            "/api/stats/units?root=D02",
+            Some("d01-handler"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Bad periods and unknown units are refused clearly; a period before it all is empty.
+    let (s, _) = h
+        .call("GET", "/api/stats/units?root=NOPE", Some("sv01"), None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = h
+        .call("GET", "/api/stats/units?from=10&to=5", Some("sv01"), None)
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = h
+        .call("GET", "/api/stats/units?from=0&to=1000", Some("sv01"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(units(&v).is_empty());
+}

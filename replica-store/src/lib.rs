@@ -204,6 +204,12 @@ impl Store {
         self.read(move |c| projection::list(c, &filter)).await
     }
 
+    /// The views of the tickets that may have an assignment made in `[from, to)` (Unix ms).
+    pub async fn views_active_in(&self, from: i64, to: i64) -> Result<Vec<TicketView>> {
+        self.read(move |c| projection::views_active_in(c, from, to))
+            .await
+    }
+
     /// Writes reference files (`org`, `categories`, `users`, `calendar` TOML); unchanged files are skipped.
     pub async fn put_refdata(&self, files: Vec<(String, String)>, now_ms: i64) -> Result<()> {
         self.write(move |ctx| {

@@ -131,6 +131,23 @@ pub struct TicketFilter {
     pub offset: Option<u32>,
 }
 
+/// The full views of the tickets registered before `to` and changed at or after `from` (Unix ms):
+/// every ticket with an assignment made in `[from, to)` is among them.
+pub fn views_active_in(conn: &Connection, from: i64, to: i64) -> Result<Vec<TicketView>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT view FROM tickets WHERE updated_at >= ?1 AND created_at < ?2")?;
+    let rows = stmt.query_map(params![from, to], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let json = row?;
+        out.push(
+            serde_json::from_str(&json)
+                .map_err(|e| crate::error::StoreError::malformed("tickets.view", e.to_string()))?,
+        );
+    }
+    Ok(out)
+}
+
 /// Lists tickets, newest first (or soonest due first when filtering by deadline).
 pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
     let mut sql = String::from(

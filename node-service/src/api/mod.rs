@@ -10,6 +10,7 @@ pub mod kb;
 pub mod public;
 pub mod reference;
 pub mod reference_edit;
+pub mod stats;
 pub mod tickets;
 
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/kb/articles/{id}/actions", post(kb::act))
         .route("/api/kb/articles/{id}/used", post(kb::used))
         .route("/api/audit", get(audit::list))
+        .route("/api/stats/units", get(stats::units))
         .route("/api/units", get(reference::units))
         .route("/api/categories", get(reference::categories))
         .route("/api/users", get(reference::users))

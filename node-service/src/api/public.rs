@@ -95,7 +95,7 @@ impl FromRequestParts<AppState> for ClientAddr {
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
                 .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-                .last()
+                .next_back()
         };
         Ok(ClientAddr(match peer {
             Some(p) if state.config.trusted_proxies.contains(&p) => forwarded().or(Some(p)),
