@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 
 mod intake;
 mod search;
+mod stats;
 mod sync_bootstrap;
 mod sync_common;
 mod sync_heal;
@@ -46,6 +47,7 @@ pub fn main() -> Result<()> {
         "sync-bootstrap" => sync_bootstrap::run(&args),
         "sync-latency" => sync_latency::run(&args),
         "view" => view::run(&args),
+        "stats" => stats::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -62,6 +64,7 @@ pub const SCENARIOS: &[&str] = &[
     "sync-bootstrap",
     "sync-latency",
     "view",
+    "stats",
 ];
 
 /// Print one JSON line to stdout.
