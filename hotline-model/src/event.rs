@@ -343,6 +343,18 @@ impl ActionKind {
 }
 
 impl Action {
+    /// The shift leader accepts the order as registered (审核通过), noting `note`.
+    pub fn accept_review(note: impl Into<String>) -> Action {
+        Action::Review {
+            accept: true,
+            note: note.into(),
+            subject: None,
+            request_type: None,
+            title: None,
+            urgent: None,
+        }
+    }
+
     /// The action's kind.
     pub fn kind(&self) -> ActionKind {
         match self {

@@ -315,14 +315,7 @@ async fn act(node: &RunningNode, ticket: &str, user: &str, unit: &str, action: A
 /// Registers at the hub, reviews and dispatches to `lead`.
 async fn dispatched_at_hub(hub: &RunningNode, lead: &str, title: &str) -> String {
     let (id, _) = create(hub, "op01", "C", title).await;
-    let review = Action::Review {
-        accept: true,
-        note: String::new(),
-        subject: None,
-        request_type: None,
-        title: None,
-        urgent: None,
-    };
+    let review = Action::accept_review("");
     act(hub, &id, "sl01", "C", review).await;
     let dispatch = Action::Dispatch {
         lead: AssignTo {
@@ -450,14 +443,7 @@ async fn a_ticket_created_offline_at_a_town_reaches_every_node_in_scope_after_re
     assert!(up.connects >= 1);
 
     // A change at the hub now reaches the town.
-    let review = Action::Review {
-        accept: true,
-        note: "已核".into(),
-        subject: None,
-        request_type: None,
-        title: None,
-        urgent: None,
-    };
+    let review = Action::accept_review("已核");
     act(&hub, &id, "sl01", "C", review).await;
     until(&nodes, "the hub's review at the town", || async {
         let h = heads_of(&hub, &id).await;

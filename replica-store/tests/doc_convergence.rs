@@ -19,14 +19,7 @@ fn action(kind: u8, unit: &str) -> Action {
         due_at: T0 + 20 * 86_400_000,
     };
     match kind % 6 {
-        0 => Action::Review {
-            accept: true,
-            note: String::new(),
-            subject: None,
-            request_type: None,
-            title: None,
-            urgent: None,
-        },
+        0 => Action::accept_review(""),
         1 => Action::Dispatch {
             lead: assign(unit),
             co: vec![],

@@ -106,22 +106,35 @@ pub async fn get(
     let masked = reporter_masked(&view, &user);
     let view = for_viewer(view, &user);
     // Who saw a citizen's personal data is recorded before it is shown.
+    let detail = if masked {
+        "address (caller name and phone masked)"
+    } else {
+        "caller_name, caller_phone, address"
+    };
+    record_access(&state, &user, "view_ticket", &view.number, detail).await?;
+    Ok(Json(view))
+}
+
+/// Writes an access to personal data to the audit log; resolves once it is durable.
+async fn record_access(
+    state: &AppState,
+    user: &hotline_model::role::User,
+    action: &str,
+    ticket: &str,
+    detail: &str,
+) -> Result<(), ApiError> {
     state
         .store
         .audit(AuditEntry {
             seq: 0,
             at_ms: state.now(),
             actor: user.login.clone(),
-            action: "view_ticket".into(),
-            ticket: view.number.clone(),
-            detail: if masked {
-                "address (caller name and phone masked)".into()
-            } else {
-                "caller_name, caller_phone, address".into()
-            },
+            action: action.into(),
+            ticket: ticket.into(),
+            detail: detail.into(),
         })
         .await?;
-    Ok(Json(view))
+    Ok(())
 }
 
 /// Centre staff see every order; a member unit's staff see the orders their unit or one of its
@@ -166,17 +179,7 @@ pub async fn list(
     }
     if let Some(phone) = &filter.phone {
         // Looking a caller up by phone is an access to personal data: recorded first.
-        state
-            .store
-            .audit(AuditEntry {
-                seq: 0,
-                at_ms: state.now(),
-                actor: user.login.clone(),
-                action: "search_phone".into(),
-                ticket: String::new(),
-                detail: phone.clone(),
-            })
-            .await?;
+        record_access(&state, &user, "search_phone", "", phone).await?;
     }
     if let Some(s) = &filter.status
         && hotline_model::workflow::Status::parse(s).is_none()

@@ -3,19 +3,16 @@
 //! in the same run is a plain SQL count of the same orders per lead unit over the projection (what
 //! a counter-based report would cost): the ratio is the price of recomputing from history.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 use hotline_model::event::{Action, AssignTo};
-use rand::SeedableRng;
 use serde_json::json;
 
-use super::sync_common::runtime;
+use super::sync_common::{fill_with, lone_hub, runtime};
 use super::{Args, emit};
 use crate::fixtures;
 
-const CLIENTS: u64 = 16;
 const UNITS: [&str; 6] = ["D01", "D02", "D01-T01", "D02-T01", "B-ZJJ", "B-RSJ"];
 const RUNS: usize = 3;
 
@@ -23,52 +20,24 @@ pub fn run(args: &Args) -> Result<()> {
     let n = args.size.unwrap_or(100_000) as u64;
     runtime()?.block_on(async {
         let dir = tempfile::tempdir()?;
-        let cfg = node_service::NodeConfig {
-            data_dir: dir.path().join("hub"),
-            seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
-            alert_sweep_secs: 0,
-            ..node_service::NodeConfig::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let node = node_service::start(cfg, listener, Arc::new(fixtures::now_ms)).await?;
+        let node = lone_hub(dir.path()).await?;
         let store = node.state.store.clone();
         let t = Instant::now();
-        let mut tasks = Vec::new();
-        for c in 0..CLIENTS {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut rng = rand::rngs::StdRng::seed_from_u64(c);
-                let now = fixtures::now_ms();
-                let mut i = c;
-                while i < n {
-                    let mut t = fixtures::new_ticket(i, now, &mut rng);
-                    let review = Action::Review {
-                        accept: true,
-                        note: String::new(),
-                        subject: None,
-                        request_type: None,
-                        title: None,
-                        urgent: None,
-                    };
-                    let dispatch = Action::Dispatch {
-                        lead: AssignTo {
-                            unit: UNITS[(i % UNITS.len() as u64) as usize].into(),
-                            sign_due_at: now + 7_200_000,
-                            due_at: now + 15 * 86_400_000,
-                        },
-                        co: Vec::new(),
-                        note: String::new(),
-                    };
-                    t.then = vec![(format!("r{i}"), review), (format!("d{i}"), dispatch)];
-                    store.create_ticket(t).await?;
-                    i += CLIENTS;
-                }
-                anyhow::Ok(())
-            }));
-        }
-        for t in tasks {
-            t.await??;
-        }
+        fill_with(&store, n, |i, t| {
+            let now = t.now_ms;
+            let review = Action::accept_review("");
+            let dispatch = Action::Dispatch {
+                lead: AssignTo {
+                    unit: UNITS[(i % UNITS.len() as u64) as usize].into(),
+                    sign_due_at: now + 7_200_000,
+                    due_at: now + 15 * 86_400_000,
+                },
+                co: Vec::new(),
+                note: String::new(),
+            };
+            t.then = vec![(format!("r{i}"), review), (format!("d{i}"), dispatch)];
+        })
+        .await?;
         emit(&json!({"bench": "stats", "phase": "filled", "orders": n, "seconds": t.elapsed().as_secs_f64()}));
 
         let app = node_service::api::router(node.state.clone());

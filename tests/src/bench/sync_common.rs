@@ -139,6 +139,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// A hub on its own (no sync), seeded, with the alert sweep off, its data in `dir`.
+pub async fn lone_hub(dir: &Path) -> Result<RunningNode> {
+    let cfg = NodeConfig {
+        data_dir: dir.join("hub"),
+        seed_dir: Some(PathBuf::from(SEED)),
+        alert_sweep_secs: 0,
+        ..NodeConfig::default()
+    };
+    start(&cfg).await
+}
+
 /// A pair with its hub started.
 pub async fn hub_pair() -> Result<(Pair, RunningNode)> {
     let mut pair = Pair::new()?;
@@ -165,6 +176,21 @@ async fn start(cfg: &NodeConfig) -> Result<RunningNode> {
 /// Creates `n` tickets at `store` with 16 clients; ticket `i` is registered by the district D01
 /// (so in the edge's scope) when `in_scope(i)`, else by the centre.
 pub async fn fill(store: &Store, n: u64, in_scope: fn(u64) -> bool) -> Result<()> {
+    fill_with(store, n, move |i, t| {
+        if in_scope(i) {
+            t.unit = "D01".into();
+            t.author = "d01-handler".into();
+        }
+    })
+    .await
+}
+
+/// Creates `n` tickets at `store` with 16 clients, `adjust` shaping ticket `i` (at `now`).
+pub async fn fill_with(
+    store: &Store,
+    n: u64,
+    adjust: impl Fn(u64, &mut replica_store::NewTicket) + Send + Sync + Copy + 'static,
+) -> Result<()> {
     const CLIENTS: u64 = 16;
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
@@ -175,10 +201,7 @@ pub async fn fill(store: &Store, n: u64, in_scope: fn(u64) -> bool) -> Result<()
             let mut i = c;
             while i < n {
                 let mut t = fixtures::new_ticket(i, now, &mut rng);
-                if in_scope(i) {
-                    t.unit = "D01".into();
-                    t.author = "d01-handler".into();
-                }
+                adjust(i, &mut t);
                 store.create_ticket(t).await?;
                 i += CLIENTS;
             }
@@ -247,14 +270,7 @@ pub async fn touch(store: &Store, ids: &[String], note: &str) -> Result<()> {
                             id: uuid_like(),
                             author: "sl01".into(),
                             unit: "C".into(),
-                            action: hotline_model::event::Action::Review {
-                                accept: true,
-                                note: note.clone(),
-                                subject: None,
-                                request_type: None,
-                                title: None,
-                                urgent: None,
-                            },
+                            action: hotline_model::event::Action::accept_review(note.clone()),
                             now_ms: fixtures::now_ms(),
                         },
                     )

@@ -9,9 +9,8 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use super::sync_common::{fill, runtime, ticket_ids};
+use super::sync_common::{fill, lone_hub, runtime, ticket_ids};
 use super::{Args, emit};
-use crate::fixtures;
 
 const CLIENTS: usize = 16;
 const TICKETS: u64 = 5_000;
@@ -24,14 +23,7 @@ pub fn run(args: &Args) -> Result<()> {
     let views = args.size.unwrap_or(20_000);
     runtime()?.block_on(async {
         let dir = tempfile::tempdir()?;
-        let cfg = node_service::NodeConfig {
-            data_dir: dir.path().join("hub"),
-            seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
-            alert_sweep_secs: 0,
-            ..node_service::NodeConfig::default()
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let node = node_service::start(cfg, listener, Arc::new(fixtures::now_ms)).await?;
+        let node = lone_hub(dir.path()).await?;
         fill(&node.state.store, TICKETS, |_| false).await?;
         let ids = Arc::new(ticket_ids(&node.state.store).await?);
         emit(&json!({"bench": "view", "phase": "filled", "tickets": ids.len()}));
