@@ -839,7 +839,16 @@ async fn who_saw_a_callers_personal_data_is_audited_in_an_intact_chain() {
         .call("GET", "/api/tickets?phone=13812348000", Some("sl01"), None)
         .await;
     assert_eq!(s, StatusCode::OK);
-    // A refused view is no access and leaves no entry.
+    // A refused view or search is no access and leaves no entry.
+    let (s, _) = h
+        .call(
+            "GET",
+            "/api/tickets?phone=13812348000&status=bogus",
+            Some("sl01"),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = h
         .call(
             "GET",

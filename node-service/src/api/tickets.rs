@@ -177,14 +177,14 @@ pub async fn list(
                 .collect(),
         );
     }
-    if let Some(phone) = &filter.phone {
-        // Looking a caller up by phone is an access to personal data: recorded first.
-        record_access(&state, &user, "search_phone", "", phone).await?;
-    }
     if let Some(s) = &filter.status
         && hotline_model::workflow::Status::parse(s).is_none()
     {
         return Err(ApiError::unknown("status", s));
+    }
+    if let Some(phone) = &filter.phone {
+        // Looking a caller up by phone is an access to personal data: recorded first.
+        record_access(&state, &user, "search_phone", "", phone).await?;
     }
     Ok(Json(state.store.list(filter).await?))
 }
