@@ -141,6 +141,65 @@ impl UnitFigures {
     }
 }
 
+/// What the centre publishes for a period (月度数据公开): orders received and closed, the share of
+/// lead replies given on time, and the share of rated callbacks that were satisfied.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PublicFigures {
+    /// Orders registered in the period.
+    pub received: u32,
+    /// Orders closed in the period.
+    pub closed: u32,
+    /// Lead replies given in the period.
+    pub replied: u32,
+    /// Of those, by their deadline.
+    pub replied_on_time: u32,
+    /// Callbacks in the period with a rating.
+    pub rated: u32,
+    /// Of those, 满意 or 基本满意.
+    pub satisfied: u32,
+    /// replied_on_time / replied.
+    pub on_time_rate: Option<f64>,
+    /// satisfied / rated.
+    pub satisfaction_rate: Option<f64>,
+}
+
+/// The public figures for `[from, to)` (Unix ms).
+pub fn public_figures<'a>(
+    orders: impl IntoIterator<Item = &'a TicketState>,
+    from: i64,
+    to: i64,
+) -> PublicFigures {
+    let within = |t: Option<i64>| t.is_some_and(|t| t >= from && t < to);
+    let mut f = PublicFigures::default();
+    // Merged duplicates (重复件) still count as received, as the centre's rules say.
+    for o in orders {
+        f.received += u32::from(within(o.created_at));
+        f.closed += u32::from(within(o.closed_at));
+        if let Some(r) = o
+            .lead
+            .as_ref()
+            .and_then(|l| l.reply.as_ref().map(|r| (l, r)))
+            && within(Some(r.1.at))
+        {
+            f.replied += 1;
+            f.replied_on_time += u32::from(r.1.at <= r.0.due_at);
+        }
+        if within(o.callback_at) {
+            match o.satisfaction {
+                Some(Satisfaction::Satisfied | Satisfaction::BasicallySatisfied) => {
+                    f.rated += 1;
+                    f.satisfied += 1;
+                }
+                Some(Satisfaction::Unsatisfied) => f.rated += 1,
+                Some(Satisfaction::Unreachable) | None => {}
+            }
+        }
+    }
+    f.on_time_rate = rate(f.replied_on_time, f.replied);
+    f.satisfaction_rate = rate(f.satisfied, f.rated);
+    f
+}
+
 /// Figures per unit for the assignments made in `[from, to)` (Unix ms), judged at `now`; units
 /// for which `include` is false are left out. Sorted by unit code.
 pub fn assess<'a>(
@@ -300,6 +359,22 @@ mod tests {
             d02.rated, 0,
             "co-handling units are not judged by the lead's rating"
         );
+
+        // The public figures of the same period.
+        a.created_at = Some(t0);
+        a.closed_at = Some(t0 + 13 * DAY);
+        b.created_at = Some(t0 + DAY);
+        c.created_at = Some(t0 - 2 * DAY);
+        let p = public_figures([&a, &b, &c], t0, t0 + 30 * DAY);
+        assert_eq!(
+            (p.received, p.closed, p.replied, p.replied_on_time),
+            (2, 1, 2, 1)
+        );
+        assert_eq!((p.rated, p.satisfied), (2, 1));
+        assert_eq!(p.on_time_rate, Some(0.5));
+        let later = public_figures([&a, &b, &c], t0 + 13 * DAY, t0 + 14 * DAY);
+        assert_eq!((later.received, later.closed, later.replied), (0, 1, 0));
+        assert_eq!(later.satisfaction_rate, None);
 
         // Only the units asked for.
         let only = assess([&a, &b, &c], t0, t0 + 30 * DAY, now, |u| u == "D02");

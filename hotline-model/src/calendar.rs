@@ -215,6 +215,25 @@ impl WorkCalendar {
         due
     }
 
+    /// The local calendar month `year`-`month` as Unix ms `[from, to)`; None for an invalid month.
+    pub fn month_bounds(&self, year: i32, month: u8) -> Option<(i64, i64)> {
+        let m = time::Month::try_from(month).ok()?;
+        let first = Date::from_calendar_date(year, m, 1).ok()?;
+        let next = match m {
+            time::Month::December => Date::from_calendar_date(year + 1, time::Month::January, 1),
+            _ => Date::from_calendar_date(year, m.next(), 1),
+        }
+        .ok()?;
+        let at = |d: Date| date_to_day(d) * MS_PER_DAY - self.offset_ms;
+        Some((at(first), at(next)))
+    }
+
+    /// The local month (year, month) of the instant `ms`.
+    pub fn month_of(&self, ms: i64) -> Option<(i32, u8)> {
+        let d = day_to_date(ms.saturating_add(self.offset_ms).div_euclid(MS_PER_DAY))?;
+        Some((d.year(), u8::from(d.month())))
+    }
+
     /// Whether the data lists this year (its holidays and make-up days are known).
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
@@ -718,6 +737,22 @@ mod tests {
         assert_eq!(cal.missing_years(nov), vec![2027]);
         // 2027-03-01: this year itself is missing.
         assert_eq!(cal.missing_years(1_803_830_400_000), vec![2027]);
+    }
+
+    #[test]
+    fn months_are_local_months() {
+        let cal = WorkCalendar::from_toml(&with_years("")).expect("calendar");
+        // November 2026 in Beijing: from 2026-10-31 16:00 UTC to 2026-11-30 16:00 UTC.
+        let (from, to) = cal.month_bounds(2026, 11).expect("month");
+        assert_eq!(from, 1_793_462_400_000);
+        assert_eq!(to - from, 30 * MS_PER_DAY);
+        assert_eq!(cal.month_of(from), Some((2026, 11)));
+        assert_eq!(cal.month_of(from - 1), Some((2026, 10)));
+        assert_eq!(cal.month_of(to), Some((2026, 12)));
+        let (dec, next) = cal.month_bounds(2026, 12).expect("december");
+        assert_eq!(dec, to);
+        assert_eq!(cal.month_of(next), Some((2027, 1)));
+        assert_eq!(cal.month_bounds(2026, 13), None);
     }
 
     #[test]

@@ -967,3 +967,47 @@ async fn unit_assessment_counts_each_units_assignments_within_its_reach() {
     assert_eq!(s, StatusCode::OK);
     assert!(units(&v).is_empty());
 }
+
+#[tokio::test]
+async fn the_months_public_figures_count_orders_without_naming_anyone() {
+    let h = harness().await;
+    let mut i = intake();
+    i["request_type"] = json!("consultation");
+    let (s, v) = h
+        .post(
+            "/api/tickets",
+            "op03",
+            json!({"intake": i, "answer": "可携带身份证到任一社保服务网点办理。"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    create(&h).await;
+    // No login needed; the default month is the current one (2026-11 here).
+    let (s, v) = h.call("GET", "/api/public/figures", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["month"], "2026-11");
+    assert_eq!(
+        (v["received"].as_u64(), v["closed"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(v["satisfaction_rate"].is_null(), "nobody rated yet");
+    let text = v.to_string();
+    for secret in ["13812348000", "张三", "翠湖花园"] {
+        assert!(!text.contains(secret), "figures leak {secret}");
+    }
+    let (_, v) = h
+        .call("GET", "/api/public/figures?month=2026-10", None, None)
+        .await;
+    assert_eq!(v["received"], 0);
+    for bad in ["2026-13", "11-2026", "2026-1", "x"] {
+        let (s, _) = h
+            .call(
+                "GET",
+                &format!("/api/public/figures?month={bad}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

@@ -8,6 +8,7 @@ pub mod health;
 pub mod in_process;
 pub mod kb;
 pub mod public;
+pub mod public_figures;
 pub mod reference;
 pub mod reference_edit;
 pub mod stats;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{key}", get(tickets::get))
         .route("/api/tickets/{key}/actions", post(tickets::act))
         .route("/api/public/lookup", post(public::lookup))
+        .route("/api/public/figures", get(public_figures::figures))
         .route("/api/kb/search", get(kb::search))
         .route("/api/kb/articles", post(kb::create))
         .route("/api/kb/articles/{id}", get(kb::get))
