@@ -181,6 +181,28 @@ async fn a_complaint_goes_through_its_whole_life() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list[0]["number"], number.as_str());
+
+    // Published (公示): on the public list with the handling unit and the public reply only.
+    let (s, v) = h.call("GET", "/api/public/published", None, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = &v["results"][0];
+    assert_eq!(r["number"], number.as_str());
+    assert_eq!(r["handling_unit"], "市住房和城乡建设局");
+    assert_eq!(r["reply"], "已督促物业更换电梯控制柜，电梯恢复运行。");
+    for secret in ["13812348000", "张三", "翠湖花园", "一个月停了五次"] {
+        assert!(
+            !v.to_string().contains(secret),
+            "published list leaks {secret}"
+        );
+    }
+    // And in the month's public figures: closed on time, the citizen satisfied.
+    let (_, f) = h.call("GET", "/api/public/figures", None, None).await;
+    assert_eq!(
+        (f["received"].as_u64(), f["closed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(f["on_time_rate"], 1.0);
+    assert_eq!(f["satisfaction_rate"], 1.0);
 }
 
 #[tokio::test]
@@ -999,6 +1021,9 @@ async fn the_months_public_figures_count_orders_without_naming_anyone() {
         .call("GET", "/api/public/figures?month=2026-10", None, None)
         .await;
     assert_eq!(v["received"], 0);
+    // Closed but not published: not on the public list.
+    let (_, v) = h.call("GET", "/api/public/published", None, None).await;
+    assert_eq!(v["results"], json!([]));
     for bad in ["2026-13", "11-2026", "2026-1", "x"] {
         let (s, _) = h
             .call(

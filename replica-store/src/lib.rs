@@ -204,6 +204,12 @@ impl Store {
         self.read(move |c| projection::list(c, &filter)).await
     }
 
+    /// The views of the `limit` orders closed most recently.
+    pub async fn recently_closed(&self, limit: u32) -> Result<Vec<TicketView>> {
+        self.read(move |c| projection::recently_closed(c, limit))
+            .await
+    }
+
     /// The views of the tickets that may have an assignment made in `[from, to)` (Unix ms).
     pub async fn views_active_in(&self, from: i64, to: i64) -> Result<Vec<TicketView>> {
         self.read(move |c| projection::views_active_in(c, from, to))

@@ -134,9 +134,25 @@ pub struct TicketFilter {
 /// The full views of the tickets registered before `to` and changed at or after `from` (Unix ms):
 /// every ticket with an assignment made in `[from, to)` is among them.
 pub fn views_active_in(conn: &Connection, from: i64, to: i64) -> Result<Vec<TicketView>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT view FROM tickets WHERE updated_at >= ?1 AND created_at < ?2")?;
-    let rows = stmt.query_map(params![from, to], |r| r.get::<_, String>(0))?;
+    views_of(
+        conn,
+        "SELECT view FROM tickets WHERE updated_at >= ?1 AND created_at < ?2",
+        params![from, to],
+    )
+}
+
+/// The full views of the `limit` orders closed most recently (by their last change).
+pub fn recently_closed(conn: &Connection, limit: u32) -> Result<Vec<TicketView>> {
+    views_of(
+        conn,
+        "SELECT view FROM tickets WHERE status = 'closed' ORDER BY updated_at DESC LIMIT ?1",
+        params![limit],
+    )
+}
+
+fn views_of(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<Vec<TicketView>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for row in rows {
         let json = row?;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tickets/{key}/actions", post(tickets::act))
         .route("/api/public/lookup", post(public::lookup))
         .route("/api/public/figures", get(public_figures::figures))
+        .route("/api/public/published", get(public_figures::published))
         .route("/api/kb/search", get(kb::search))
         .route("/api/kb/articles", post(kb::create))
         .route("/api/kb/articles/{id}", get(kb::get))

@@ -54,3 +54,49 @@ pub async fn figures(
         "note": "受理量为当月登记的工单（含合并的重复件）；按时办结率为当月主办单位答复中按时的比例；满意率为当月回访评价中满意与基本满意的比例",
     })))
 }
+
+/// Query of the published results.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedQuery {
+    /// At most this many (default 20, at most 100).
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/public/published`: the latest results the centre chose to publish (公示): what was
+/// asked (type and one-line title), who handled it, when it closed and the public reply. Never a
+/// name, phone number, address or complaint text; confidential orders are never listed.
+pub async fn published(
+    State(state): State<AppState>,
+    query: Result<Query<PublishedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    let limit = q.limit.unwrap_or(20).clamp(1, 100) as usize;
+    // Published results are a share of the closed: look through a bounded window of them.
+    let closed = state.store.recently_closed(2_000).await?;
+    let refdata = state.refdata();
+    let unit_name = |code: &str| {
+        refdata
+            .org
+            .get(code)
+            .map_or_else(|| code.to_owned(), |u| u.name.clone())
+    };
+    let items: Vec<Value> = closed
+        .iter()
+        .filter(|v| v.state.published && !v.intake.confidential)
+        .take(limit)
+        .map(|v| {
+            let s = &v.state;
+            json!({
+                "number": v.number,
+                "request_type": s.request_type.label(),
+                "title": s.title,
+                "handling_unit": s.lead.as_ref().map(|l| unit_name(&l.unit)),
+                "closed_at": s.closed_at,
+                "reply": s.final_reply.as_ref().map(|r| r.public_reply.clone())
+                    .or_else(|| s.direct_answer.clone()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "results": items })))
+}
