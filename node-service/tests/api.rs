@@ -369,6 +369,27 @@ async fn confidential_reporters_are_hidden_from_handling_units() {
     assert_eq!(s, StatusCode::OK, "{unit}");
     assert_eq!(unit["intake"]["caller_phone"], "138****8000");
     assert_eq!(unit["intake"]["caller_name"], "张*");
+
+    // Even closed with "publish", a confidential order never reaches the public list.
+    let steps = [
+        ("b-zjj-handler", json!({"action": "sign"})),
+        (
+            "b-zjj-handler",
+            json!({"action": "reply", "founded": true, "solved": true, "public_reply": "已查处。"}),
+        ),
+        ("sv01", json!({"action": "review_result", "accept": true})),
+        (
+            "op02",
+            json!({"action": "callback", "satisfaction": "satisfied"}),
+        ),
+        ("sv01", json!({"action": "close", "publish": true})),
+    ];
+    for (user, step) in steps {
+        let (s, v) = h.act(number, user, step).await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+    }
+    let (_, v) = h.call("GET", "/api/public/published", None, None).await;
+    assert_eq!(v["results"], json!([]));
 }
 
 #[tokio::test]
