@@ -64,6 +64,16 @@ pub struct UnitFigures {
     pub extension_rate: Option<f64>,
 }
 
+/// How a callback counts: (rated, satisfied). 满意 and 基本满意 are satisfied; an unreachable
+/// citizen gave no rating.
+fn rating(s: Option<Satisfaction>) -> (u32, u32) {
+    match s {
+        Some(Satisfaction::Satisfied | Satisfaction::BasicallySatisfied) => (1, 1),
+        Some(Satisfaction::Unsatisfied) => (1, 0),
+        Some(Satisfaction::Unreachable) | None => (0, 0),
+    }
+}
+
 fn rate(n: u32, d: u32) -> Option<f64> {
     (d > 0).then(|| f64::from(n) / f64::from(d))
 }
@@ -106,14 +116,9 @@ impl UnitFigures {
             if order.callback_at.is_some() {
                 self.called_back += 1;
             }
-            match order.satisfaction {
-                Some(Satisfaction::Satisfied | Satisfaction::BasicallySatisfied) => {
-                    self.rated += 1;
-                    self.satisfied += 1;
-                }
-                Some(Satisfaction::Unsatisfied) => self.rated += 1,
-                Some(Satisfaction::Unreachable) | None => {}
-            }
+            let (rated, satisfied) = rating(order.satisfaction);
+            self.rated += rated;
+            self.satisfied += satisfied;
         }
         if a.redos > 0 {
             self.redone += 1;
@@ -185,14 +190,9 @@ pub fn public_figures<'a>(
             f.replied_on_time += u32::from(r.1.at <= r.0.due_at);
         }
         if within(o.callback_at) {
-            match o.satisfaction {
-                Some(Satisfaction::Satisfied | Satisfaction::BasicallySatisfied) => {
-                    f.rated += 1;
-                    f.satisfied += 1;
-                }
-                Some(Satisfaction::Unsatisfied) => f.rated += 1,
-                Some(Satisfaction::Unreachable) | None => {}
-            }
+            let (rated, satisfied) = rating(o.satisfaction);
+            f.rated += rated;
+            f.satisfied += satisfied;
         }
     }
     f.on_time_rate = rate(f.replied_on_time, f.replied);

@@ -482,9 +482,8 @@ async fn member_units_see_only_their_own_subtree_orders() {
     assert!(!numbers(&v).contains(&own));
 }
 
-#[tokio::test]
-async fn direct_answers_close_at_once_and_health_counts_them() {
-    let h = harness().await;
+/// A consultation answered on the call from the knowledge base (直接办结).
+async fn answered_at_once(h: &Harness) -> Value {
     let mut i = intake();
     i["request_type"] = json!("consultation");
     let (s, v) = h
@@ -495,6 +494,13 @@ async fn direct_answers_close_at_once_and_health_counts_them() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn direct_answers_close_at_once_and_health_counts_them() {
+    let h = harness().await;
+    let v = answered_at_once(&h).await;
     assert_eq!(v["ticket"]["state"]["status"], "closed");
     let (s, health) = h.call("GET", "/api/health", None, None).await;
     assert_eq!(s, StatusCode::OK);
@@ -1014,16 +1020,7 @@ async fn unit_assessment_counts_each_units_assignments_within_its_reach() {
 #[tokio::test]
 async fn the_months_public_figures_count_orders_without_naming_anyone() {
     let h = harness().await;
-    let mut i = intake();
-    i["request_type"] = json!("consultation");
-    let (s, v) = h
-        .post(
-            "/api/tickets",
-            "op03",
-            json!({"intake": i, "answer": "可携带身份证到任一社保服务网点办理。"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    answered_at_once(&h).await;
     create(&h).await;
     // No login needed; the default month is the current one (2026-11 here).
     let (s, v) = h.call("GET", "/api/public/figures", None, None).await;
