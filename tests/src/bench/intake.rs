@@ -5,11 +5,9 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use rand::SeedableRng;
 use serde_json::json;
 
 use super::{Args, emit};
-use crate::fixtures;
 
 /// Concurrent clients.
 const CLIENTS: u64 = 16;
@@ -25,29 +23,10 @@ pub fn run(args: &Args) -> Result<()> {
     let path = dir.path().join("intake.sqlite");
     let store = replica_store::Store::open(&path, "HUB", [1; 16])?;
     let per_client = tickets / CLIENTS;
-    let start = Instant::now();
-    rt.block_on(async {
-        let mut tasks = Vec::new();
-        for c in 0..CLIENTS {
-            let store = store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut rng = rand::rngs::StdRng::seed_from_u64(c);
-                let now = fixtures::now_ms();
-                for i in 0..per_client {
-                    store
-                        .create_ticket(fixtures::new_ticket(c * per_client + i, now, &mut rng))
-                        .await?;
-                }
-                anyhow::Ok(())
-            }));
-        }
-        for t in tasks {
-            t.await??;
-        }
-        anyhow::Ok(())
-    })?;
-    let store_secs = start.elapsed().as_secs_f64();
     let created = per_client * CLIENTS;
+    let start = Instant::now();
+    rt.block_on(super::sync_common::fill_with(&store, created, |_, _| {}))?;
+    let store_secs = start.elapsed().as_secs_f64();
     let writer = store.writer_stats();
     drop(store);
     let conn = rusqlite::Connection::open(&path)?;

@@ -67,6 +67,11 @@ pub const SCENARIOS: &[&str] = &[
     "stats",
 ];
 
+/// The value at quantile `q` (0–1, nearest rank) of an ascending slice.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
 /// Print one JSON line to stdout.
 pub fn emit(value: &serde_json::Value) {
     println!("{value}");

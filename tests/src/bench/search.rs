@@ -5,7 +5,7 @@
 //! `cargo run --release -p tests --bin bench -- search [--size N]`
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use ::search::seed::{SeedArticle, load_dir, repo_seed_dir};
@@ -17,7 +17,7 @@ use serde_json::json;
 use time::Date;
 use time::macros::date;
 
-use super::{Args, emit};
+use super::{Args, emit, percentile};
 
 const DEFAULT_SIZE: usize = 100_000;
 const TODAY: Date = date!(2026 - 11 - 24);
@@ -264,7 +264,7 @@ fn timing(queries: &[String], mut micros: Vec<f64>) -> Timing {
         .map(|&i| (queries[i].clone(), micros[i] / 1000.0))
         .collect();
     micros.sort_by(f64::total_cmp);
-    let at = |q: f64| micros[((micros.len() as f64 - 1.0) * q).round() as usize] / 1000.0;
+    let at = |q: f64| percentile(&micros, q) / 1000.0;
     Timing {
         slowest,
         p50_ms: at(0.50),
@@ -349,19 +349,8 @@ fn measure(queries: &[String], run: &mut dyn FnMut(&str) -> Result<Vec<String>>)
         .collect();
     let mut timing = timing(queries, medians);
     all.sort_by(f64::total_cmp);
-    timing.p99_all_passes_ms = all[((all.len() as f64 - 1.0) * 0.99).round() as usize] / 1000.0;
+    timing.p99_all_passes_ms = percentile(&all, 0.99) / 1000.0;
     Ok(timing)
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok()?.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 /// The FTS5 query for a question: every stop-word-free stretch and every segmented word of at least three
@@ -456,7 +445,7 @@ pub fn run(args: &Args) -> Result<()> {
     let build_s = t.elapsed().as_secs_f64();
     index.optimize()?;
     let build_merged_s = t.elapsed().as_secs_f64();
-    let tantivy_bytes = dir_size(tdir.path());
+    let tantivy_bytes = KbIndex::size_on_disk(tdir.path());
     emit(
         &json!({"scenario": "search", "engine": "tantivy", "phase": "build", "seconds": build_s,
         "seconds_with_merge": build_merged_s, "index_mb": tantivy_bytes as f64 / 1e6, "docs": index.num_docs()}),
@@ -514,7 +503,7 @@ pub fn run(args: &Args) -> Result<()> {
     }
     conn.execute_batch("INSERT INTO kb(kb) VALUES('optimize'); PRAGMA wal_checkpoint(TRUNCATE);")?;
     let fts_build_s = t.elapsed().as_secs_f64();
-    let fts_bytes = dir_size(sdir.path());
+    let fts_bytes = KbIndex::size_on_disk(sdir.path());
     emit(
         &json!({"scenario": "search", "engine": "fts5_trigram", "phase": "build", "seconds": fts_build_s,
         "index_mb": fts_bytes as f64 / 1e6}),

@@ -1,4 +1,5 @@
-//! Shared setup of the sync benchmarks: a project CA made on the spot, a hub (C) and an edge node
+//! Shared setup of the benchmarks that run real nodes (the sync scenarios, `view`, `stats`, and
+//! the 16-client ticket fill `intake` uses too): a project CA made on the spot, a hub (C) and an edge node
 //! (district D01) as real nodes with real SQLite files and QUIC links on loopback, bulk tickets;
 //! for three tiers, the district's town T0101 below it.
 

@@ -12,7 +12,7 @@ use replica_store::Store;
 use serde_json::json;
 
 use super::sync_common::{fill, heads, hub_pair, parked, runtime, ticket_count, until};
-use super::{Args, emit};
+use super::{Args, emit, percentile};
 use crate::fixtures;
 
 const ROUNDS: usize = 40;
@@ -49,10 +49,6 @@ async fn probe(from: &Store, to: &Store, unit: &str, first: u64) -> Result<Vec<f
     Ok(ms)
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 pub fn run(args: &Args) -> Result<()> {
     let n = args.size.unwrap_or(100_000) as u64;
     runtime()?.block_on(async {
@@ -84,18 +80,18 @@ pub fn run(args: &Args) -> Result<()> {
         let three = probe(&town.state.store, &hub.state.store, "D01-T01", 1 << 40).await?;
         emit(
             &json!({"bench": "sync-latency", "path": "town → district → hub", "rounds": ROUNDS,
-            "p50_ms": pct(&three, 0.5), "p90_ms": pct(&three, 0.9), "max_ms": pct(&three, 1.0)}),
+            "p50_ms": percentile(&three, 0.5), "p90_ms": percentile(&three, 0.9), "max_ms": percentile(&three, 1.0)}),
         );
         let one = probe(&district.state.store, &hub.state.store, "D01", 2 << 40).await?;
         emit(
             &json!({"bench": "sync-latency", "path": "district → hub", "rounds": ROUNDS,
-            "p50_ms": pct(&one, 0.5), "p90_ms": pct(&one, 0.9), "max_ms": pct(&one, 1.0)}),
+            "p50_ms": percentile(&one, 0.5), "p90_ms": percentile(&one, 0.9), "max_ms": percentile(&one, 1.0)}),
         );
         emit(
             &json!({"bench": "sync-latency", "tickets_at_hub": n, "rounds": ROUNDS,
-            "town_to_hub_p50_ms": pct(&three, 0.5), "town_to_hub_max_ms": pct(&three, 1.0),
-            "district_to_hub_p50_ms": pct(&one, 0.5),
-            "ratio_two_hops_to_one_p50": pct(&three, 0.5) / pct(&one, 0.5),
+            "town_to_hub_p50_ms": percentile(&three, 0.5), "town_to_hub_max_ms": percentile(&three, 1.0),
+            "district_to_hub_p50_ms": percentile(&one, 0.5),
+            "ratio_two_hops_to_one_p50": percentile(&three, 0.5) / percentile(&one, 0.5),
             "goal_ms": 1000}),
         );
         town.shutdown().await?;

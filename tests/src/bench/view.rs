@@ -10,14 +10,10 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use super::sync_common::{fill, lone_hub, runtime, ticket_ids};
-use super::{Args, emit};
+use super::{Args, emit, percentile};
 
 const CLIENTS: usize = 16;
 const TICKETS: u64 = 5_000;
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
 
 pub fn run(args: &Args) -> Result<()> {
     let views = args.size.unwrap_or(20_000);
@@ -82,7 +78,7 @@ pub fn run(args: &Args) -> Result<()> {
             "audited_views_per_sec": views as f64 / audited_secs,
             "plain_reads_per_sec": views as f64 / plain_secs,
             "ratio_audited_to_plain": plain_secs / audited_secs,
-            "p50_ms": pct(&ms, 0.5), "p99_ms": pct(&ms, 0.99), "max_ms": pct(&ms, 1.0),
+            "p50_ms": percentile(&ms, 0.5), "p99_ms": percentile(&ms, 0.99), "max_ms": percentile(&ms, 1.0),
             "audit_entries": logged, "chain_intact": chain.is_ok()}),
         );
         node.shutdown().await?;
