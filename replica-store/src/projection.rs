@@ -33,11 +33,12 @@ fn write_rows(
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
-                             created_at, updated_at, due_at, urgent, conflicts, doc_seq, view)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                             created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
+                             origin_unit)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
-             urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15",
+             urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16",
     )?
     .execute(params![
         view.id,
@@ -55,6 +56,7 @@ fn write_rows(
         s.conflicts.len() as i64,
         doc_seq,
         json,
+        s.origin_unit,
     ])?;
     if !fresh {
         conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
@@ -69,10 +71,6 @@ fn write_rows(
             hotline_model::workflow::Part::Co => "co",
         };
         insert.execute(params![view.id, a.unit, part])?;
-    }
-    // The unit that registered it keeps seeing it (a town's own intake before dispatch).
-    if let Some(origin) = &s.origin_unit {
-        insert.execute(params![view.id, origin, "origin"])?;
     }
     Ok(())
 }
@@ -115,8 +113,8 @@ pub struct TicketFilter {
     pub status: Option<String>,
     /// Units holding a part (lead, co-handling, or the unit that registered it).
     pub unit: Option<String>,
-    /// Only tickets with a part held by one of these units (a unit user's subtree); not a query
-    /// parameter: the API sets it from the caller.
+    /// Only tickets registered by, or with a part held by, one of these units (a unit user's
+    /// subtree); not a query parameter: the API sets it from the caller.
     #[serde(skip)]
     pub within: Option<Vec<String>>,
     /// Caller phone, exact.
@@ -178,7 +176,7 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
     if let Some(u) = &f.unit {
         args.push(u.clone().into());
         sql.push_str(&format!(
-            " AND id IN (SELECT ticket_id FROM ticket_units WHERE unit = ?{})",
+            " AND (origin_unit = ?{0} OR id IN (SELECT ticket_id FROM ticket_units WHERE unit = ?{0}))",
             args.len()
         ));
     }
@@ -192,7 +190,7 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
             sql.push_str(" AND 0");
         } else {
             sql.push_str(&format!(
-                " AND id IN (SELECT ticket_id FROM ticket_units WHERE unit IN ({}))",
+                " AND (origin_unit IN ({0}) OR id IN (SELECT ticket_id FROM ticket_units WHERE unit IN ({0})))",
                 marks.join(", ")
             ));
         }
