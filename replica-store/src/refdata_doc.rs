@@ -150,25 +150,28 @@ fn users_names(conn: &Connection) -> Result<Vec<String>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// The reference data that documents `texts` (as [`texts`] gives them) make together: None when a
+/// shared file is missing, an error when they do not fit together.
+pub fn assemble(
+    texts: &[(String, String)],
+) -> std::result::Result<Option<ReferenceData>, hotline_model::refdata::RefDataError> {
+    let shared = |n: &str| texts.iter().find(|(k, _)| k == n).map(|(_, t)| t.as_str());
+    let (Some(org), Some(categories), Some(calendar)) =
+        (shared("org"), shared("categories"), shared("calendar"))
+    else {
+        return Ok(None);
+    };
+    let mut users = String::new();
+    for (_, t) in texts.iter().filter(|(n, _)| n.starts_with(USERS_PREFIX)) {
+        // Each holds `[[user]]` tables only: their concatenation is one valid file.
+        users.push_str(t);
+        users.push('\n');
+    }
+    ReferenceData::from_toml(org, categories, &users, calendar).map(Some)
+}
+
 /// Loads the reference data, if the shared files are present and valid together with the users
 /// held (those of this node's subtree).
 pub fn load(conn: &Connection, actor: &automerge::ActorId) -> Result<Option<ReferenceData>> {
-    let mut texts = Vec::new();
-    for name in SHARED {
-        match text(conn, actor, name)? {
-            Some(t) => texts.push(t),
-            None => return Ok(None),
-        }
-    }
-    let mut users = String::new();
-    for name in users_names(conn)? {
-        if let Some(t) = text(conn, actor, &name)? {
-            // Each holds `[[user]]` tables only: their concatenation is one valid file.
-            users.push_str(&t);
-            users.push('\n');
-        }
-    }
-    ReferenceData::from_toml(&texts[0], &texts[1], &users, &texts[2])
-        .map(Some)
-        .map_err(|e| StoreError::malformed("refdata", e.to_string()))
+    assemble(&texts(conn, actor)?).map_err(|e| StoreError::malformed("refdata", e.to_string()))
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hotline_model::refdata::{ReferenceData, unit_users};
+use hotline_model::refdata::unit_users;
 use hotline_model::role::Role;
 use replica_store::refdata_doc;
 use serde::Deserialize;
@@ -53,27 +53,20 @@ pub async fn get(
     Ok(Json(json!({ "name": name, "text": text })))
 }
 
-/// The reference data that `texts` (every document held, with the edit in place) make together.
-fn check(texts: &[(String, String)], name: &str) -> Result<ReferenceData, String> {
-    let get = |n: &str| {
-        texts
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, t)| t.as_str())
-            .ok_or_else(|| format!("{n} missing"))
-    };
-    let mut users = String::new();
-    for (n, t) in texts {
-        if let Some(unit) = n.strip_prefix("users:") {
-            if n == name {
-                unit_users(t, unit).map_err(|e| e.to_string())?;
-            }
-            users.push_str(t);
-            users.push('\n');
-        }
+/// Checks `texts` (every document held, with the edit of `name` in place): a unit's user list
+/// holds that unit's users only, and everything fits together.
+fn check(texts: &[(String, String)], name: &str) -> Result<(), String> {
+    if let (Some(unit), Some((_, text))) = (
+        name.strip_prefix("users:"),
+        texts.iter().find(|(n, _)| n == name),
+    ) {
+        unit_users(text, unit).map_err(|e| e.to_string())?;
     }
-    ReferenceData::from_toml(get("org")?, get("categories")?, &users, get("calendar")?)
-        .map_err(|e| e.to_string())
+    match refdata_doc::assemble(texts) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("org, categories or calendar missing".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `PUT /api/reference/{name}`: replaces one reference document (centre supervisors, at the hub).

@@ -52,7 +52,7 @@ async fn step(
     session: Session,
     now: u64,
     input: Input,
-) -> Result<(Session, Vec<Message>, bool), LinkEnd> {
+) -> Result<(Session, Vec<Message>), LinkEnd> {
     let live_refdata = state.refdata.clone();
     let done = state
         .store
@@ -61,31 +61,28 @@ async fn step(
             ctx.conn.execute_batch("SAVEPOINT sync_step")?;
             let mut store = SqlSyncStore::new(ctx).with_live_refdata(live_refdata);
             let out = session.handle(now, input, &mut store);
-            let refdata = store.refdata_changed;
             match out {
                 Ok(msgs) => {
                     ctx.conn.execute_batch("RELEASE sync_step")?;
-                    Ok((session, Ok(msgs), refdata))
+                    Ok(Ok((session, msgs)))
                 }
                 Err(e) => {
                     ctx.conn
                         .execute_batch("ROLLBACK TO sync_step; RELEASE sync_step")?;
-                    Ok((session, Err(e.to_string()), refdata))
+                    Ok(Err(e.to_string()))
                 }
             }
         })
-        .await
-        .map_err(|e| LinkEnd::Store(e.to_string()))?;
-    match done {
-        (session, Ok(msgs), refdata) => Ok((session, msgs, refdata)),
-        (_, Err(e), refdata) => {
-            if refdata {
-                // The live copy may show changes that were just rolled back.
-                state.reload_refdata().await;
-            }
-            Err(LinkEnd::Store(e))
-        }
-    }
+        .await;
+    let error = match done {
+        Ok(Ok(stepped)) => return Ok(stepped),
+        Ok(Err(e)) => e,
+        Err(e) => e.to_string(),
+    };
+    // Reference data is replaced inside the step, before its commit: when the step or its commit
+    // failed, the live copy may show changes that are not in the store.
+    state.reload_refdata().await;
+    Err(LinkEnd::Store(error))
 }
 
 async fn send_all(writer: &mut FrameWriter, msgs: &[Message]) -> Result<(), LinkEnd> {
@@ -155,14 +152,12 @@ pub async fn run(
     let mut input = Some(Input::Start);
     let end = loop {
         if let Some(i) = input.take() {
-            let (s, msgs, refdata) = match step(&env.state, session, env.now(), i).await {
+            // Reference data that changed was already replaced, inside the step.
+            let (s, msgs) = match step(&env.state, session, env.now(), i).await {
                 Ok(v) => v,
                 Err(e) => break e,
             };
             session = s;
-            if refdata {
-                env.state.reload_refdata().await;
-            }
             for m in &msgs {
                 // Changes move in `Changes` answers and inline in feed pages.
                 change_bytes += match m {

@@ -41,8 +41,8 @@ pub enum SqlSyncError {
 /// [`SyncStore`] over the open transaction of one write job.
 pub struct SqlSyncStore<'a, 'c> {
     ctx: &'a mut Ctx<'c>,
-    /// Set when a reference document changed (the node reloads its reference data after commit).
-    pub refdata_changed: bool,
+    /// Set when the batch being applied changed a reference document.
+    refdata_changed: bool,
     /// Where the node keeps its reference data: replaced as soon as applied changes alter it, so
     /// the rest of the same page is judged by the new org tree.
     live_refdata: Option<RefdataSlot>,
@@ -162,6 +162,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             && let Some(rd) = refdata_doc::load(self.ctx.conn, &self.ctx.node.actor)?
         {
             *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rd);
+            tracing::info!("reference data replaced by changes from a peer");
         }
         Ok(())
     }
@@ -590,7 +591,6 @@ impl SyncStore for SqlSyncStore<'_, '_> {
         authorise: Authorise<'_>,
     ) -> Result<Vec<ApplyOutcome>, Self::Error> {
         let mut outcomes = Vec::with_capacity(batch.docs.len());
-        let refdata_before = self.refdata_changed;
         self.refdata_changed = false;
         for a in &batch.docs {
             outcomes.push(self.apply_one(&a.doc_id, &a.changes, authorise)?);
@@ -598,7 +598,6 @@ impl SyncStore for SqlSyncStore<'_, '_> {
         if self.refdata_changed {
             self.refresh_live_refdata()?;
         }
-        self.refdata_changed |= refdata_before;
         if let Some((peer, cursor)) = &batch.then_cursor {
             self.save_cursor(peer, *cursor)?;
         }
@@ -696,10 +695,10 @@ impl SyncStore for SqlSyncStore<'_, '_> {
                     }
                 }
                 let ever = union(&h.ever, &h.scope);
-                if h.kind == refdata_doc::KIND {
-                    self.refdata_changed = true;
-                }
                 docstore::remove(self.ctx.conn, doc_id)?;
+                if h.kind == refdata_doc::KIND {
+                    self.refresh_live_refdata()?;
+                }
                 (h.heads, ever)
             }
             None => {
