@@ -335,19 +335,11 @@ impl SyncStore for MemoryReplica {
         doc_id: &str,
         have_heads: &[Hash],
     ) -> Result<Vec<Vec<u8>>, Self::Error> {
-        let Some(d) = self.docs.get(doc_id) else {
-            return Ok(Vec::new());
-        };
-        let known: Vec<ChangeHash> = have_heads
-            .iter()
-            .map(|h| ChangeHash(*h))
-            .filter(|h| d.doc.get_change_meta_by_hash(h).is_some())
-            .collect();
-        Ok(d.doc
-            .get_changes(&known)
-            .into_iter()
-            .map(|c| c.raw_bytes().to_vec())
-            .collect())
+        Ok(self
+            .docs
+            .get(doc_id)
+            .map(|d| crate::store::changes_missing(&d.doc, have_heads))
+            .unwrap_or_default())
     }
 
     fn changes_after_seq(

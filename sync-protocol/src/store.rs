@@ -179,3 +179,17 @@ pub trait SyncStore {
         include: &dyn Fn(&[String]) -> bool,
     ) -> Result<(Hash, u64), Self::Error>;
 }
+
+/// The changes of `doc` that a peer holding `have_heads` lacks, as raw bytes in causal order. Heads
+/// this document does not know are ignored (the peer then gets everything after the known ones).
+pub fn changes_missing(doc: &automerge::Automerge, have_heads: &[Hash]) -> Vec<Vec<u8>> {
+    let known: Vec<automerge::ChangeHash> = have_heads
+        .iter()
+        .map(|h| automerge::ChangeHash(*h))
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
+        .collect();
+    doc.get_changes(&known)
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect()
+}

@@ -564,16 +564,10 @@ impl SyncStore for SqlSyncStore<'_, '_> {
         else {
             return Ok(Vec::new());
         };
-        let known: Vec<ChangeHash> = have_heads
-            .iter()
-            .map(|h| ChangeHash(*h))
-            .filter(|h| doc.get_change_by_hash(h).is_some())
-            .collect();
-        Ok(doc
-            .get_changes(&known)
-            .into_iter()
-            .map(|c| c.raw_bytes().to_vec())
-            .collect())
+        Ok(sync_protocol::store::changes_missing(
+            doc.document(),
+            have_heads,
+        ))
     }
 
     fn changes_after_seq(
