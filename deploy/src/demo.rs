@@ -156,12 +156,68 @@ fn sync_config(
     }
 }
 
-/// Starts the four nodes, parents first, linked by sync; seeds the hub on first run. Edge nodes get
-/// their tickets and the published knowledge base from the hub by sync.
+/// How often the demo hub sweeps for due urges and supervisions.
+const ALERT_SWEEP: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A demo port another program holds.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "端口 {port} 已被占用（{title} 的{what}端口），演示无法启动。请关闭占用该端口的程序，或用 --port-base N 换一组端口：各节点的 HTTP 端口为 N…N+3，同步端口为 N+1000…N+1003（当前 N = {port_base}）。"
+)]
+pub struct PortTaken {
+    /// The port.
+    pub port: u16,
+    /// The node that wanted it.
+    pub title: &'static str,
+    /// HTTP or sync.
+    pub what: &'static str,
+    /// The `--port-base` in use.
+    pub port_base: u16,
+}
+
+/// Binds every node's HTTP listener and checks that every sync port is free, before anything
+/// starts: a taken port is a [`PortTaken`] error naming it and the option that moves it.
+async fn bind_ports(data_dir: &Path, port_base: u16) -> Result<Vec<tokio::net::TcpListener>> {
+    let taken = |port: u16, i: usize, what: &'static str| PortTaken {
+        port,
+        title: NODES[i].title,
+        what,
+        port_base,
+    };
+    let mut listeners = Vec::new();
+    for i in 0..NODES.len() {
+        let addr = config(i, data_dir, port_base).http_addr;
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(taken(addr.port(), i, " HTTP ").into());
+            }
+            Err(e) => return Err(e).with_context(|| format!("binding {addr}")),
+        }
+        let has_children = PARENT.contains(&Some(i));
+        if port_base != 0 && has_children {
+            // QUIC listens on UDP; the sync service binds it itself a moment later.
+            let port = port_base + 1000 + i as u16;
+            if let Err(e) = std::net::UdpSocket::bind(("127.0.0.1", port)) {
+                if e.kind() == std::io::ErrorKind::AddrInUse {
+                    return Err(taken(port, i, "同步").into());
+                }
+                return Err(e).with_context(|| format!("binding UDP port {port}"));
+            }
+        }
+    }
+    Ok(listeners)
+}
+
+/// Starts the four nodes, parents first, linked by sync; seeds the hub on first run (planned at
+/// `now_ms`, before its alert sweep starts, so no automatic alert slips between seeded steps). Edge
+/// nodes get their tickets and the published knowledge base from the hub by sync. A later start
+/// finds the data as it is, renews certificates that are near their end and seeds nothing.
 pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo> {
+    let listeners = bind_ports(data_dir, port_base).await?;
     let ca_dir = certificates(data_dir, now_ms)?;
     let mut nodes: Vec<RunningNode> = Vec::new();
-    for i in 0..NODES.len() {
+    for (i, listener) in listeners.into_iter().enumerate() {
         let mut cfg = config(i, data_dir, port_base);
         let parent = match PARENT[i] {
             Some(p) => Some(
@@ -172,13 +228,13 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
             None => None,
         };
         cfg.sync = sync_config(i, &ca_dir, port_base, parent);
-        let listener = tokio::net::TcpListener::bind(cfg.http_addr)
-            .await
-            .with_context(|| format!("binding {} for {}", cfg.http_addr, cfg.node_code))?;
-        nodes.push(node_service::start(cfg, listener, node_service::system_clock()).await?);
+        cfg.alert_sweep_secs = 0;
+        let mut node = node_service::start(cfg, listener, node_service::system_clock()).await?;
         if i == 0 {
-            seed_hub(&nodes[0], data_dir, now_ms).await?;
+            seed_hub(&node, data_dir, now_ms).await?;
+            node.start_alert_sweep(ALERT_SWEEP);
         }
+        nodes.push(node);
     }
     let samples_file = data_dir.join("citizen-samples.txt");
     let mut samples = Vec::new();
@@ -228,15 +284,34 @@ pub async fn wait_caught_up(demo: &Demo, timeout: std::time::Duration) -> bool {
     }
 }
 
+/// The number of demo work orders, and the random seed of their plan.
+pub const SEED_TICKETS: usize = 128;
+const SEED_RANDOM: u64 = 12345;
+
+/// Plans the demo's work orders at `now_ms` against the hub's reference data (no store involved).
+pub fn plan_seed(
+    refdata: &hotline_model::refdata::ReferenceData,
+    now_ms: i64,
+) -> Result<crate::seed_plan::SeedPlan> {
+    let text = std::fs::read_to_string(seed_dir().join("tickets.toml"))?;
+    let templates = crate::seed_plan::Templates::parse(&text).context("parsing tickets.toml")?;
+    Ok(crate::seed_plan::plan(
+        refdata,
+        &templates,
+        now_ms,
+        SEED_TICKETS,
+        SEED_RANDOM,
+    )?)
+}
+
 /// Seeds the hub's tickets on first run and writes a few citizen lookup samples.
 async fn seed_hub(hub: &RunningNode, data_dir: &Path, now_ms: i64) -> Result<()> {
     let hub = &hub.state;
     if !hub.store.list(Default::default()).await?.is_empty() {
         return Ok(());
     }
-    let templates = std::fs::read_to_string(seed_dir().join("tickets.toml"))?;
-    let seeded =
-        seed_tickets::seed(&hub.store, &hub.refdata(), &templates, now_ms, 128, 12345).await?;
+    let plan = plan_seed(&hub.refdata(), now_ms)?;
+    let seeded = seed_tickets::run(&hub.store, &plan, SEED_RANDOM).await?;
     tracing::info!(tickets = seeded.tickets, "demo tickets seeded at the hub");
     let text: String = seeded
         .samples

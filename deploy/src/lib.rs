@@ -1,4 +1,5 @@
 //! The local three-tier demo, its seed data, and (in `src/bin`) the project's certificate authority tool.
 
 pub mod demo;
+pub mod seed_plan;
 pub mod seed_tickets;

@@ -110,6 +110,10 @@ pub struct WorkCalendar {
     years: BTreeSet<i32>,
     holidays: BTreeSet<Date>,
     makeup_workdays: BTreeSet<Date>,
+    /// The same dates as day numbers (days since 1970-01-01), sorted: deadline arithmetic asks about
+    /// a day at every step, and a binary search over numbers beats a tree of dates.
+    holiday_days: Vec<i64>,
+    makeup_days: Vec<i64>,
     /// Office periods of a workday, in milliseconds after local midnight, `[open, close)`, ordered.
     periods: [(i64, i64); 2],
     offset_ms: i64,
@@ -181,6 +185,8 @@ impl WorkCalendar {
         }
         Ok(Self {
             years,
+            holiday_days: holidays.iter().map(|d| date_to_day(*d)).collect(),
+            makeup_days: makeup_workdays.iter().map(|d| date_to_day(*d)).collect(),
             holidays,
             makeup_workdays,
             periods: [(m0, m1), (a0, a1)],
@@ -195,6 +201,8 @@ impl WorkCalendar {
             years: BTreeSet::new(),
             holidays: BTreeSet::new(),
             makeup_workdays: BTreeSet::new(),
+            holiday_days: Vec::new(),
+            makeup_days: Vec::new(),
             periods: [(0, 12 * MS_PER_HOUR), (12 * MS_PER_HOUR, 24 * MS_PER_HOUR)],
             offset_ms: 0,
         }
@@ -320,7 +328,7 @@ impl WorkCalendar {
 
     /// The instant reached after `amount_ms` of office time from `start_ms`; a start outside office
     /// time begins at the next opening.
-    fn add_office_time(&self, start_ms: i64, amount_ms: i64) -> i64 {
+    pub fn add_office_time(&self, start_ms: i64, amount_ms: i64) -> i64 {
         let mut cursor = start_ms.saturating_add(self.offset_ms);
         let mut remaining = amount_ms;
         loop {
@@ -365,10 +373,12 @@ impl WorkCalendar {
     /// [`Self::is_workday`] on a day number (days since 1970-01-01); days outside `time::Date`'s range
     /// follow the Monday–Friday rule.
     fn is_workday_day(&self, day: i64) -> bool {
-        match day_to_date(day) {
-            Some(date) => self.is_workday(date),
-            // 1970-01-01 was a Thursday: day 0 has index 3 with Monday = 0.
-            None => (day + 3).rem_euclid(7) < 5,
+        // 1970-01-01 was a Thursday: day 0 has index 3 with Monday = 0. Holidays are weekdays and
+        // make-up days weekend days (checked at load), so each list is asked only on its side.
+        if (day + 3).rem_euclid(7) < 5 {
+            self.holiday_days.binary_search(&day).is_err()
+        } else {
+            self.makeup_days.binary_search(&day).is_ok()
         }
     }
 }

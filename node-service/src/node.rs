@@ -48,6 +48,14 @@ impl RunningNode {
         self.sync.as_ref()
     }
 
+    /// Starts the hub's automatic alert sweep every `every`, unless it runs already. For a caller
+    /// that started the hub with `alert_sweep_secs = 0` to load its data first (the demo's seed).
+    pub fn start_alert_sweep(&mut self, every: std::time::Duration) {
+        if self.alerts.is_none() && self.state.config.role == crate::config::NodeRole::Hub {
+            self.alerts = Some(crate::alerts::spawn(self.state.clone(), every));
+        }
+    }
+
     /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
         for task in [self.alerts.take(), self.kb_follow.take()]

@@ -19,9 +19,22 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     node_service::cli::init_logging();
     let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            match e.downcast_ref::<deploy::demo::PortTaken>() {
+                Some(taken) => eprintln!("{taken}"),
+                None => eprintln!("演示启动失败：{e:#}"),
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     if args.fresh && args.data_dir.exists() {
         std::fs::remove_dir_all(&args.data_dir)?;
     }
