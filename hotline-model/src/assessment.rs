@@ -78,71 +78,201 @@ fn rate(n: u32, d: u32) -> Option<f64> {
     (d > 0).then(|| f64::from(n) / f64::from(d))
 }
 
-impl UnitFigures {
-    /// Counts assignment `a` of `order`; `final_lead`: it is the order's current lead assignment
-    /// (the one the citizen's rating judges).
-    fn add(&mut self, a: &Assignment, final_lead: bool, order: &TicketState, now: i64) {
-        self.assigned += 1;
-        let lead = a.part == Part::Lead;
-        if lead {
-            self.as_lead += 1;
-        }
-        if a.status == AssignmentStatus::Returned {
-            self.returned += 1;
-        }
-        if a.signed_at.is_some_and(|t| t <= a.sign_due_at) {
-            self.signed_on_time += 1;
-        }
-        match &a.reply {
-            Some(r) => {
-                self.replied += 1;
-                if r.at <= a.due_at {
-                    self.replied_on_time += 1;
-                }
-                if r.solved {
-                    self.solved += 1;
-                }
-            }
-            None if matches!(
-                a.status,
-                AssignmentStatus::AwaitingSign | AssignmentStatus::Handling
-            ) && now > a.due_at =>
-            {
-                self.overdue += 1;
-            }
-            None => {}
-        }
-        if final_lead && order.final_reply.is_some() {
-            if order.callback_at.is_some() {
-                self.called_back += 1;
-            }
-            let (rated, satisfied) = rating(order.satisfaction);
-            self.rated += rated;
-            self.satisfied += satisfied;
-        }
-        if a.redos > 0 {
-            self.redone += 1;
-        }
-        if a.extensions > 0 {
-            self.extended += 1;
-        }
-        if a.urges > 0 {
-            self.urged += 1;
-        }
-        if a.supervision.is_some() {
-            self.supervised += 1;
-        }
-    }
+/// How many counters a [`Fact`] carries.
+pub const COUNTERS: usize = 15;
 
-    fn finish(&mut self, lead_replies_accepted: u32) {
-        self.sign_rate = rate(self.signed_on_time, self.assigned - self.returned);
-        self.on_time_rate = rate(self.replied_on_time, self.replied + self.overdue);
-        self.solved_rate = rate(self.solved, self.replied);
-        self.satisfaction_rate = rate(self.satisfied, self.rated);
-        self.callback_rate = rate(self.called_back, lead_replies_accepted);
-        self.redo_rate = rate(self.redone, self.replied);
-        self.return_rate = rate(self.returned, self.assigned);
-        self.extension_rate = rate(self.extended, self.assigned);
+/// Counter positions of a unit's fact (one assignment).
+pub mod unit_counter {
+    /// Assignments received.
+    pub const ASSIGNED: usize = 0;
+    /// Of those, as lead.
+    pub const AS_LEAD: usize = 1;
+    /// Returned.
+    pub const RETURNED: usize = 2;
+    /// Signed by the sign-by time.
+    pub const SIGNED_ON_TIME: usize = 3;
+    /// Replied.
+    pub const REPLIED: usize = 4;
+    /// Replied by the reply-by time.
+    pub const REPLIED_ON_TIME: usize = 5;
+    /// Replies saying solved.
+    pub const SOLVED: usize = 6;
+    /// Rated at callback (final lead).
+    pub const RATED: usize = 7;
+    /// Satisfied at callback (final lead).
+    pub const SATISFIED: usize = 8;
+    /// Called back (final lead).
+    pub const CALLED_BACK: usize = 9;
+    /// Redone.
+    pub const REDONE: usize = 10;
+    /// Extended.
+    pub const EXTENDED: usize = 11;
+    /// Urged.
+    pub const URGED: usize = 12;
+    /// Supervised.
+    pub const SUPERVISED: usize = 13;
+    /// Final lead assignments whose reply the centre accepted (the callback rate's denominator).
+    pub const ACCEPTED: usize = 14;
+}
+
+/// Counter positions of a public fact (unit `""`).
+pub mod public_counter {
+    /// Registered.
+    pub const RECEIVED: usize = 0;
+    /// Closed.
+    pub const CLOSED: usize = 1;
+    /// Lead replies.
+    pub const REPLIED: usize = 2;
+    /// Lead replies on time.
+    pub const REPLIED_ON_TIME: usize = 3;
+    /// Rated callbacks.
+    pub const RATED: usize = 4;
+    /// Satisfied callbacks.
+    pub const SATISFIED: usize = 5;
+}
+
+/// What one order adds to the figures at one moment: for the public figures (`unit` empty) the
+/// counts of what happened then (registered, closed, replied, called back), for a unit the counts
+/// of one assignment, dated by when it was made. The figures of a period are the sums of the facts
+/// dated in it, so they can be kept as running totals (the store does, per hour) and recomputed
+/// from the orders with the same numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Fact {
+    /// The unit, or empty for the public figures.
+    pub unit: String,
+    /// When (Unix ms).
+    pub at: i64,
+    /// The counts, by the positions of [`unit_counter`] or [`public_counter`].
+    pub counts: [i64; COUNTERS],
+}
+
+/// An assignment's deadline while it can still be missed: not replied and still with the unit.
+/// The unit is overdue once `now` is past it (counted at the time of asking, not kept as a fact).
+pub fn open_due(a: &Assignment) -> Option<i64> {
+    (a.reply.is_none()
+        && matches!(
+            a.status,
+            AssignmentStatus::AwaitingSign | AssignmentStatus::Handling
+        ))
+    .then_some(a.due_at)
+}
+
+fn unit_fact(a: &Assignment, final_lead: bool, order: &TicketState) -> Fact {
+    use unit_counter as c;
+    let mut n = [0i64; COUNTERS];
+    let flag = |b: bool| i64::from(b);
+    n[c::ASSIGNED] = 1;
+    n[c::AS_LEAD] = flag(a.part == Part::Lead);
+    n[c::RETURNED] = flag(a.status == AssignmentStatus::Returned);
+    n[c::SIGNED_ON_TIME] = flag(a.signed_at.is_some_and(|t| t <= a.sign_due_at));
+    if let Some(r) = &a.reply {
+        n[c::REPLIED] = 1;
+        n[c::REPLIED_ON_TIME] = flag(r.at <= a.due_at);
+        n[c::SOLVED] = flag(r.solved);
+    }
+    if final_lead && order.final_reply.is_some() {
+        n[c::CALLED_BACK] = flag(order.callback_at.is_some());
+        let (rated, satisfied) = rating(order.satisfaction);
+        n[c::RATED] = i64::from(rated);
+        n[c::SATISFIED] = i64::from(satisfied);
+        n[c::ACCEPTED] = 1;
+    }
+    n[c::REDONE] = flag(a.redos > 0);
+    n[c::EXTENDED] = flag(a.extensions > 0);
+    n[c::URGED] = flag(a.urges > 0);
+    n[c::SUPERVISED] = flag(a.supervision.is_some());
+    Fact {
+        unit: a.unit.clone(),
+        at: a.assigned_at,
+        counts: n,
+    }
+}
+
+/// Every fact of one order: its public facts, then one per assignment (current lead, co-handlers,
+/// past ones).
+pub fn facts(order: &TicketState) -> Vec<Fact> {
+    use public_counter as p;
+    let mut out = Vec::new();
+    let mut public = |at: Option<i64>, set: &[(usize, i64)]| {
+        if let Some(at) = at {
+            let mut counts = [0i64; COUNTERS];
+            for (i, v) in set {
+                counts[*i] = *v;
+            }
+            out.push(Fact {
+                unit: String::new(),
+                at,
+                counts,
+            });
+        }
+    };
+    // Merged duplicates (重复件) still count as received, as the centre's rules say.
+    public(order.created_at, &[(p::RECEIVED, 1)]);
+    public(order.closed_at, &[(p::CLOSED, 1)]);
+    if let Some((l, r)) = order
+        .lead
+        .as_ref()
+        .and_then(|l| l.reply.as_ref().map(|r| (l, r)))
+    {
+        public(
+            Some(r.at),
+            &[
+                (p::REPLIED, 1),
+                (p::REPLIED_ON_TIME, i64::from(r.at <= l.due_at)),
+            ],
+        );
+    }
+    if order.callback_at.is_some() {
+        let (rated, satisfied) = rating(order.satisfaction);
+        public(
+            order.callback_at,
+            &[
+                (p::RATED, i64::from(rated)),
+                (p::SATISFIED, i64::from(satisfied)),
+            ],
+        );
+    }
+    let current_lead = order.lead.iter().map(|a| (a, true));
+    let others = order.co.iter().chain(order.past.iter()).map(|a| (a, false));
+    for (a, final_lead) in current_lead.chain(others) {
+        out.push(unit_fact(a, final_lead, order));
+    }
+    out
+}
+
+impl UnitFigures {
+    /// A unit's figures from its summed counts and its number of overdue assignments.
+    pub fn from_counts(unit: &str, n: &[i64; COUNTERS], overdue: u32) -> Self {
+        use unit_counter as c;
+        let get = |i: usize| u32::try_from(n[i]).unwrap_or(0);
+        let mut f = UnitFigures {
+            unit: unit.to_owned(),
+            assigned: get(c::ASSIGNED),
+            as_lead: get(c::AS_LEAD),
+            returned: get(c::RETURNED),
+            signed_on_time: get(c::SIGNED_ON_TIME),
+            replied: get(c::REPLIED),
+            replied_on_time: get(c::REPLIED_ON_TIME),
+            overdue,
+            solved: get(c::SOLVED),
+            rated: get(c::RATED),
+            satisfied: get(c::SATISFIED),
+            called_back: get(c::CALLED_BACK),
+            redone: get(c::REDONE),
+            extended: get(c::EXTENDED),
+            urged: get(c::URGED),
+            supervised: get(c::SUPERVISED),
+            ..UnitFigures::default()
+        };
+        f.sign_rate = rate(f.signed_on_time, f.assigned - f.returned);
+        f.on_time_rate = rate(f.replied_on_time, f.replied + f.overdue);
+        f.solved_rate = rate(f.solved, f.replied);
+        f.satisfaction_rate = rate(f.satisfied, f.rated);
+        f.callback_rate = rate(f.called_back, get(c::ACCEPTED));
+        f.redo_rate = rate(f.redone, f.replied);
+        f.return_rate = rate(f.returned, f.assigned);
+        f.extension_rate = rate(f.extended, f.assigned);
+        f
     }
 }
 
@@ -156,7 +286,7 @@ pub struct PublicFigures {
     pub closed: u32,
     /// Lead replies given in the period.
     pub replied: u32,
-    /// Of those, by their deadline.
+    /// Of those, by the deadline.
     pub replied_on_time: u32,
     /// Callbacks in the period with a rating.
     pub rated: u32,
@@ -168,40 +298,52 @@ pub struct PublicFigures {
     pub satisfaction_rate: Option<f64>,
 }
 
-/// The public figures for `[from, to)` (Unix ms).
+impl PublicFigures {
+    /// The figures from summed public counts.
+    pub fn from_counts(n: &[i64; COUNTERS]) -> Self {
+        use public_counter as p;
+        let get = |i: usize| u32::try_from(n[i]).unwrap_or(0);
+        let mut f = PublicFigures {
+            received: get(p::RECEIVED),
+            closed: get(p::CLOSED),
+            replied: get(p::REPLIED),
+            replied_on_time: get(p::REPLIED_ON_TIME),
+            rated: get(p::RATED),
+            satisfied: get(p::SATISFIED),
+            ..PublicFigures::default()
+        };
+        f.on_time_rate = rate(f.replied_on_time, f.replied);
+        f.satisfaction_rate = rate(f.satisfied, f.rated);
+        f
+    }
+}
+
+/// Adds `b` into `a`.
+pub fn add_counts(a: &mut [i64; COUNTERS], b: &[i64; COUNTERS]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// The public figures for `[from, to)` (Unix ms), recomputed from the orders.
 pub fn public_figures<'a>(
     orders: impl IntoIterator<Item = &'a TicketState>,
     from: i64,
     to: i64,
 ) -> PublicFigures {
-    let within = |t: Option<i64>| t.is_some_and(|t| t >= from && t < to);
-    let mut f = PublicFigures::default();
-    // Merged duplicates (重复件) still count as received, as the centre's rules say.
+    let mut sum = [0i64; COUNTERS];
     for o in orders {
-        f.received += u32::from(within(o.created_at));
-        f.closed += u32::from(within(o.closed_at));
-        if let Some(r) = o
-            .lead
-            .as_ref()
-            .and_then(|l| l.reply.as_ref().map(|r| (l, r)))
-            && within(Some(r.1.at))
-        {
-            f.replied += 1;
-            f.replied_on_time += u32::from(r.1.at <= r.0.due_at);
-        }
-        if within(o.callback_at) {
-            let (rated, satisfied) = rating(o.satisfaction);
-            f.rated += rated;
-            f.satisfied += satisfied;
+        for f in facts(o) {
+            if f.unit.is_empty() && f.at >= from && f.at < to {
+                add_counts(&mut sum, &f.counts);
+            }
         }
     }
-    f.on_time_rate = rate(f.replied_on_time, f.replied);
-    f.satisfaction_rate = rate(f.satisfied, f.rated);
-    f
+    PublicFigures::from_counts(&sum)
 }
 
 /// Figures per unit for the assignments made in `[from, to)` (Unix ms), judged at `now`; units
-/// for which `include` is false are left out. Sorted by unit code.
+/// for which `include` is false are left out. Sorted by unit code. Recomputed from the orders.
 pub fn assess<'a>(
     orders: impl IntoIterator<Item = &'a TicketState>,
     from: i64,
@@ -209,35 +351,29 @@ pub fn assess<'a>(
     now: i64,
     include: impl Fn(&str) -> bool,
 ) -> Vec<UnitFigures> {
-    let mut by_unit: BTreeMap<String, (UnitFigures, u32)> = BTreeMap::new();
+    let mut by_unit: BTreeMap<String, ([i64; COUNTERS], u32)> = BTreeMap::new();
     for order in orders {
-        let current_lead = order.lead.iter().map(|a| (a, true));
-        let others = order.co.iter().chain(order.past.iter()).map(|a| (a, false));
-        for (a, final_lead) in current_lead.chain(others) {
-            if a.assigned_at < from || a.assigned_at >= to || !include(&a.unit) {
+        for f in facts(order) {
+            if f.unit.is_empty() || f.at < from || f.at >= to || !include(&f.unit) {
                 continue;
             }
-            let (f, accepted) = by_unit.entry(a.unit.clone()).or_insert_with(|| {
-                (
-                    UnitFigures {
-                        unit: a.unit.clone(),
-                        ..UnitFigures::default()
-                    },
-                    0,
-                )
-            });
-            f.add(a, final_lead, order, now);
-            if final_lead && order.final_reply.is_some() {
-                *accepted += 1;
+            let entry = by_unit.entry(f.unit.clone()).or_default();
+            add_counts(&mut entry.0, &f.counts);
+        }
+        let current = order.lead.iter().chain(order.co.iter());
+        for a in current.chain(order.past.iter()) {
+            if a.assigned_at >= from
+                && a.assigned_at < to
+                && include(&a.unit)
+                && open_due(a).is_some_and(|d| now > d)
+            {
+                by_unit.entry(a.unit.clone()).or_default().1 += 1;
             }
         }
     }
     by_unit
-        .into_values()
-        .map(|(mut f, accepted)| {
-            f.finish(accepted);
-            f
-        })
+        .into_iter()
+        .map(|(unit, (counts, overdue))| UnitFigures::from_counts(&unit, &counts, overdue))
         .collect()
 }
 

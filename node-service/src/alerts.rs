@@ -21,24 +21,34 @@ pub async fn sweep(
     let refdata = state.refdata();
     let centre = refdata.org.root().to_string();
     let mut recorded = 0;
+    // Long work: it reads on the store's reader for long work, a page at a time (by key).
     for status in ["dispatched", "handling"] {
-        let mut offset = 0;
+        let mut after: Option<String> = None;
         loop {
-            let page = state
-                .store
-                .list(TicketFilter {
-                    status: Some(status.into()),
-                    limit: Some(500),
-                    offset: Some(offset),
-                    ..Default::default()
-                })
-                .await?;
-            if page.is_empty() {
+            let filter = TicketFilter {
+                status: Some(status.into()),
+                limit: Some(500),
+                after: after.clone(),
+                ..Default::default()
+            };
+            let page = {
+                let filter = filter.clone();
+                state
+                    .store
+                    .read_bulk(move |c| replica_store::projection::list(c, &filter))
+                    .await?
+            };
+            let Some(last) = page.last() else {
                 break;
-            }
-            offset += page.len() as u32;
+            };
+            after = Some(replica_store::projection::next_cursor(&filter, last));
             for summary in page {
-                let Some(view) = state.store.ticket(summary.id.clone()).await? else {
+                let id = summary.id.clone();
+                let view = state
+                    .store
+                    .read_bulk(move |c| replica_store::projection::view(c, &id))
+                    .await?;
+                let Some(view) = view else {
                     continue;
                 };
                 for alert in due_alerts(&view.state, &refdata.calendar, now_ms, policy) {

@@ -177,6 +177,7 @@ pub fn changes_after_seq(conn: &Connection, id: &str, since: i64) -> Result<Opti
 
 /// Removes a document and everything projected from it.
 pub fn remove(conn: &Connection, id: &str) -> Result<bool> {
+    crate::projection::forget(conn, id)?;
     Ok(conn
         .prepare_cached("DELETE FROM docs WHERE id = ?1")?
         .execute([id])?

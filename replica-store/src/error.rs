@@ -34,6 +34,9 @@ pub enum StoreError {
     /// A field is invalid.
     #[error("invalid field: {0}")]
     Invalid(FieldError),
+    /// A list's paging cursor is not one the list gave out.
+    #[error("bad paging cursor {0:?}")]
+    BadCursor(String),
     /// The batch holding this write failed to commit; nothing of it was stored.
     #[error("commit failed: {0}")]
     Commit(String),

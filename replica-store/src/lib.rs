@@ -34,11 +34,25 @@ pub use projection::{TicketFilter, TicketSummary};
 pub use tickets::{Created, NewEvent, NewTicket};
 pub use worker::Ctx;
 
+/// What [`Store::unit_totals`] returns.
+pub struct UnitTotals {
+    /// Per unit, its summed counts.
+    pub sums: Vec<(String, [i64; hotline_model::assessment::COUNTERS])>,
+    /// Per unit, its overdue assignments.
+    pub overdue: std::collections::BTreeMap<String, u32>,
+}
+
+/// Interactive reader connections: one per core, at least two, at most eight.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
 /// A handle to a node's store; cheap to clone, usable from any task.
 #[derive(Clone)]
 pub struct Store {
     writer: mpsc::Sender<worker::WriteJob>,
     reader: mpsc::Sender<worker::ReadJob>,
+    bulk: mpsc::Sender<worker::ReadJob>,
     committed: watch::Receiver<i64>,
     shared: Arc<worker::Shared>,
 }
@@ -82,14 +96,20 @@ impl Store {
             |r| r.get(0),
         )?;
 
-        let read_conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        read_conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        read_conn.set_prepared_statement_cache_capacity(schema::STATEMENT_CACHE);
+        let open_reader = || -> Result<Connection> {
+            let c = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            c.busy_timeout(std::time::Duration::from_secs(10))?;
+            c.set_prepared_statement_cache_capacity(schema::STATEMENT_CACHE);
+            // A bounded page cache per connection (8 MiB), whatever the database's size.
+            c.pragma_update(None, "cache_size", -8192)?;
+            Ok(c)
+        };
         let (wtx, wrx) = mpsc::channel();
         let (rtx, rrx) = mpsc::channel();
+        let (btx, brx) = mpsc::channel();
         let (ctx, crx) = watch::channel(seq);
         let numbers = {
             let mut stmt = conn.prepare(
@@ -110,13 +130,27 @@ impl Store {
             .name(format!("store-writer-{node}"))
             .spawn(move || worker::run_writer(conn, state, wrx, ctx))
             .map_err(|_| StoreError::Closed)?;
+        // Interactive reads (lists, views, lookups) share a pool sized to the machine; long work
+        // has a reader of its own, so it never holds up an operator's list or a citizen's lookup.
+        let rrx = Arc::new(Mutex::new(rrx));
+        for i in 0..reader_count() {
+            let conn = open_reader()?;
+            let queue = rrx.clone();
+            std::thread::Builder::new()
+                .name(format!("store-reader-{node}-{i}"))
+                .spawn(move || worker::run_reader(conn, queue))
+                .map_err(|_| StoreError::Closed)?;
+        }
+        let conn = open_reader()?;
+        let brx = Arc::new(Mutex::new(brx));
         std::thread::Builder::new()
-            .name(format!("store-reader-{node}"))
-            .spawn(move || worker::run_reader(read_conn, rrx))
+            .name(format!("store-bulk-{node}"))
+            .spawn(move || worker::run_reader(conn, brx))
             .map_err(|_| StoreError::Closed)?;
         Ok(Store {
             writer: wtx,
             reader: rtx,
+            bulk: btx,
             committed: crx,
             shared,
         })
@@ -168,17 +202,38 @@ impl Store {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Runs a read job on the reader thread (sees every committed write).
+    /// Runs a short read job on the interactive reader pool (sees every committed write).
     pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        Self::read_on(&self.reader, f).await
+    }
+
+    /// Runs a long read job (statistics, exports, sweeps) on the reader kept for long work, where
+    /// it queues behind other long work only.
+    pub async fn read_bulk<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        Self::read_on(&self.bulk, f).await
+    }
+
+    async fn read_on<T, F>(queue: &mpsc::Sender<worker::ReadJob>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: worker::ReadJob = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
+            // A caller that gave up (a request past its time budget) is not worked for.
+            if !tx.is_closed() {
+                let _ = tx.send(f(conn));
+            }
         });
-        self.reader.send(job).map_err(|_| StoreError::Closed)?;
+        queue.send(job).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -204,16 +259,49 @@ impl Store {
         self.read(move |c| projection::list(c, &filter)).await
     }
 
-    /// The views of the `limit` orders closed most recently.
-    pub async fn recently_closed(&self, limit: u32) -> Result<Vec<TicketView>> {
-        self.read(move |c| projection::recently_closed(c, limit))
+    /// A page of published results, the latest closed first (see [`projection::published`]).
+    pub async fn published(&self, after: Option<String>, limit: u32) -> Result<Vec<TicketView>> {
+        self.read(move |c| projection::published(c, after.as_deref(), limit))
             .await
     }
 
-    /// The views of the tickets that may have an assignment made in `[from, to)` (Unix ms).
-    pub async fn views_active_in(&self, from: i64, to: i64) -> Result<Vec<TicketView>> {
-        self.read(move |c| projection::views_active_in(c, from, to))
+    /// The summed facts of `unit` (`""`: the public figures) over the hours `[from_hour, to_hour)`,
+    /// from the running totals.
+    pub async fn fact_sum(
+        &self,
+        unit: String,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> Result<[i64; hotline_model::assessment::COUNTERS]> {
+        self.read(move |c| projection::fact_sum(c, &unit, from_hour, to_hour))
             .await
+    }
+
+    /// The assessment's running totals for `units` over the hours `[from_hour, to_hour)` and, per
+    /// unit, its assignments made in `[from, to)` overdue at `now`. Runs on the reader kept for long
+    /// work.
+    pub async fn unit_totals(
+        &self,
+        units: Vec<String>,
+        from_hour: i64,
+        to_hour: i64,
+        now: i64,
+    ) -> Result<UnitTotals> {
+        self.read_bulk(move |c| {
+            let mut sums = Vec::with_capacity(units.len());
+            for u in units {
+                let sum = projection::fact_sum(c, &u, from_hour, to_hour)?;
+                sums.push((u, sum));
+            }
+            let overdue = projection::overdue_by_unit(
+                c,
+                from_hour * projection::HOUR_MS,
+                to_hour * projection::HOUR_MS,
+                now,
+            )?;
+            Ok(UnitTotals { sums, overdue })
+        })
+        .await
     }
 
     /// Writes reference files (`org`, `categories`, `users`, `calendar` TOML); unchanged files are skipped.

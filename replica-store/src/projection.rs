@@ -1,5 +1,8 @@
 //! Query tables projected from ticket documents, and their rebuild.
 
+use std::collections::BTreeMap;
+
+use hotline_model::assessment::{self, COUNTERS, Fact};
 use hotline_model::ticket::TicketView;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -29,16 +32,30 @@ fn write_rows(
     doc_seq: i64,
     fresh: bool,
 ) -> Result<()> {
+    use rusqlite::OptionalExtension;
     let s = &view.state;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
+    let facts = assessment::facts(s);
+    let old: Option<(String, String)> = if fresh {
+        None
+    } else {
+        conn.prepare_cached("SELECT status, facts FROM tickets WHERE id = ?1")?
+            .query_row([&view.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+    };
+    let facts_json = serde_json::to_string(&facts)
+        .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
+    // Listed on the public results page: published, and never a confidential report.
+    let public_result = s.published && !view.intake.confidential;
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
-                             origin_unit)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                             origin_unit, closed_at, published, facts)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
-             urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16",
+             urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
+             closed_at = ?17, published = ?18, facts = ?19",
     )?
     .execute(params![
         view.id,
@@ -57,21 +74,137 @@ fn write_rows(
         doc_seq,
         json,
         s.origin_unit,
+        s.closed_at,
+        public_result,
+        facts_json,
     ])?;
+    let old_facts: Vec<Fact> = match &old {
+        Some((status, facts_text)) => {
+            if status != s.status.as_str() {
+                bump_status(conn, status, -1)?;
+                bump_status(conn, s.status.as_str(), 1)?;
+            }
+            parse_facts(&view.id, facts_text)?
+        }
+        None => {
+            bump_status(conn, s.status.as_str(), 1)?;
+            Vec::new()
+        }
+    };
+    if old_facts != facts {
+        add_facts(conn, &old_facts, &facts)?;
+    }
     if !fresh {
         conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
             .execute([&view.id])?;
     }
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part) VALUES(?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part, status, created_at, due_at, number,
+                                            assigned_at, open_due)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for a in s.lead.iter().chain(s.co.iter()) {
         let part = match a.part {
             hotline_model::workflow::Part::Lead => "lead",
             hotline_model::workflow::Part::Co => "co",
         };
-        insert.execute(params![view.id, a.unit, part])?;
+        insert.execute(params![
+            view.id,
+            a.unit,
+            part,
+            s.status.as_str(),
+            s.created_at.unwrap_or(0),
+            s.due_at(),
+            view.number,
+            a.assigned_at,
+            assessment::open_due(a),
+        ])?;
     }
+    Ok(())
+}
+
+fn parse_facts(id: &str, text: &str) -> Result<Vec<Fact>> {
+    serde_json::from_str(text).map_err(|e| crate::error::StoreError::malformed(id, e.to_string()))
+}
+
+fn bump_status(conn: &Connection, status: &str, by: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO status_totals(status, n) VALUES(?1, ?2)
+         ON CONFLICT(status) DO UPDATE SET n = n + ?2",
+    )?
+    .execute(params![status, by])?;
+    Ok(())
+}
+
+/// Milliseconds per bucket of the running totals.
+pub const HOUR_MS: i64 = 3_600_000;
+
+fn encode_counts(c: &[i64; COUNTERS]) -> String {
+    c.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn decode_counts(text: &str) -> [i64; COUNTERS] {
+    let mut out = [0i64; COUNTERS];
+    for (slot, part) in out.iter_mut().zip(text.split(',')) {
+        *slot = part.parse().unwrap_or(0);
+    }
+    out
+}
+
+/// Moves the running totals from a ticket's `old` facts to its `new` ones.
+fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
+    let mut delta: BTreeMap<(&str, i64), [i64; COUNTERS]> = BTreeMap::new();
+    for (facts, sign) in [(old, -1), (new, 1)] {
+        for f in facts {
+            let slot = delta
+                .entry((f.unit.as_str(), f.at.div_euclid(HOUR_MS)))
+                .or_insert([0; COUNTERS]);
+            for (d, c) in slot.iter_mut().zip(f.counts.iter()) {
+                *d += sign * c;
+            }
+        }
+    }
+    let mut read =
+        conn.prepare_cached("SELECT counts FROM fact_totals WHERE unit = ?1 AND hour = ?2")?;
+    let mut write = conn.prepare_cached(
+        "INSERT INTO fact_totals(unit, hour, counts) VALUES(?1, ?2, ?3)
+         ON CONFLICT(unit, hour) DO UPDATE SET counts = ?3",
+    )?;
+    for ((unit, hour), d) in delta {
+        if d.iter().all(|x| *x == 0) {
+            continue;
+        }
+        use rusqlite::OptionalExtension;
+        let mut total = read
+            .query_row(params![unit, hour], |r| r.get::<_, String>(0))
+            .optional()?
+            .map_or([0; COUNTERS], |t| decode_counts(&t));
+        assessment::add_counts(&mut total, &d);
+        write.execute(params![unit, hour, encode_counts(&total)])?;
+    }
+    Ok(())
+}
+
+/// Takes a ticket's rows out of the running totals before its document is removed (purge).
+pub fn forget(conn: &Connection, id: &str) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    let old: Option<(String, String)> = conn
+        .prepare_cached("SELECT status, facts FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((status, facts)) = old {
+        bump_status(conn, &status, -1)?;
+        add_facts(conn, &parse_facts(id, &facts)?, &[])?;
+    }
+    Ok(())
+}
+
+/// Clears every projection (before rebuilding them all).
+pub fn clear(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DELETE FROM ticket_units; DELETE FROM tickets; DELETE FROM fact_totals;
+         DELETE FROM status_totals;",
+    )?;
     Ok(())
 }
 
@@ -106,8 +239,10 @@ pub struct TicketSummary {
     pub conflicts: i64,
 }
 
-/// Filters of the ticket list; all optional, combined with AND.
+/// Filters of the ticket list; all optional, combined with AND. Unknown parameters are refused
+/// (an `offset` would otherwise be ignored and page 1 shown again).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TicketFilter {
     /// Status code.
     pub status: Option<String>,
@@ -125,32 +260,42 @@ pub struct TicketFilter {
     pub created_after: Option<i64>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
-    /// Offset.
-    pub offset: Option<u32>,
+    /// Key paging: the `next` cursor of the previous page (`<key>:<number>`, the key being the
+    /// registration time, or the deadline when filtering by deadline). Pages never skip or repeat
+    /// an order, however many are registered in between.
+    pub after: Option<String>,
 }
 
-/// The full views of the tickets registered before `to` and changed at or after `from` (Unix ms):
-/// every ticket with an assignment made in `[from, to)` is among them.
-pub fn views_active_in(conn: &Connection, from: i64, to: i64) -> Result<Vec<TicketView>> {
-    views_of(
-        conn,
-        "SELECT view FROM tickets WHERE updated_at >= ?1 AND created_at < ?2",
-        params![from, to],
-    )
+/// The cursor that continues a list after `last`, in the order `f` asks for.
+pub fn next_cursor(f: &TicketFilter, last: &TicketSummary) -> String {
+    let key = if f.due_before.is_some() {
+        last.due_at.unwrap_or(0)
+    } else {
+        last.created_at
+    };
+    format!("{key}:{}", last.number)
 }
 
-/// The full views of the `limit` orders closed most recently (by their last change).
-pub fn recently_closed(conn: &Connection, limit: u32) -> Result<Vec<TicketView>> {
-    views_of(
-        conn,
-        "SELECT view FROM tickets WHERE status = 'closed' ORDER BY updated_at DESC LIMIT ?1",
-        params![limit],
-    )
+fn parse_cursor(text: &str) -> Result<(i64, String)> {
+    text.split_once(':')
+        .and_then(|(k, n)| Some((k.parse().ok()?, n.to_owned())))
+        .filter(|(_, n)| !n.is_empty())
+        .ok_or_else(|| crate::error::StoreError::BadCursor(text.to_owned()))
 }
 
-fn views_of(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<Vec<TicketView>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
+/// A page of published results (公示), the latest closed first, after the cursor
+/// `<closed_at>:<number>` of the previous page.
+pub fn published(conn: &Connection, after: Option<&str>, limit: u32) -> Result<Vec<TicketView>> {
+    let (key, number) = match after {
+        Some(c) => parse_cursor(c)?,
+        None => (i64::MAX, String::new()),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM tickets WHERE published = 1 AND closed_at IS NOT NULL
+           AND (closed_at < ?1 OR (closed_at = ?1 AND (?2 = '' OR number < ?2)))
+         ORDER BY closed_at DESC, number DESC LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![key, number, limit], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for row in rows {
         let json = row?;
@@ -162,90 +307,241 @@ fn views_of(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result
     Ok(out)
 }
 
-/// Lists tickets, newest first (or soonest due first when filtering by deadline).
-pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
-    let mut sql = String::from(
-        "SELECT id, number, status, lead_unit, request_type, subject, title, created_at, updated_at, due_at,
-                urgent, conflicts FROM tickets t WHERE 1=1",
-    );
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+/// The summed counts of `unit`'s facts (`""`: the public figures) in the hours `[from_hour,
+/// to_hour)`.
+pub fn fact_sum(
+    conn: &Connection,
+    unit: &str,
+    from_hour: i64,
+    to_hour: i64,
+) -> Result<[i64; COUNTERS]> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT counts FROM fact_totals WHERE unit = ?1 AND hour >= ?2 AND hour < ?3",
+    )?;
+    let rows = stmt.query_map(params![unit, from_hour, to_hour], |r| r.get::<_, String>(0))?;
+    let mut sum = [0i64; COUNTERS];
+    for row in rows {
+        assessment::add_counts(&mut sum, &decode_counts(&row?));
+    }
+    Ok(sum)
+}
+
+/// Per unit, the assignments made in `[from, to)` (Unix ms) that are overdue at `now`: still with
+/// the unit, not replied, past their deadline.
+pub fn overdue_by_unit(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<BTreeMap<String, u32>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT unit, COUNT(*) FROM ticket_units
+         WHERE open_due IS NOT NULL AND open_due < ?3 AND assigned_at >= ?1 AND assigned_at < ?2
+         GROUP BY unit",
+    )?;
+    let rows = stmt.query_map(params![from, to, now], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The order a list is walked in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Newest first: `(created_at, number)` descending.
+    Created,
+    /// Soonest due first: `(due_at, number)` ascending.
+    Due,
+}
+
+/// The conditions every source of a list shares, as SQL on `t` (tickets) and arguments.
+struct Where {
+    sql: String,
+    args: Vec<rusqlite::types::Value>,
+}
+
+impl Where {
+    fn push(&mut self, cond: &str, values: impl IntoIterator<Item = rusqlite::types::Value>) {
+        let mut cond = cond.to_owned();
+        for v in values {
+            self.args.push(v);
+            cond = cond.replacen("{}", &format!("?{}", self.args.len()), 1);
+        }
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&cond);
+    }
+}
+
+/// The query of one page of a list from one source: `from` names the table walked (alias `t` for
+/// the columns `created_at`, `due_at`, `number`, `status`), `id` its ticket id column, `extra` its
+/// own condition (e.g. the unit). It selects `(key, number, id)` in list order.
+fn page_query(
+    f: &TicketFilter,
+    order: Order,
+    source: &Source,
+) -> Result<(String, Vec<rusqlite::types::Value>)> {
+    let (from, id, extra) = source;
+    let tickets_only = from.starts_with("tickets");
+    let mut w = Where {
+        sql: String::from("1=1"),
+        args: Vec::new(),
+    };
+    if let Some((cond, v)) = extra {
+        w.push(cond, [v.clone().into()]);
+    }
     if let Some(s) = &f.status {
-        args.push(s.clone().into());
-        sql.push_str(&format!(" AND status = ?{}", args.len()));
-    }
-    if let Some(u) = &f.unit {
-        args.push(u.clone().into());
-        sql.push_str(&format!(
-            " AND (origin_unit = ?{0} OR id IN (SELECT ticket_id FROM ticket_units WHERE unit = ?{0}))",
-            args.len()
-        ));
-    }
-    if let Some(units) = &f.within {
-        let mut marks = Vec::with_capacity(units.len());
-        for u in units {
-            args.push(u.clone().into());
-            marks.push(format!("?{}", args.len()));
-        }
-        if marks.is_empty() {
-            sql.push_str(" AND 0");
-        } else {
-            sql.push_str(&format!(
-                " AND (origin_unit IN ({0}) OR id IN (SELECT ticket_id FROM ticket_units WHERE unit IN ({0})))",
-                marks.join(", ")
-            ));
-        }
+        w.push("t.status = {}", [s.clone().into()]);
     }
     if let Some(p) = &f.phone {
-        args.push(p.clone().into());
-        sql.push_str(&format!(" AND caller_phone = ?{}", args.len()));
-    }
-    if let Some(d) = f.due_before {
-        args.push(d.into());
-        sql.push_str(&format!(
-            " AND due_at IS NOT NULL AND due_at <= ?{}",
-            args.len()
-        ));
+        if tickets_only {
+            w.push("t.caller_phone = {}", [p.clone().into()]);
+        } else {
+            w.push(
+                &format!("{id} IN (SELECT id FROM tickets WHERE caller_phone = {{}})"),
+                [p.clone().into()],
+            );
+        }
     }
     if let Some(c) = f.created_after {
-        args.push(c.into());
-        sql.push_str(&format!(" AND created_at >= ?{}", args.len()));
+        w.push("t.created_at >= {}", [c.into()]);
     }
-    if f.due_before.is_some() {
-        sql.push_str(" ORDER BY due_at ASC, number ASC");
+    let key = match order {
+        Order::Created => "t.created_at",
+        Order::Due => "t.due_at",
+    };
+    if let Some(d) = f.due_before {
+        w.push("t.due_at IS NOT NULL AND t.due_at <= {}", [d.into()]);
+    }
+    if let Some(cursor) = &f.after {
+        let (k, n) = parse_cursor(cursor)?;
+        let cmp = if order == Order::Created { "<" } else { ">" };
+        w.push(
+            &format!("({key}, t.number) {cmp} ({{}}, {{}})"),
+            [k.into(), n.into()],
+        );
+    }
+    let dir = if order == Order::Created {
+        "DESC"
     } else {
-        sql.push_str(" ORDER BY created_at DESC, number DESC");
+        "ASC"
+    };
+    let sql = format!(
+        "SELECT {key}, t.number, {id} FROM {from} WHERE {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
+        w.sql,
+        page_size(f)
+    );
+    Ok((sql, w.args))
+}
+
+fn list_order(f: &TicketFilter) -> Order {
+    if f.due_before.is_some() {
+        Order::Due
+    } else {
+        Order::Created
     }
-    let limit = f.limit.unwrap_or(50).clamp(1, 500);
-    sql.push_str(&format!(" LIMIT {limit} OFFSET {}", f.offset.unwrap_or(0)));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-        let status: String = r.get(2)?;
-        let label = hotline_model::workflow::Status::parse(&status)
-            .map(|s| s.label().to_string())
-            .unwrap_or_default();
-        Ok(TicketSummary {
-            id: r.get(0)?,
-            number: r.get(1)?,
-            status,
-            status_label: label,
-            lead_unit: r.get(3)?,
-            request_type: r.get(4)?,
-            subject: r.get(5)?,
-            title: r.get(6)?,
-            created_at: r.get(7)?,
-            updated_at: r.get(8)?,
-            due_at: r.get(9)?,
-            urgent: r.get(10)?,
-            conflicts: r.get(11)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The query plan (`EXPLAIN QUERY PLAN` details) of every source a list reads, one string per
+/// source: for checking that each walks an index in list order, with no full scan or sort.
+pub fn explain_list(conn: &Connection, f: &TicketFilter) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for source in sources(f) {
+        let (sql, args) = page_query(f, list_order(f), &source)?;
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+        out.push(rows.collect::<Result<Vec<_>, _>>()?.join(" | "));
+    }
+    Ok(out)
+}
+
+fn page_size(f: &TicketFilter) -> u32 {
+    f.limit.unwrap_or(50).clamp(1, 500)
+}
+
+/// A list's source: table, ticket id column, own condition and its value.
+type Source = (&'static str, &'static str, Option<(&'static str, String)>);
+
+/// Where a list's rows come from: the tickets table for the centre's lists, or per unit its
+/// assignments and the orders it registered.
+fn sources(f: &TicketFilter) -> Vec<Source> {
+    let units: Vec<String> = match (&f.unit, &f.within) {
+        (Some(u), _) => vec![u.clone()],
+        (None, Some(within)) => within.clone(),
+        (None, None) => return vec![("tickets t", "t.id", None)],
+    };
+    let mut out = Vec::new();
+    for u in units {
+        out.push((
+            "ticket_units t",
+            "t.ticket_id",
+            Some(("t.unit = {}", u.clone())),
+        ));
+        out.push(("tickets t", "t.id", Some(("t.origin_unit = {}", u))));
+    }
+    out
+}
+
+/// Lists tickets, newest first (or soonest due first when filtering by deadline), one page after
+/// `f.after`. Each source is walked in list order on its own index and stops at a page; the
+/// sources of a unit's subtree are merged, so a page costs about a page per source.
+pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
+    let order = list_order(f);
+    let mut keys: Vec<(i64, String, String)> = Vec::new();
+    for source in sources(f) {
+        let (sql, args) = page_query(f, order, &source)?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                r.get(1)?,
+                r.get(2)?,
+            ))
+        })?;
+        for row in rows {
+            keys.push(row?);
+        }
+    }
+    match order {
+        Order::Created => keys.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1))),
+        Order::Due => keys.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1))),
+    }
+    keys.dedup_by(|a, b| a.2 == b.2);
+    keys.truncate(page_size(f) as usize);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, number, status, lead_unit, request_type, subject, title, created_at, updated_at,
+                due_at, urgent, conflicts FROM tickets WHERE id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(keys.len());
+    for (_, _, id) in keys {
+        out.push(stmt.query_row([id], |r| {
+            let status: String = r.get(2)?;
+            let label = hotline_model::workflow::Status::parse(&status)
+                .map(|s| s.label().to_string())
+                .unwrap_or_default();
+            Ok(TicketSummary {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                status,
+                status_label: label,
+                lead_unit: r.get(3)?,
+                request_type: r.get(4)?,
+                subject: r.get(5)?,
+                title: r.get(6)?,
+                created_at: r.get(7)?,
+                updated_at: r.get(8)?,
+                due_at: r.get(9)?,
+                urgent: r.get(10)?,
+                conflicts: r.get(11)?,
+            })
+        })?);
+    }
+    Ok(out)
 }
 
 /// Counts of tickets per status.
 pub fn status_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT status, COUNT(*) FROM tickets GROUP BY status ORDER BY status")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT status, n FROM status_totals WHERE n != 0 ORDER BY status")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

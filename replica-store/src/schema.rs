@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "3";
+pub const PROJECTION_VERSION: &str = "4";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -79,18 +79,25 @@ pub fn create(conn: &Connection) -> Result<()> {
             doc_seq INTEGER NOT NULL,
             view TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status, due_at);
-        CREATE INDEX IF NOT EXISTS tickets_lead ON tickets(lead_unit, status);
-        CREATE INDEX IF NOT EXISTS tickets_due ON tickets(due_at) WHERE due_at IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS tickets_phone ON tickets(caller_phone);
-        CREATE INDEX IF NOT EXISTS tickets_created ON tickets(created_at);
         CREATE TABLE IF NOT EXISTS ticket_units(
             ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
             unit TEXT NOT NULL,
             part TEXT NOT NULL,
             PRIMARY KEY(ticket_id, unit)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS ticket_units_unit ON ticket_units(unit);
+        -- Running totals of the orders' facts (hotline_model::assessment::Fact) per unit ('' for
+        -- the public figures) and hour of the fact, kept with every projection write.
+        CREATE TABLE IF NOT EXISTS fact_totals(
+            unit TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            counts TEXT NOT NULL,
+            PRIMARY KEY(unit, hour)
+        ) WITHOUT ROWID;
+        -- Orders per status, kept with every projection write.
+        CREATE TABLE IF NOT EXISTS status_totals(
+            status TEXT PRIMARY KEY,
+            n INTEGER NOT NULL
+        ) WITHOUT ROWID;
         "#,
     )?;
     add_column_if_missing(conn, "docs", "base_seq", "INTEGER NOT NULL DEFAULT 0")?;
@@ -98,6 +105,45 @@ pub fn create(conn: &Connection) -> Result<()> {
     // The unit that registered the order (a unit sees its own intake); a column of the row the
     // projection writes anyway, not a row of its own: an extra row cost intake ~15 %.
     add_column_if_missing(conn, "tickets", "origin_unit", "TEXT")?;
+    // Projection version 4: what the published list, the figures and the key-paged lists need.
+    add_column_if_missing(conn, "tickets", "closed_at", "INTEGER")?;
+    add_column_if_missing(conn, "tickets", "published", "INTEGER NOT NULL DEFAULT 0")?;
+    add_column_if_missing(conn, "tickets", "facts", "TEXT NOT NULL DEFAULT '[]'")?;
+    for (column, decl) in [
+        ("status", "TEXT NOT NULL DEFAULT ''"),
+        ("created_at", "INTEGER NOT NULL DEFAULT 0"),
+        ("due_at", "INTEGER"),
+        ("number", "TEXT NOT NULL DEFAULT ''"),
+        ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
+        ("open_due", "INTEGER"),
+    ] {
+        add_column_if_missing(conn, "ticket_units", column, decl)?;
+    }
+    // Every list the API serves walks one of these in its own order (newest first, or soonest due
+    // first), so a page costs its own rows whatever the table's size; see `projection::list`.
+    conn.execute_batch(
+        r#"
+        DROP INDEX IF EXISTS tickets_status;
+        DROP INDEX IF EXISTS tickets_lead;
+        DROP INDEX IF EXISTS tickets_due;
+        DROP INDEX IF EXISTS tickets_phone;
+        DROP INDEX IF EXISTS tickets_created;
+        DROP INDEX IF EXISTS ticket_units_unit;
+        CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets(created_at, number);
+        CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets(status, created_at, number);
+        CREATE INDEX IF NOT EXISTS tickets_by_due ON tickets(due_at, number) WHERE due_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS tickets_by_phone ON tickets(caller_phone, created_at, number);
+        CREATE INDEX IF NOT EXISTS tickets_by_origin ON tickets(origin_unit, created_at, number);
+        CREATE INDEX IF NOT EXISTS tickets_published ON tickets(closed_at, number)
+            WHERE published = 1;
+        CREATE INDEX IF NOT EXISTS units_by_created ON ticket_units(unit, created_at, number);
+        CREATE INDEX IF NOT EXISTS units_by_status ON ticket_units(unit, status, created_at, number);
+        CREATE INDEX IF NOT EXISTS units_by_due ON ticket_units(unit, due_at, number)
+            WHERE due_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS units_open_due ON ticket_units(open_due)
+            WHERE open_due IS NOT NULL;
+        "#,
+    )?;
     crate::sync_schema::create(conn)?;
     crate::audit::create(conn)?;
     Ok(())

@@ -214,7 +214,7 @@ pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketVie
 /// many were rebuilt. With `all`, every ticket is rebuilt (after a projection format change).
 pub fn reproject(conn: &Connection, actor: &ActorId, all: bool) -> Result<usize> {
     if all {
-        conn.execute("DELETE FROM tickets", [])?;
+        projection::clear(conn)?;
     }
     let stale: Vec<(String, i64)> = {
         let mut stmt = conn.prepare(

@@ -1,4 +1,5 @@
-//! The store's threads: one writer that groups concurrent writes into one commit, and one reader.
+//! The store's threads: one writer that groups concurrent writes into one commit, a pool of readers
+//! for interactive reads and one reader of its own for long work (statistics, sweeps, rebuilds).
 //!
 //! rusqlite is synchronous, so it never runs on the async runtime. The writer owns the read-write
 //! connection; it takes every job waiting in its queue, runs each inside its own SAVEPOINT of one
@@ -176,9 +177,17 @@ fn run_batch(
     }
 }
 
-/// Runs the reader loop until every sender is dropped.
-pub fn run_reader(conn: Connection, jobs: mpsc::Receiver<ReadJob>) {
-    while let Ok(job) = jobs.recv() {
-        job(&conn);
+/// Runs a reader loop until every sender is dropped. Several readers may share one queue: each takes
+/// the next job when it is free, so a slow job holds up only the reader running it.
+pub fn run_reader(conn: Connection, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
+    loop {
+        let job = {
+            let queue = jobs.lock().unwrap_or_else(|p| p.into_inner());
+            queue.recv()
+        };
+        match job {
+            Ok(job) => job(&conn),
+            Err(_) => break,
+        }
     }
 }

@@ -89,6 +89,9 @@ impl From<StoreError> for ApiError {
                 format!("字段不合要求：{f}"),
             )
             .with_detail(serde_json::to_value(&f).unwrap_or_default()),
+            StoreError::BadCursor(c) => ApiError::bad_request(format!(
+                "翻页参数 after 有误：{c}；请使用上一页返回的 next 值"
+            )),
             StoreError::Closed => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

@@ -8,6 +8,7 @@ pub mod health;
 pub mod in_process;
 pub mod kb;
 pub mod public;
+pub mod public_budget;
 pub mod public_figures;
 pub mod reference;
 pub mod reference_edit;
@@ -23,14 +24,20 @@ use crate::state::AppState;
 /// The API routes; bodies over the configured limit are refused with 413 before they are read whole.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(public_budget::public_slots()));
+    let public = Router::new()
+        .route("/api/public/lookup", post(public::lookup))
+        .route("/api/public/figures", get(public_figures::figures))
+        .route("/api/public/published", get(public_figures::published))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            public_budget::budget(slots.clone(), req, next)
+        }));
     Router::new()
+        .merge(public)
         .route("/api/health", get(health::health))
         .route("/api/tickets", post(tickets::create).get(tickets::list))
         .route("/api/tickets/{key}", get(tickets::get))
         .route("/api/tickets/{key}/actions", post(tickets::act))
-        .route("/api/public/lookup", post(public::lookup))
-        .route("/api/public/figures", get(public_figures::figures))
-        .route("/api/public/published", get(public_figures::published))
         .route("/api/kb/search", get(kb::search))
         .route("/api/kb/articles", post(kb::create))
         .route("/api/kb/articles/{id}", get(kb::get))

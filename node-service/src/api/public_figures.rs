@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use hotline_model::assessment::public_figures;
+use hotline_model::assessment::PublicFigures;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -41,8 +41,13 @@ pub async fn figures(
         None => calendar.month_of(state.now()).ok_or_else(bad)?,
     };
     let (from, to) = calendar.month_bounds(year, month).ok_or_else(bad)?;
-    let views = state.store.views_active_in(from, to).await?;
-    let f = public_figures(views.iter().map(|v| &v.state), from, to);
+    // From the running totals (per hour: a local month is whole hours at a whole-hour offset).
+    let hour = replica_store::projection::HOUR_MS;
+    let sum = state
+        .store
+        .fact_sum(String::new(), from.div_euclid(hour), to.div_euclid(hour))
+        .await?;
+    let f = PublicFigures::from_counts(&sum);
     Ok(Json(json!({
         "month": format!("{year:04}-{month:02}"),
         "received": f.received,
@@ -61,19 +66,21 @@ pub async fn figures(
 pub struct PublishedQuery {
     /// At most this many (default 20, at most 100).
     pub limit: Option<u32>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
 }
 
-/// `GET /api/public/published`: the latest results the centre chose to publish (公示): what was
-/// asked (type and one-line title), who handled it, when it closed and the public reply. Never a
-/// name, phone number, address or complaint text; confidential orders are never listed.
+/// `GET /api/public/published`: the results the centre chose to publish (公示), the latest closed
+/// first, a page at a time (`next` continues): what was asked (type and one-line title), who
+/// handled it, when it closed and the public reply. Never a name, phone number, address or
+/// complaint text; confidential orders are never listed.
 pub async fn published(
     State(state): State<AppState>,
     query: Result<Query<PublishedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
-    let limit = q.limit.unwrap_or(20).clamp(1, 100) as usize;
-    // Published results are a share of the closed: look through a bounded window of them.
-    let closed = state.store.recently_closed(2_000).await?;
+    let limit = q.limit.unwrap_or(20).clamp(1, 100);
+    let page = state.store.published(q.after, limit).await?;
     let refdata = state.refdata();
     let unit_name = |code: &str| {
         refdata
@@ -81,10 +88,12 @@ pub async fn published(
             .get(code)
             .map_or_else(|| code.to_owned(), |u| u.name.clone())
     };
-    let items: Vec<Value> = closed
+    let next = (page.len() == limit as usize)
+        .then(|| page.last())
+        .flatten()
+        .map(|v| format!("{}:{}", v.state.closed_at.unwrap_or(0), v.number));
+    let items: Vec<Value> = page
         .iter()
-        .filter(|v| v.state.published && !v.intake.confidential)
-        .take(limit)
         .map(|v| {
             let s = &v.state;
             json!({
@@ -98,5 +107,5 @@ pub async fn published(
             })
         })
         .collect();
-    Ok(Json(json!({ "results": items })))
+    Ok(Json(json!({ "results": items, "next": next })))
 }

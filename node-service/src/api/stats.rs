@@ -1,10 +1,11 @@
-//! `GET /api/stats/units?from=&to=&root=`: the assessment of member units (考核) for a period,
-//! recomputed from the orders this node holds (at the hub: all of them). Centre staff may ask for
+//! `GET /api/stats/units?from=&to=&root=`: the assessment of member units (考核) for a period (widened
+//! to whole hours), from the running totals this node keeps of its orders' facts (at the hub: all
+//! orders); the same numbers as recomputing from the orders (`hotline_model::assessment::assess`). Centre staff may ask for
 //! any subtree; a member unit's staff for their own unit's subtree only.
 
 use axum::Json;
 use axum::extract::{Query, State};
-use hotline_model::assessment::assess;
+use hotline_model::assessment::UnitFigures;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -52,10 +53,24 @@ pub async fn units(
     if !org.is_within(&root, &reach) {
         return Err(ApiError::forbidden("只能查看本单位及下级单位的考核数据"));
     }
-    let views = state.store.views_active_in(from, to).await?;
-    let figures = assess(views.iter().map(|v| &v.state), from, to, now, |u| {
-        org.is_within(u, &root)
-    });
+    // From the running totals, per hour: the period is widened to whole hours.
+    let hour = replica_store::projection::HOUR_MS;
+    let (from_hour, to_hour) = (from.div_euclid(hour), (to + hour - 1).div_euclid(hour));
+    let units: Vec<String> = org.subtree(&root).map(|u| u.code.clone()).collect();
+    let totals = state
+        .store
+        .unit_totals(units, from_hour, to_hour, now)
+        .await?;
+    let mut figures: Vec<UnitFigures> = totals
+        .sums
+        .iter()
+        .filter(|(unit, sum)| sum.iter().any(|c| *c != 0) || totals.overdue.contains_key(unit))
+        .map(|(unit, sum)| {
+            UnitFigures::from_counts(unit, sum, totals.overdue.get(unit).copied().unwrap_or(0))
+        })
+        .collect();
+    figures.sort_by(|a, b| a.unit.cmp(&b.unit));
+    let (from, to) = (from_hour * hour, to_hour * hour);
     let units: Vec<Value> = figures
         .into_iter()
         .map(|f| {

@@ -150,12 +150,13 @@ fn may_see(state: &AppState, user: &hotline_model::role::User, view: &TicketView
         .any(|u| org.is_within(u, &user.unit))
 }
 
-/// `GET /api/tickets?status=&unit=&phone=&due_before=&created_after=&limit=&offset=`.
+/// `GET /api/tickets?status=&unit=&phone=&due_before=&created_after=&limit=&after=`: a page of
+/// orders; when more may follow, the `X-Next-After` header holds the `after` of the next page.
 pub async fn list(
     State(state): State<AppState>,
     Actor(user): Actor,
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<TicketSummary>>, ApiError> {
+) -> Result<(axum::http::HeaderMap, Json<Vec<TicketSummary>>), ApiError> {
     let Query(mut filter) =
         query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
     if !user.role.is_centre() {
@@ -186,7 +187,15 @@ pub async fn list(
         // Looking a caller up by phone is an access to personal data: recorded first.
         record_access(&state, &user, "search_phone", "", phone).await?;
     }
-    Ok(Json(state.store.list(filter).await?))
+    let page = state.store.list(filter.clone()).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    let full = page.len() == filter.limit.unwrap_or(50).clamp(1, 500) as usize;
+    if let Some(last) = page.last().filter(|_| full)
+        && let Ok(v) = replica_store::projection::next_cursor(&filter, last).parse()
+    {
+        headers.insert("x-next-after", v);
+    }
+    Ok((headers, Json(page)))
 }
 
 /// `POST /api/tickets/{id or number}/actions`.

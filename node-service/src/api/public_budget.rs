@@ -1,0 +1,45 @@
+//! The citizens' endpoints (no login) under a budget: at most a few run at once and each has a time
+//! limit, waiting included, so no number of anonymous callers can hold up staff work or each other
+//! for long. A request over its budget is answered 503 with `Retry-After`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tokio::sync::Semaphore;
+
+use super::error::ApiError;
+
+/// How long a public request may take, waiting for its turn included.
+pub const PUBLIC_BUDGET: Duration = Duration::from_secs(2);
+
+/// Public requests served at once; the others wait their turn within their budget.
+pub fn public_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// The middleware: takes a slot, runs the request, gives up at the budget.
+pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Response {
+    let work = async {
+        let _slot = slots.acquire().await;
+        next.run(request).await
+    };
+    match tokio::time::timeout(PUBLIC_BUDGET, work).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "查询的人较多，请稍后再试",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
