@@ -72,13 +72,32 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let all = version.as_deref() != Some(schema::PROJECTION_VERSION);
+        // Up to which local sequence projections were last checked: start-up checks only what
+        // changed since, so it does not grow with the number of orders. Without the checkpoint
+        // (deleted to ask for a repair) or after a format change, every projection and running
+        // total is rebuilt from the documents.
+        let checked: Option<i64> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'projections_checked_seq'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|v| v.parse().ok());
+        let all = version.as_deref() != Some(schema::PROJECTION_VERSION) || checked.is_none();
+        let checked = checked.unwrap_or(0);
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let rebuilt = tickets::reproject(&conn, &actor, all)?;
+        let rebuilt = tickets::reproject(&conn, &actor, all, checked)?;
         conn.execute(
             "INSERT INTO meta(key, value) VALUES('projection_version', ?1)
              ON CONFLICT(key) DO UPDATE SET value = ?1",
             [schema::PROJECTION_VERSION],
+        )?;
+        conn.execute(
+            "INSERT INTO meta(key, value)
+             VALUES('projections_checked_seq', (SELECT COALESCE(MAX(seq), 0) FROM docs))
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [],
         )?;
         conn.execute_batch("COMMIT")?;
         if rebuilt > 0 {
@@ -90,8 +109,11 @@ impl Store {
             })
             .optional()?
             .unwrap_or(0);
+        // The clock starts at the latest event time among the most recently changed tickets (an
+        // event's time is never behind the ones its node saw before it).
         let max_wall: i64 = conn.query_row(
-            "SELECT COALESCE(MAX(updated_at), 0) FROM tickets",
+            "SELECT COALESCE(MAX(t.updated_at), 0) FROM
+               (SELECT id FROM docs ORDER BY seq DESC LIMIT 10000) d JOIN tickets t ON t.id = d.id",
             [],
             |r| r.get(0),
         )?;

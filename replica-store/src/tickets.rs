@@ -210,18 +210,21 @@ pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketVie
     Ok(view)
 }
 
-/// Re-projects ticket documents whose projection is missing or older than the document; returns how
-/// many were rebuilt. With `all`, every ticket is rebuilt (after a projection format change).
-pub fn reproject(conn: &Connection, actor: &ActorId, all: bool) -> Result<usize> {
+/// Re-projects ticket documents whose projection is missing or older than the document, among the
+/// documents changed after local sequence `since` (every projection is written in the same
+/// transaction as its document, so older ones are known to be current); returns how many were
+/// rebuilt. With `all`, every ticket is rebuilt (after a projection format change).
+pub fn reproject(conn: &Connection, actor: &ActorId, all: bool, since: i64) -> Result<usize> {
     if all {
         projection::clear(conn)?;
     }
+    let since = if all { 0 } else { since };
     let stale: Vec<(String, i64)> = {
         let mut stmt = conn.prepare(
             "SELECT d.id, d.seq FROM docs d LEFT JOIN tickets t ON t.id = d.id
-             WHERE d.kind = 'ticket' AND (t.id IS NULL OR t.doc_seq != d.seq)",
+             WHERE d.seq > ?1 AND d.kind = 'ticket' AND (t.id IS NULL OR t.doc_seq != d.seq)",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
     for (id, seq) in &stale {

@@ -153,6 +153,9 @@ async fn projections_are_rebuilt_from_documents() {
             [&ids[3]],
         )
         .unwrap();
+        // The repair is asked for by removing the checkpoint: the next open rebuilds everything.
+        conn.execute("DELETE FROM meta WHERE key = 'projections_checked_seq'", [])
+            .unwrap();
     }
     let store = open(&path, 2);
     let all = store
