@@ -87,6 +87,7 @@ impl Store {
         let all = version.as_deref() != Some(schema::PROJECTION_VERSION) || checked.is_none();
         let checked = checked.unwrap_or(0);
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        projection::follow_org(&conn, &actor)?;
         let rebuilt = tickets::reproject(&conn, &actor, all, checked)?;
         conn.execute(
             "INSERT INTO meta(key, value) VALUES('projection_version', ?1)
@@ -263,6 +264,14 @@ impl Store {
     pub async fn create_ticket(&self, req: NewTicket) -> Result<Created> {
         let prepared = tickets::prepare(&self.shared, req)?;
         self.write(move |ctx| tickets::insert(ctx, prepared)).await
+    }
+
+    /// Imports an order whole, with its history (see [`tickets::prepare_import`]); resolves once
+    /// it is durable.
+    pub async fn import_ticket(&self, ticket: hotline_model::ticket::Ticket) -> Result<()> {
+        let prepared = tickets::prepare_import(&self.shared, ticket)?;
+        self.write(move |ctx| tickets::insert(ctx, prepared).map(|_| ()))
+            .await
     }
 
     /// Applies a workflow action to a ticket (by id or number); resolves once it is durable.

@@ -99,9 +99,8 @@ fn write_rows(
             .execute([&view.id])?;
     }
     let mut insert = conn.prepare_cached(
-        "INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part, status, created_at, due_at, number,
-                                            assigned_at, open_due)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR IGNORE INTO ticket_units(ticket_id, unit, part, assigned_at, open_due)
+         VALUES(?1, ?2, ?3, ?4, ?5)",
     )?;
     for a in s.lead.iter().chain(s.co.iter()) {
         let part = match a.part {
@@ -112,15 +111,89 @@ fn write_rows(
             view.id,
             a.unit,
             part,
-            s.status.as_str(),
-            s.created_at.unwrap_or(0),
-            s.due_at(),
-            view.number,
             a.assigned_at,
             assessment::open_due(a),
         ])?;
     }
+    // The units whose subtrees see the order: the same rule as reading one (`scope_units`).
+    let holders = s.scope_units();
+    if !fresh {
+        conn.prepare_cached("DELETE FROM ticket_reach WHERE ticket_id = ?1")?
+            .execute([&view.id])?;
+    }
+    let holders = serde_json::to_string(&holders)
+        .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
+    conn.prepare_cached(&format!(
+        "WITH RECURSIVE {REACH_UP} INSERT OR IGNORE INTO ticket_reach(ticket_id, unit, status,
+             created_at, due_at, number)
+         SELECT ?2, u, ?3, ?4, ?5, ?6 FROM up WHERE {NOT_ROOT}"
+    ))?
+    .execute(params![
+        holders,
+        view.id,
+        s.status.as_str(),
+        s.created_at.unwrap_or(0),
+        s.due_at(),
+        view.number,
+    ])?;
     Ok(())
+}
+
+/// The units at or above the units of the JSON array `?1`, as `up(u)`.
+const REACH_UP: &str = "up(u) AS (SELECT value FROM json_each(?1)
+     UNION SELECT p.parent FROM unit_parents p JOIN up ON p.unit = up.u WHERE p.parent IS NOT NULL)";
+/// Leaves out the root of the org tree (its staff see every order without the reach rows).
+const NOT_ROOT: &str = "u NOT IN (SELECT unit FROM unit_parents WHERE parent IS NULL)";
+
+/// Keeps `unit_parents` equal to the org tree of `parents` (`(unit, parent)`); when it changed,
+/// rebuilds every order's reach rows. Returns whether it changed.
+pub fn set_org(conn: &Connection, parents: &[(String, Option<String>)]) -> Result<bool> {
+    let held: Vec<(String, Option<String>)> = {
+        let mut stmt =
+            conn.prepare_cached("SELECT unit, parent FROM unit_parents ORDER BY unit")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut wanted = parents.to_vec();
+    wanted.sort();
+    if held == wanted {
+        return Ok(false);
+    }
+    conn.execute("DELETE FROM unit_parents", [])?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO unit_parents(unit, parent) VALUES(?1, ?2)")?;
+    for (u, p) in &wanted {
+        insert.execute(params![u, p])?;
+    }
+    conn.execute_batch(
+        "DELETE FROM ticket_reach;
+         WITH RECURSIVE seed(ticket_id, u) AS (
+             SELECT ticket_id, unit FROM ticket_units
+             UNION SELECT id, origin_unit FROM tickets WHERE origin_unit IS NOT NULL),
+         up(ticket_id, u) AS (SELECT ticket_id, u FROM seed
+             UNION SELECT up.ticket_id, p.parent FROM up JOIN unit_parents p ON p.unit = up.u
+             WHERE p.parent IS NOT NULL)
+         INSERT OR IGNORE INTO ticket_reach(ticket_id, unit, status, created_at, due_at, number)
+         SELECT t.id, up.u, t.status, t.created_at, t.due_at, t.number
+         FROM up JOIN tickets t ON t.id = up.ticket_id
+         WHERE up.u NOT IN (SELECT unit FROM unit_parents WHERE parent IS NULL);",
+    )?;
+    Ok(true)
+}
+
+/// Follows the org tree held in the store's reference documents (see [`set_org`]); a store
+/// without one keeps what it has.
+pub fn follow_org(conn: &Connection, actor: &automerge::ActorId) -> Result<bool> {
+    let Some(text) = crate::refdata_doc::text(conn, actor, "org")? else {
+        return Ok(false);
+    };
+    let org = hotline_model::refdata::parse_org(&text)
+        .map_err(|e| crate::error::StoreError::malformed("refdata:org", e.to_string()))?;
+    let parents: Vec<(String, Option<String>)> = org
+        .units()
+        .map(|u| (u.code.clone(), u.parent.clone()))
+        .collect();
+    set_org(conn, &parents)
 }
 
 fn parse_facts(id: &str, text: &str) -> Result<Vec<Fact>> {
@@ -202,8 +275,8 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 /// Clears every projection (before rebuilding them all).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM ticket_units; DELETE FROM tickets; DELETE FROM fact_totals;
-         DELETE FROM status_totals;",
+        "DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
+         DELETE FROM fact_totals; DELETE FROM status_totals;",
     )?;
     Ok(())
 }
@@ -246,12 +319,13 @@ pub struct TicketSummary {
 pub struct TicketFilter {
     /// Status code.
     pub status: Option<String>,
-    /// Units holding a part (lead, co-handling, or the unit that registered it).
+    /// Orders of this unit's subtree: registered there, or with a part (lead, co-handling) held
+    /// there.
     pub unit: Option<String>,
-    /// Only tickets registered by, or with a part held by, one of these units (a unit user's
-    /// subtree); not a query parameter: the API sets it from the caller.
+    /// Only the orders this unit's subtree sees (registered by it or a unit below it, or with a
+    /// part held there); not a query parameter: the API sets it to a member unit caller's unit.
     #[serde(skip)]
-    pub within: Option<Vec<String>>,
+    pub within: Option<String>,
     /// Caller phone, exact.
     pub phone: Option<String>,
     /// Deadline at or before (Unix ms): overdue or soon due.
@@ -372,35 +446,93 @@ impl Where {
     }
 }
 
-/// The query of one page of a list from one source: `from` names the table walked (alias `t` for
-/// the columns `created_at`, `due_at`, `number`, `status`), `id` its ticket id column, `extra` its
-/// own condition (e.g. the unit). It selects `(key, number, id)` in list order.
-fn page_query(
-    f: &TicketFilter,
-    order: Order,
-    source: &Source,
-) -> Result<(String, Vec<rusqlite::types::Value>)> {
-    let (from, id, extra) = source;
-    let tickets_only = from.starts_with("tickets");
+/// A summary from a row holding the number at `number`, and the id at `at` followed by the status,
+/// lead unit, request type, subject, title, times, urgency and conflicts.
+fn summary_at(r: &rusqlite::Row<'_>, number: usize, at: usize) -> rusqlite::Result<TicketSummary> {
+    let status: String = r.get(at + 1)?;
+    let label = hotline_model::workflow::Status::parse(&status)
+        .map(|s| s.label().to_string())
+        .unwrap_or_default();
+    Ok(TicketSummary {
+        id: r.get(at)?,
+        number: r.get(number)?,
+        status,
+        status_label: label,
+        lead_unit: r.get(at + 2)?,
+        request_type: r.get(at + 3)?,
+        subject: r.get(at + 4)?,
+        title: r.get(at + 5)?,
+        created_at: r.get(at + 6)?,
+        updated_at: r.get(at + 7)?,
+        due_at: r.get(at + 8)?,
+        urgent: r.get(at + 9)?,
+        conflicts: r.get(at + 10)?,
+    })
+}
+
+fn list_order(f: &TicketFilter) -> Order {
+    if f.due_before.is_some() {
+        Order::Due
+    } else {
+        Order::Created
+    }
+}
+
+/// The query plan (`EXPLAIN QUERY PLAN` details) of a list, for checking that it walks an index
+/// in list order, with no full scan or sort.
+pub fn explain_list(conn: &Connection, f: &TicketFilter) -> Result<String> {
+    let (sql, args) = page_query(f)?;
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?.join(" | "))
+}
+
+fn page_size(f: &TicketFilter) -> u32 {
+    f.limit.unwrap_or(50).clamp(1, 500)
+}
+
+/// Where a list's rows come from: the tickets table `t` for the centre's lists, or a unit's reach
+/// rows `t` (the orders its subtree sees) joined to the tickets `x`. Either way `t` has the list's
+/// columns (`status`, `created_at`, `due_at`, `number`) and an index per list order.
+struct Source {
+    from: &'static str,
+    /// The alias holding the summary columns.
+    row: &'static str,
+    unit: Option<String>,
+}
+
+fn source(f: &TicketFilter) -> Source {
+    match f.unit.as_ref().or(f.within.as_ref()) {
+        None => Source {
+            from: "tickets t",
+            row: "t",
+            unit: None,
+        },
+        Some(u) => Source {
+            from: "ticket_reach t JOIN tickets x ON x.id = t.ticket_id",
+            row: "x",
+            unit: Some(u.clone()),
+        },
+    }
+}
+
+/// The query of one page of a list: it selects the key, then the number, the id and the rest of
+/// a [`TicketSummary`], in list order, walking one index of `t`.
+fn page_query(f: &TicketFilter) -> Result<(String, Vec<rusqlite::types::Value>)> {
+    let order = list_order(f);
+    let Source { from, row, unit } = source(f);
     let mut w = Where {
         sql: String::from("1=1"),
         args: Vec::new(),
     };
-    if let Some((cond, v)) = extra {
-        w.push(cond, [v.clone().into()]);
+    if let Some(u) = unit {
+        w.push("t.unit = {}", [u.into()]);
     }
     if let Some(s) = &f.status {
         w.push("t.status = {}", [s.clone().into()]);
     }
     if let Some(p) = &f.phone {
-        if tickets_only {
-            w.push("t.caller_phone = {}", [p.clone().into()]);
-        } else {
-            w.push(
-                &format!("{id} IN (SELECT id FROM tickets WHERE caller_phone = {{}})"),
-                [p.clone().into()],
-            );
-        }
+        w.push(&format!("{row}.caller_phone = {{}}"), [p.clone().into()]);
     }
     if let Some(c) = f.created_after {
         w.push("t.created_at >= {}", [c.into()]);
@@ -426,116 +558,23 @@ fn page_query(
         "ASC"
     };
     let sql = format!(
-        "SELECT {key}, t.number, {id} FROM {from} WHERE {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
+        "SELECT {key}, {row}.number, {row}.id, {row}.status, {row}.lead_unit, {row}.request_type,
+                {row}.subject, {row}.title, {row}.created_at, {row}.updated_at, {row}.due_at,
+                {row}.urgent, {row}.conflicts
+         FROM {from} WHERE {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
         w.sql,
         page_size(f)
     );
     Ok((sql, w.args))
 }
 
-fn list_order(f: &TicketFilter) -> Order {
-    if f.due_before.is_some() {
-        Order::Due
-    } else {
-        Order::Created
-    }
-}
-
-/// The query plan (`EXPLAIN QUERY PLAN` details) of every source a list reads, one string per
-/// source: for checking that each walks an index in list order, with no full scan or sort.
-pub fn explain_list(conn: &Connection, f: &TicketFilter) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for source in sources(f) {
-        let (sql, args) = page_query(f, list_order(f), &source)?;
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
-        out.push(rows.collect::<Result<Vec<_>, _>>()?.join(" | "));
-    }
-    Ok(out)
-}
-
-fn page_size(f: &TicketFilter) -> u32 {
-    f.limit.unwrap_or(50).clamp(1, 500)
-}
-
-/// A list's source: table, ticket id column, own condition and its value.
-type Source = (&'static str, &'static str, Option<(&'static str, String)>);
-
-/// Where a list's rows come from: the tickets table for the centre's lists, or per unit its
-/// assignments and the orders it registered.
-fn sources(f: &TicketFilter) -> Vec<Source> {
-    let units: Vec<String> = match (&f.unit, &f.within) {
-        (Some(u), _) => vec![u.clone()],
-        (None, Some(within)) => within.clone(),
-        (None, None) => return vec![("tickets t", "t.id", None)],
-    };
-    let mut out = Vec::new();
-    for u in units {
-        out.push((
-            "ticket_units t",
-            "t.ticket_id",
-            Some(("t.unit = {}", u.clone())),
-        ));
-        out.push(("tickets t", "t.id", Some(("t.origin_unit = {}", u))));
-    }
-    out
-}
-
 /// Lists tickets, newest first (or soonest due first when filtering by deadline), one page after
-/// `f.after`. Each source is walked in list order on its own index and stops at a page; the
-/// sources of a unit's subtree are merged, so a page costs about a page per source.
+/// `f.after`: one walk of an index in list order that stops at the page's end.
 pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
-    let order = list_order(f);
-    let mut keys: Vec<(i64, String, String)> = Vec::new();
-    for source in sources(f) {
-        let (sql, args) = page_query(f, order, &source)?;
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                r.get(1)?,
-                r.get(2)?,
-            ))
-        })?;
-        for row in rows {
-            keys.push(row?);
-        }
-    }
-    match order {
-        Order::Created => keys.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1))),
-        Order::Due => keys.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1))),
-    }
-    keys.dedup_by(|a, b| a.2 == b.2);
-    keys.truncate(page_size(f) as usize);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, number, status, lead_unit, request_type, subject, title, created_at, updated_at,
-                due_at, urgent, conflicts FROM tickets WHERE id = ?1",
-    )?;
-    let mut out = Vec::with_capacity(keys.len());
-    for (_, _, id) in keys {
-        out.push(stmt.query_row([id], |r| {
-            let status: String = r.get(2)?;
-            let label = hotline_model::workflow::Status::parse(&status)
-                .map(|s| s.label().to_string())
-                .unwrap_or_default();
-            Ok(TicketSummary {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                status,
-                status_label: label,
-                lead_unit: r.get(3)?,
-                request_type: r.get(4)?,
-                subject: r.get(5)?,
-                title: r.get(6)?,
-                created_at: r.get(7)?,
-                updated_at: r.get(8)?,
-                due_at: r.get(9)?,
-                urgent: r.get(10)?,
-                conflicts: r.get(11)?,
-            })
-        })?);
-    }
-    Ok(out)
+    let (sql, args) = page_query(f)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| summary_at(r, 1, 2))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Counts of tickets per status.

@@ -94,6 +94,9 @@ pub fn put(ctx: &mut Ctx<'_>, name: &str, text: &str, now_ms: i64) -> Result<i64
         }
     };
     *ctx.seq = (*ctx.seq).max(seq);
+    if name == "org" {
+        crate::projection::follow_org(ctx.conn, &ctx.node.actor)?;
+    }
     Ok(seq)
 }
 

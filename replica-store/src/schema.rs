@@ -110,10 +110,6 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "published", "INTEGER NOT NULL DEFAULT 0")?;
     add_column_if_missing(conn, "tickets", "facts", "TEXT NOT NULL DEFAULT '[]'")?;
     for (column, decl) in [
-        ("status", "TEXT NOT NULL DEFAULT ''"),
-        ("created_at", "INTEGER NOT NULL DEFAULT 0"),
-        ("due_at", "INTEGER"),
-        ("number", "TEXT NOT NULL DEFAULT ''"),
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),
     ] {
@@ -132,16 +128,36 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets(created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets(status, created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_by_due ON tickets(due_at, number) WHERE due_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS tickets_by_status_due ON tickets(status, due_at, number)
+            WHERE due_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS tickets_by_phone ON tickets(caller_phone, created_at, number);
-        CREATE INDEX IF NOT EXISTS tickets_by_origin ON tickets(origin_unit, created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_published ON tickets(closed_at, number)
             WHERE published = 1;
-        CREATE INDEX IF NOT EXISTS units_by_created ON ticket_units(unit, created_at, number);
-        CREATE INDEX IF NOT EXISTS units_by_status ON ticket_units(unit, status, created_at, number);
-        CREATE INDEX IF NOT EXISTS units_by_due ON ticket_units(unit, due_at, number)
-            WHERE due_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS units_open_due ON ticket_units(open_due)
             WHERE open_due IS NOT NULL;
+        -- The org tree as parent links, kept with the org reference document.
+        CREATE TABLE IF NOT EXISTS unit_parents(
+            unit TEXT PRIMARY KEY,
+            parent TEXT
+        ) WITHOUT ROWID;
+        -- Which units' staff see an order: every unit at or above a unit holding a part of it (or
+        -- that registered it), the root left out (centre staff see everything). A member unit's
+        -- lists walk its own rows here, whatever the size of its subtree.
+        CREATE TABLE IF NOT EXISTS ticket_reach(
+            ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+            unit TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            due_at INTEGER,
+            number TEXT NOT NULL,
+            PRIMARY KEY(ticket_id, unit)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS reach_by_created ON ticket_reach(unit, created_at, number);
+        CREATE INDEX IF NOT EXISTS reach_by_status ON ticket_reach(unit, status, created_at, number);
+        CREATE INDEX IF NOT EXISTS reach_by_due ON ticket_reach(unit, due_at, number)
+            WHERE due_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS reach_by_status_due ON ticket_reach(unit, status, due_at, number)
+            WHERE due_at IS NOT NULL;
         "#,
     )?;
     crate::sync_schema::create(conn)?;

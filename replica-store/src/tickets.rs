@@ -138,6 +138,53 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
     })
 }
 
+/// Prepares an order imported whole, with its history (from the centre's previous system, or made
+/// by a benchmark): its events were made elsewhere; the document is built here and the order is
+/// projected like any other. Its number is kept, and numbering of its day at this node continues
+/// after it. CPU work only, like [`prepare`].
+pub fn prepare_import(shared: &Shared, ticket: Ticket) -> Result<Prepared> {
+    ticket.intake.validate().map_err(StoreError::Invalid)?;
+    for e in &ticket.events {
+        e.action.validate().map_err(StoreError::Invalid)?;
+    }
+    let day = ticket.number.get(..8).unwrap_or_default().to_string();
+    let day_seq = if ticket.created_node == shared.node {
+        ticket
+            .number
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    {
+        let mut numbers = shared.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        let last = numbers.entry(day.clone()).or_insert(0);
+        *last = (*last).max(day_seq);
+    }
+    let view = ticket.view();
+    let created_s = view.state.created_at.unwrap_or(0) / 1000;
+    let scope = view.state.scope_units().join(",");
+    let mut doc = ticket_doc::create(shared.actor.clone(), &ticket, created_s)?;
+    let snapshot = doc.save_nocompress();
+    let heads = docstore::heads_text(&doc.get_heads());
+    let view_json = projection::view_json(&view)?;
+    Ok(Prepared {
+        id: ticket.id.clone(),
+        day,
+        day_seq,
+        snapshot,
+        heads,
+        view_json,
+        scope,
+        created: Created {
+            ticket: view,
+            query_code: String::new(),
+        },
+    })
+}
+
 /// Stores a prepared registration.
 pub fn insert(ctx: &mut Ctx<'_>, p: Prepared) -> Result<Created> {
     ctx.conn

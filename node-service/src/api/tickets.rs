@@ -170,13 +170,7 @@ pub async fn list(
         {
             return Err(ApiError::forbidden("只能查询本单位及下级单位的工单"));
         }
-        filter.within = Some(
-            refdata
-                .org
-                .subtree(&user.unit)
-                .map(|u| u.code.clone())
-                .collect(),
-        );
+        filter.within = Some(user.unit.clone());
     }
     if let Some(s) = &filter.status
         && hotline_model::workflow::Status::parse(s).is_none()

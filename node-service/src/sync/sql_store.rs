@@ -590,6 +590,8 @@ impl SyncStore for SqlSyncStore<'_, '_> {
             outcomes.push(self.apply_one(&a.doc_id, &a.changes, authorise)?);
         }
         if self.refdata_changed {
+            // The org tree decides which units see an order (the reach rows of the lists).
+            replica_store::projection::follow_org(self.ctx.conn, &self.ctx.node.actor)?;
             self.refresh_live_refdata()?;
         }
         if let Some((peer, cursor)) = &batch.then_cursor {

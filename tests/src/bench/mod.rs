@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 
+mod hub_scale;
 mod intake;
 mod search;
 mod stats;
@@ -41,6 +42,7 @@ pub fn main() -> Result<()> {
     }
     match name.as_str() {
         "intake" => intake::run(&args),
+        "hub-scale" => hub_scale::run(&args),
         "search" => search::run(&args),
         "sync-idle" => sync_idle::run(&args),
         "sync-heal" => sync_heal::run(&args),
@@ -58,6 +60,7 @@ pub fn main() -> Result<()> {
 /// The scenario names, for the usage line.
 pub const SCENARIOS: &[&str] = &[
     "intake",
+    "hub-scale",
     "search",
     "sync-idle",
     "sync-heal",
