@@ -324,3 +324,46 @@ async fn every_list_walks_an_index_in_its_own_order() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_unit_moved_in_the_org_tree_takes_its_orders_along() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = seeded(dir.path(), NOW).await;
+    let count = |unit: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .list(TicketFilter {
+                    within: Some(unit.into()),
+                    limit: Some(500),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let town = count("D01-T01").await;
+    let (d01, d02) = (count("D01").await, count("D02").await);
+    assert!(town > 0, "the town holds orders");
+    // 东湖街道 moves from 东湖区 to 西山区 (a redistricting): the lists follow at once.
+    let files = node_service::node::read_seed_refdata(&deploy::demo::seed_dir(), "C").unwrap();
+    let moved: Vec<(String, String)> = files
+        .into_iter()
+        .map(|(name, text)| {
+            let text = if name == "org" {
+                text.replace(
+                    "code = \"D01-T01\"\nname = \"东湖街道\"\nkind = \"town\"\nparent = \"D01\"",
+                    "code = \"D01-T01\"\nname = \"东湖街道\"\nkind = \"town\"\nparent = \"D02\"",
+                )
+            } else {
+                text
+            };
+            (name, text)
+        })
+        .collect();
+    store.put_refdata(moved, NOW + 1).await.unwrap();
+    assert_eq!(count("D01-T01").await, town);
+    assert!(count("D02").await > d02, "西山区 now sees the town's orders");
+    assert!(count("D01").await < d01, "东湖区 no longer does");
+}
