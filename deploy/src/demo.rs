@@ -14,6 +14,17 @@ pub fn seed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seed")
 }
 
+/// The seed's reference data, for the whole city (tests and benchmarks plan against it).
+pub fn seed_refdata() -> Result<hotline_model::refdata::ReferenceData> {
+    let read = |n: &str| std::fs::read_to_string(seed_dir().join(format!("{n}.toml")));
+    Ok(hotline_model::refdata::ReferenceData::from_toml(
+        &read("org")?,
+        &read("categories")?,
+        &read("users")?,
+        &read("calendar")?,
+    )?)
+}
+
 /// One node of the demo.
 pub struct DemoNode {
     /// Code used in ticket numbers.

@@ -17,15 +17,7 @@ const FIRST_DAY: i64 = 1_735_660_800_000;
 const DAYS: i64 = 365 + 365 + 365;
 
 fn refdata() -> ReferenceData {
-    let dir = deploy::demo::seed_dir();
-    let read = |n: &str| std::fs::read_to_string(dir.join(format!("{n}.toml"))).unwrap();
-    ReferenceData::from_toml(
-        &read("org"),
-        &read("categories"),
-        &read("users"),
-        &read("calendar"),
-    )
-    .unwrap()
+    deploy::demo::seed_refdata().unwrap()
 }
 
 /// Re-derives every planned order from its events alone and checks it against what the plan

@@ -42,6 +42,27 @@ pub struct UnitTotals {
     pub overdue: std::collections::BTreeMap<String, u32>,
 }
 
+impl UnitTotals {
+    /// The assessment of every unit with something to count, sorted by unit code: the same as
+    /// [`hotline_model::assessment::assess`] over the orders.
+    pub fn figures(&self) -> Vec<hotline_model::assessment::UnitFigures> {
+        let mut out: Vec<_> = self
+            .sums
+            .iter()
+            .filter(|(unit, sum)| sum.iter().any(|c| *c != 0) || self.overdue.contains_key(unit))
+            .map(|(unit, sum)| {
+                hotline_model::assessment::UnitFigures::from_counts(
+                    unit,
+                    sum,
+                    self.overdue.get(unit).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| a.unit.cmp(&b.unit));
+        out
+    }
+}
+
 /// Interactive reader connections: one per core, at least two, at most eight.
 fn reader_count() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))

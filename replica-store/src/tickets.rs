@@ -117,14 +117,26 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
         &shared.node,
         u32::try_from(day_seq).unwrap_or(u32::MAX),
     );
+    build(shared, &ticket, req.now_ms, day, day_seq, query_code)
+}
+
+/// Builds a ticket's document and view, ready for the writer.
+fn build(
+    shared: &Shared,
+    ticket: &Ticket,
+    now_ms: i64,
+    day: String,
+    day_seq: i64,
+    query_code: String,
+) -> Result<Prepared> {
     let view = ticket.view();
     let scope = view.state.scope_units().join(",");
-    let mut doc = ticket_doc::create(shared.actor.clone(), &ticket, req.now_ms / 1000)?;
+    let mut doc = ticket_doc::create(shared.actor.clone(), ticket, now_ms / 1000)?;
     let snapshot = doc.save_nocompress();
     let heads = docstore::heads_text(&doc.get_heads());
     let view_json = projection::view_json(&view)?;
     Ok(Prepared {
-        id,
+        id: ticket.id.clone(),
         day,
         day_seq,
         snapshot,
@@ -163,26 +175,13 @@ pub fn prepare_import(shared: &Shared, ticket: Ticket) -> Result<Prepared> {
         let last = numbers.entry(day.clone()).or_insert(0);
         *last = (*last).max(day_seq);
     }
-    let view = ticket.view();
-    let created_s = view.state.created_at.unwrap_or(0) / 1000;
-    let scope = view.state.scope_units().join(",");
-    let mut doc = ticket_doc::create(shared.actor.clone(), &ticket, created_s)?;
-    let snapshot = doc.save_nocompress();
-    let heads = docstore::heads_text(&doc.get_heads());
-    let view_json = projection::view_json(&view)?;
-    Ok(Prepared {
-        id: ticket.id.clone(),
-        day,
-        day_seq,
-        snapshot,
-        heads,
-        view_json,
-        scope,
-        created: Created {
-            ticket: view,
-            query_code: String::new(),
-        },
-    })
+    let created_ms = ticket
+        .events
+        .iter()
+        .map(|e| e.hlc.wall_ms)
+        .min()
+        .unwrap_or_default();
+    build(shared, &ticket, created_ms, day, day_seq, String::new())
 }
 
 /// Stores a prepared registration.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use hotline_model::assessment::{PublicFigures, UnitFigures, assess, public_figures};
+use hotline_model::assessment::{PublicFigures, assess, public_figures};
 use hotline_model::refdata::ReferenceData;
 use hotline_model::ticket::TicketView;
 use replica_store::projection::{HOUR_MS, explain_list, next_cursor};
@@ -16,15 +16,7 @@ const NOW: i64 = 1_795_485_600_000;
 const DAY: i64 = 86_400_000;
 
 fn refdata() -> ReferenceData {
-    let dir = deploy::demo::seed_dir();
-    let read = |n: &str| std::fs::read_to_string(dir.join(format!("{n}.toml"))).unwrap();
-    ReferenceData::from_toml(
-        &read("org"),
-        &read("categories"),
-        &read("users"),
-        &read("calendar"),
-    )
-    .unwrap()
+    deploy::demo::seed_refdata().unwrap()
 }
 
 /// A store with the demo's orders planned at `now`.
@@ -36,6 +28,21 @@ async fn seeded(dir: &std::path::Path, now: i64) -> (Store, ReferenceData) {
     let plan = deploy::demo::plan_seed(&refdata, now).unwrap();
     deploy::seed_tickets::run(&store, &plan, 7).await.unwrap();
     (store, refdata)
+}
+
+/// The numbers of the orders a unit's list holds (one page of up to 500).
+async fn seen_by(store: &Store, unit: &str) -> Vec<String> {
+    store
+        .list(TicketFilter {
+            within: Some(unit.into()),
+            limit: Some(500),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.number)
+        .collect()
 }
 
 /// Every order, by key-paging the whole list.
@@ -80,17 +87,8 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
             "public figures of [{from}, {to})"
         );
         let totals = store.unit_totals(units.clone(), fh, th, now).await.unwrap();
-        let mut kept: Vec<UnitFigures> = totals
-            .sums
-            .iter()
-            .filter(|(u, s)| s.iter().any(|c| *c != 0) || totals.overdue.contains_key(u))
-            .map(|(u, s)| {
-                UnitFigures::from_counts(u, s, totals.overdue.get(u).copied().unwrap_or(0))
-            })
-            .collect();
-        kept.sort_by(|a, b| a.unit.cmp(&b.unit));
         assert_eq!(
-            kept,
+            totals.figures(),
             assess(states.iter().copied(), from, to, now, |_| true),
             "assessment of [{from}, {to})"
         );
@@ -171,17 +169,7 @@ async fn key_pages_neither_skip_nor_repeat_while_orders_arrive() {
     // among their scope units.
     let views = all_views(&store).await;
     for unit in ["D01", "D01-T01", "B-ZJJ", "D02"] {
-        let mut listed: Vec<String> = store
-            .list(TicketFilter {
-                within: Some(unit.into()),
-                limit: Some(500),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|t| t.number)
-            .collect();
+        let mut listed = seen_by(&store, unit).await;
         let mut seen: Vec<String> = views
             .iter()
             .filter(|v| {
@@ -331,17 +319,7 @@ async fn a_unit_moved_in_the_org_tree_takes_its_orders_along() {
     let (store, _) = seeded(dir.path(), NOW).await;
     let count = |unit: &'static str| {
         let store = store.clone();
-        async move {
-            store
-                .list(TicketFilter {
-                    within: Some(unit.into()),
-                    limit: Some(500),
-                    ..Default::default()
-                })
-                .await
-                .unwrap()
-                .len()
-        }
+        async move { seen_by(&store, unit).await.len() }
     };
     let town = count("D01-T01").await;
     let (d01, d02) = (count("D01").await, count("D02").await);
@@ -364,6 +342,9 @@ async fn a_unit_moved_in_the_org_tree_takes_its_orders_along() {
         .collect();
     store.put_refdata(moved, NOW + 1).await.unwrap();
     assert_eq!(count("D01-T01").await, town);
-    assert!(count("D02").await > d02, "西山区 now sees the town's orders");
+    assert!(
+        count("D02").await > d02,
+        "西山区 now sees the town's orders"
+    );
     assert!(count("D01").await < d01, "东湖区 no longer does");
 }

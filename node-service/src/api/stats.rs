@@ -5,7 +5,6 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use hotline_model::assessment::UnitFigures;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -61,15 +60,7 @@ pub async fn units(
         .store
         .unit_totals(units, from_hour, to_hour, now)
         .await?;
-    let mut figures: Vec<UnitFigures> = totals
-        .sums
-        .iter()
-        .filter(|(unit, sum)| sum.iter().any(|c| *c != 0) || totals.overdue.contains_key(unit))
-        .map(|(unit, sum)| {
-            UnitFigures::from_counts(unit, sum, totals.overdue.get(unit).copied().unwrap_or(0))
-        })
-        .collect();
-    figures.sort_by(|a, b| a.unit.cmp(&b.unit));
+    let figures = totals.figures();
     let (from, to) = (from_hour * hour, to_hour * hour);
     let units: Vec<Value> = figures
         .into_iter()
