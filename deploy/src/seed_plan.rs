@@ -754,7 +754,11 @@ impl<'a> Planner<'a> {
             match stage {
                 Stage::Unsatisfied => {}
                 Stage::Reopened => {
-                    let at = life.centre(rng, 30, 600);
+                    // Reopened recently (its new deadline runs from the reopening), not right
+                    // after the callback: an order reopened long ago would be overdue again now.
+                    let at = life
+                        .centre(rng, 30, 600)
+                        .max(self.now - rng.random_range(30..600) * MINUTE);
                     life.act(
                         &supervisor,
                         at,

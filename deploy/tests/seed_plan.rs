@@ -148,6 +148,8 @@ fn check(plan: &SeedPlan, refdata: &ReferenceData, now: i64) -> Result<(), Strin
 #[test]
 fn the_demo_seed_plans_on_every_day_of_three_years_at_any_hour() {
     let refdata = refdata();
+    let text = std::fs::read_to_string(deploy::demo::seed_dir().join("tickets.toml")).unwrap();
+    let templates = deploy::seed_plan::Templates::parse(&text).unwrap();
     // 00:30, 10:00 and 23:30, and a fourth moment that moves through the day from one day to the
     // next (97 minutes later each day), so that a thousand different clock times are tried too.
     let nows: Vec<i64> = (0..DAYS)
@@ -161,7 +163,7 @@ fn the_demo_seed_plans_on_every_day_of_three_years_at_any_hour() {
     // Two halves on two threads: the machine has two cores.
     let failures: Vec<String> = std::thread::scope(|scope| {
         let (a, b) = nows.split_at(nows.len() / 2);
-        let refdata = &refdata;
+        let (refdata, templates) = (&refdata, &templates);
         let run = |nows: &[i64]| {
             let nows = nows.to_vec();
             scope.spawn(move || {
@@ -169,7 +171,14 @@ fn the_demo_seed_plans_on_every_day_of_three_years_at_any_hour() {
                 for now in nows {
                     let outcome = deploy::demo::plan_seed(refdata, now)
                         .map_err(|e| format!("{e:#}"))
-                        .and_then(|plan| check(&plan, refdata, now));
+                        .and_then(|plan| check(&plan, refdata, now))
+                        // Other random seeds too (the hub-scale benchmark plans with many).
+                        .and_then(|()| {
+                            let seed = now.rem_euclid(1_000_003) as u64;
+                            deploy::seed_plan::plan(refdata, &templates, now, 128, seed)
+                                .map_err(|e| format!("seed {seed}: {e}"))
+                                .and_then(|plan| check(&plan, refdata, now))
+                        });
                     if let Err(e) = outcome {
                         failures.push(format!("at {now}: {e}"));
                     }
