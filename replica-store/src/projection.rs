@@ -362,11 +362,11 @@ fn parse_cursor(text: &str) -> Result<(i64, String)> {
 pub fn published(conn: &Connection, after: Option<&str>, limit: u32) -> Result<Vec<TicketView>> {
     let (key, number) = match after {
         Some(c) => parse_cursor(c)?,
-        None => (i64::MAX, String::new()),
+        None => (i64::MAX, String::from("~")),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT view FROM tickets WHERE published = 1 AND closed_at IS NOT NULL
-           AND (closed_at < ?1 OR (closed_at = ?1 AND (?2 = '' OR number < ?2)))
+           AND (closed_at, number) < (?1, ?2)
          ORDER BY closed_at DESC, number DESC LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![key, number, limit], |r| r.get::<_, String>(0))?;
@@ -428,7 +428,7 @@ enum Order {
     Due,
 }
 
-/// The conditions every source of a list shares, as SQL on `t` (tickets) and arguments.
+/// A list's conditions as SQL (placeholders `{}` numbered as they are pushed) and their arguments.
 struct Where {
     sql: String,
     args: Vec<rusqlite::types::Value>,

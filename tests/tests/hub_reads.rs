@@ -348,3 +348,29 @@ async fn a_unit_moved_in_the_org_tree_takes_its_orders_along() {
     );
     assert!(count("D01").await < d01, "东湖区 no longer does");
 }
+
+#[tokio::test]
+async fn published_results_page_by_key_and_never_list_a_confidential_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = seeded(dir.path(), NOW).await;
+    let mut expected: Vec<(i64, String)> = all_views(&store)
+        .await
+        .into_iter()
+        .filter(|v| v.state.published && !v.intake.confidential)
+        .map(|v| (v.state.closed_at.unwrap(), v.number))
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert!(expected.len() > 3, "the seed publishes results");
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.published(after.clone(), 3).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(format!("{}:{}", last.state.closed_at.unwrap(), last.number));
+        for v in &page {
+            assert!(!v.intake.confidential, "{} is confidential", v.number);
+            paged.push((v.state.closed_at.unwrap(), v.number.clone()));
+        }
+    }
+    assert_eq!(paged, expected);
+}
