@@ -133,7 +133,7 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS tickets_by_phone ON tickets(caller_phone, created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_published ON tickets(closed_at, number)
             WHERE published = 1;
-        CREATE INDEX IF NOT EXISTS units_open_due ON ticket_units(open_due)
+        CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)
             WHERE open_due IS NOT NULL;
         -- The org tree as parent links, kept with the org reference document.
         CREATE TABLE IF NOT EXISTS unit_parents(

@@ -132,6 +132,7 @@ fn run_batch(
         return (Err(StoreError::Closed), dones);
     }
     let started = Instant::now();
+    let batch_start = *seq;
     node.stats.batches.fetch_add(1, Ordering::Relaxed);
     node.stats
         .jobs
@@ -158,6 +159,19 @@ fn run_batch(
             tracing::error!(error = %e, "savepoint release failed");
         }
         dones.push(done);
+    }
+    if *seq > batch_start {
+        // Every projection is written in the same transaction as its document, so they are
+        // current up to here: the next open checks only what comes after.
+        if let Err(e) = conn
+            .prepare_cached(
+                "INSERT INTO meta(key, value) VALUES('projections_checked_seq', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = ?1",
+            )
+            .and_then(|mut stmt| stmt.execute([seq.to_string()]))
+        {
+            tracing::error!(error = %e, "cannot record the projection checkpoint");
+        }
     }
     let committing = Instant::now();
     node.stats
