@@ -926,41 +926,37 @@ impl<'a> Life<'a> {
 
     /// Checks and records an action at `at` (at least a minute after the last step, and before now).
     fn act(&mut self, login: &str, at: i64, req: ActionRequest) -> Result<(), String> {
-        let user = self
-            .refdata
-            .user(login)
-            .ok_or_else(|| format!("no user {login}"))?;
-        let at = at.max(self.at + MINUTE);
-        let action = to_action(req, user, &self.view, self.refdata, at, false)
-            .map_err(|e| format!("{login}: {}", e.message))?;
-        self.record(
-            login,
-            &user.unit.clone(),
-            at,
-            action.clone(),
-            StepAction::Act(action),
-        )
+        self.translate_and_record(login, at, req, None)
     }
 
     /// Checks and records a merge into plan `master`.
     fn merge(&mut self, login: &str, at: i64, master: usize) -> Result<(), String> {
+        let req = ActionRequest::Merge {
+            master: format!("master-{master}"),
+        };
+        self.translate_and_record(login, at, req, Some(master))
+    }
+
+    /// Translates a request as the API does (`master` is a merge's master plan) and records it.
+    fn translate_and_record(
+        &mut self,
+        login: &str,
+        at: i64,
+        req: ActionRequest,
+        master: Option<usize>,
+    ) -> Result<(), String> {
         let user = self
             .refdata
             .user(login)
             .ok_or_else(|| format!("no user {login}"))?;
         let at = at.max(self.at + MINUTE);
-        let req = ActionRequest::Merge {
-            master: format!("master-{master}"),
-        };
-        let action = to_action(req, user, &self.view, self.refdata, at, true)
+        let action = to_action(req, user, &self.view, self.refdata, at, master.is_some())
             .map_err(|e| format!("{login}: {}", e.message))?;
-        self.record(
-            login,
-            &user.unit.clone(),
-            at,
-            action,
-            StepAction::MergeInto(master),
-        )
+        let step = match master {
+            Some(m) => StepAction::MergeInto(m),
+            None => StepAction::Act(action.clone()),
+        };
+        self.record(login, &user.unit.clone(), at, action, step)
     }
 
     fn record(
