@@ -9,6 +9,9 @@ use node_service::{NodeConfig, NodeRole, RunningNode};
 
 use crate::seed_tickets;
 
+/// The password of every demo login (`deploy/seed/users.toml`).
+pub const DEMO_PASSWORD: &str = "12345demo";
+
 /// The seed directory shipped with the project.
 pub fn seed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("seed")

@@ -22,6 +22,9 @@ pub enum Role {
     UnitHandler,
     /// A member unit's 信息管理员: keeps the unit's knowledge-base entries.
     UnitInfoAdmin,
+    /// 用户管理员: creates and disables accounts and resets passwords, for the centre (unit `C`:
+    /// every unit) or for its own unit's subtree. Takes no workflow action.
+    Admin,
     /// The platform itself (automatic urging).
     System,
 }
@@ -37,6 +40,7 @@ impl Role {
             Role::Inspector => "纪委电子监察",
             Role::UnitHandler => "业务管理员",
             Role::UnitInfoAdmin => "信息管理员",
+            Role::Admin => "用户管理员",
             Role::System => "系统",
         }
     }

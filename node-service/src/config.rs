@@ -39,6 +39,10 @@ pub struct NodeConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How often the hub records due urges and supervisions (seconds); 0 turns the sweep off.
     pub alert_sweep_secs: u64,
+    /// A signed-in session unused this long ends (minutes).
+    pub session_idle_minutes: u32,
+    /// A session ends this long after sign-in, however used (hours).
+    pub session_max_hours: u32,
     /// Node-to-node sync (off by default).
     pub sync: crate::sync::SyncConfig,
 }
@@ -55,6 +59,8 @@ impl Default for NodeConfig {
             max_body_bytes: 256 * 1024,
             trusted_proxies: Vec::new(),
             alert_sweep_secs: 60,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
             sync: crate::sync::SyncConfig::default(),
         }
     }

@@ -4,12 +4,16 @@
 
 pub mod alerts;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod kb;
 pub mod node;
+pub mod pages;
 pub mod state;
 pub mod sync;
+pub mod throttle;
 
 pub use config::{NodeConfig, NodeRole};
 pub use node::{RunningNode, start};

@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::api;
 use crate::config::NodeConfig;
 use crate::state::{AppState, Clock};
 
@@ -115,6 +114,55 @@ pub fn read_seed_refdata(
     Ok(files)
 }
 
+/// Gives the seed's users of `jurisdiction` their seed passwords, when the store holds no
+/// credential at all (a new node seeded from files; a node synced from upstream receives its
+/// users' credentials with them). One hash per distinct password: the demo gives everyone the same.
+async fn seed_credentials(
+    store: &Store,
+    dir: &std::path::Path,
+    jurisdiction: &str,
+    now: i64,
+) -> Result<()> {
+    if !store.credentials().await?.is_empty() {
+        return Ok(());
+    }
+    let Some(refdata) = store.refdata().await? else {
+        return Ok(());
+    };
+    let path = dir.join("users.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    let mut n = 0;
+    for seed in seed_users(&text).context("parsing users.toml")? {
+        let Some(pw) = seed.password else { continue };
+        if !refdata.org.is_within(&seed.user.unit, jurisdiction) {
+            continue;
+        }
+        let hash = match hashes.get(&pw) {
+            Some(h) => h.clone(),
+            None => {
+                let h = crate::auth::password::hash_async(pw.clone()).await?;
+                hashes.insert(pw, h.clone());
+                h
+            }
+        };
+        let credential = hotline_model::credential::Credential {
+            hash,
+            disabled: false,
+            changed_ms: 0,
+        };
+        store
+            .put_credential(seed.user.unit, seed.user.login, credential, now)
+            .await?;
+        n += 1;
+    }
+    if n > 0 {
+        tracing::info!(users = n, "seed passwords set");
+    }
+    Ok(())
+}
+
 /// Opens the node's store and reference data, then serves the API on `listener` until shut down.
 pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> Result<RunningNode> {
     if !NodeConfig::valid_node_code(&config.node_code) {
@@ -183,6 +231,14 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
             tracing::info!(articles = n, "knowledge base seeded");
         }
     }
+    if let Some(dir) = &config.seed_dir {
+        seed_credentials(&store, dir, &config.jurisdiction, clock()).await?;
+    }
+    let policy = hotline_model::credential::SessionPolicy {
+        idle_ms: i64::from(config.session_idle_minutes) * 60_000,
+        absolute_ms: i64::from(config.session_max_hours) * 3_600_000,
+    };
+    let auth = Arc::new(crate::auth::Auth::load(&store, policy, false).await?);
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
@@ -193,6 +249,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         config: Arc::new(config),
         clock,
         sync_links: crate::sync::SyncLinks::default(),
+        auth,
     };
     let sync = if state.config.sync.enabled() {
         Some(crate::sync::SyncService::start(state.clone()).await?)
@@ -208,7 +265,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
             )
         });
     let addr = listener.local_addr()?;
-    let app = api::router(state.clone());
+    let app = crate::http::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(

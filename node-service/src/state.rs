@@ -37,6 +37,8 @@ pub struct AppState {
     pub kb: Option<Arc<crate::kb::KbService>>,
     /// The node's sync links, for the health API (empty when sync is off).
     pub sync_links: crate::sync::SyncLinks,
+    /// Staff credentials, sessions and service tokens.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 impl AppState {

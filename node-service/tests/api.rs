@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 const NOW: i64 = 1_795_485_600_000;
 
 struct Harness {
+    client: std::sync::Arc<node_service::api::in_process::Client>,
     app: axum::Router,
     clock: Arc<AtomicI64>,
     _dir: tempfile::TempDir,
@@ -40,6 +41,7 @@ async fn harness_with(adjust: impl FnOnce(&mut NodeConfig)) -> Harness {
         .unwrap();
     let state = node.state.clone();
     Harness {
+        client: std::sync::Arc::new(node_service::api::in_process::Client::new(state.clone())),
         app: api::router(state.clone()),
         clock,
         _dir: dir,
@@ -56,7 +58,7 @@ impl Harness {
         user: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Value) {
-        node_service::api::in_process::call_raw(&self.app, method, uri, user, body)
+        self.client.call_raw(method, uri, user, body)
             .await
             .unwrap()
     }
@@ -651,12 +653,11 @@ async fn one_address_guessing_many_numbers_is_locked_out_and_others_are_not() {
     let number = created["ticket"]["number"].as_str().unwrap().to_string();
     let code = created["query_code"].as_str().unwrap().to_string();
     let lookup = |from: &str, n: &str, c: &str| {
-        let app = h.app.clone();
+        let client = h.client.clone();
         let from: std::net::SocketAddr = from.parse().unwrap();
         let body = json!({"number": n, "code": c}).to_string();
         async move {
-            node_service::api::in_process::call_from(
-                &app,
+            client.call_from(
                 Some(from),
                 "POST",
                 "/api/public/lookup",
@@ -866,6 +867,17 @@ async fn centre_supervisors_edit_reference_data_at_the_hub_and_bad_edits_change_
             "/api/reference/users:D01",
             Some("sv01"),
             Some(put(&users)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Listed, but without a password nobody can be them yet; their administrator sets one.
+    let (status, body) = h.call("GET", "/api/users", Some("d01-new"), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = h
+        .post(
+            "/api/accounts/d01-new/password",
+            "d01-useradmin",
+            json!({"password": "新同事2026年度"}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use node_service::{NodeConfig, api};
+use node_service::NodeConfig;
 use serde_json::{Value, json};
 
 /// 2026-11-24 10:00 Beijing time.
@@ -24,13 +24,13 @@ async fn start(dir: &std::path::Path) -> node_service::RunningNode {
 }
 
 async fn call(
-    app: &axum::Router,
+    app: &node_service::api::in_process::Client,
     method: &str,
     uri: &str,
     user: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    node_service::api::in_process::call(app, method, uri, Some(user), body.as_ref())
+    app.call(method, uri, Some(user), body.as_ref())
         .await
         .unwrap()
 }
@@ -48,7 +48,7 @@ fn ids(resp: &Value) -> Vec<String> {
 async fn drafts_are_offered_only_after_publication_and_the_index_survives_restart() {
     let dir = tempfile::tempdir().unwrap();
     let node = start(dir.path()).await;
-    let app = api::router(node.state.clone());
+    let app = node_service::api::in_process::Client::new(node.state.clone());
     let kb = node.state.kb.clone().unwrap();
 
     let q = "/api/kb/search?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1%E6%80%8E%E4%B9%88%E8%A1%A5%E5%8A%9E"; // 社保卡怎么补办
@@ -145,7 +145,7 @@ async fn drafts_are_offered_only_after_publication_and_the_index_survives_restar
     drop((app, kb));
     node.shutdown().await.unwrap();
     let node = start(dir.path()).await;
-    let app = api::router(node.state.clone());
+    let app = node_service::api::in_process::Client::new(node.state.clone());
     let (_, v) = call(&app, "GET", q2, "op01", None).await;
     assert_eq!(ids(&v).first(), Some(&id));
     node.shutdown().await.unwrap();

@@ -246,11 +246,8 @@ async fn heads_of(node: &RunningNode, id: &str) -> Option<String> {
 
 /// `GET /api/health` through the node's router.
 async fn health_json(node: &RunningNode) -> serde_json::Value {
-    let app = node_service::api::router(node.state.clone());
-    let (status, body) =
-        node_service::api::in_process::call(&app, "GET", "/api/health", None, None)
-            .await
-            .unwrap();
+    let client = node_service::api::in_process::Client::new(node.state.clone());
+    let (status, body) = client.call("GET", "/api/health", None, None).await.unwrap();
     assert_eq!(status, axum::http::StatusCode::OK);
     body
 }
@@ -919,10 +916,9 @@ async fn a_new_town_without_seed_files_takes_its_reference_data_and_orders_from_
     );
 
     // Its staff work at once, and what they register reaches the hub.
-    let app = node_service::api::router(town.state.clone());
+    let client = node_service::api::in_process::Client::new(town.state.clone());
     let body = serde_json::json!({ "intake": intake("新镇办登记的第一件") });
-    let (status, created) = node_service::api::in_process::call(
-        &app,
+    let (status, created) = client.call(
         "POST",
         "/api/tickets",
         Some("d01-t01-handler"),

@@ -10,11 +10,13 @@
 
 pub mod article_doc;
 pub mod audit;
+pub mod credential_doc;
 pub mod docstore;
 pub mod error;
 pub mod projection;
 pub mod refdata_doc;
 pub mod schema;
+pub mod sessions;
 pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
@@ -486,6 +488,28 @@ impl Store {
             _ => Ok(None),
         })
         .await
+    }
+
+    /// Writes a user's credential into their unit's credential document; resolves once durable.
+    pub async fn put_credential(
+        &self,
+        unit: String,
+        login: String,
+        credential: hotline_model::credential::Credential,
+        now_ms: i64,
+    ) -> Result<i64> {
+        self.write(move |ctx| credential_doc::put(ctx, &unit, &login, &credential, now_ms))
+            .await
+    }
+
+    /// Every credential this node holds, by login, with the unit whose document holds it.
+    pub async fn credentials(
+        &self,
+    ) -> Result<
+        std::collections::BTreeMap<String, (String, hotline_model::credential::Credential)>,
+    > {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| credential_doc::load_all(c, &actor)).await
     }
 
     /// Ticket counts per status.

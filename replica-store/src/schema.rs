@@ -162,6 +162,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     )?;
     crate::sync_schema::create(conn)?;
     crate::audit::create(conn)?;
+    crate::sessions::create(conn)?;
     Ok(())
 }
 

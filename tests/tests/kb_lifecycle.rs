@@ -16,8 +16,8 @@ async fn call(
     user: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let app = node_service::api::router(state.clone());
-    node_service::api::in_process::call(&app, method, uri, Some(user), body.as_ref())
+    node_service::api::in_process::Client::new(state.clone())
+        .call(method, uri, Some(user), body.as_ref())
         .await
         .unwrap()
 }

@@ -53,12 +53,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let health = node.state.store.status_counts().await?;
         let total: i64 = health.iter().map(|(_, n)| n).sum();
         println!(
-            "  {:<28} {}/api/health   工单 {total} 件",
+            "  {:<28} 工作台 {}/staff/   状态 {}/api/health   工单 {total} 件",
             info.title,
+            node.url(),
             node.url()
         );
     }
-    println!("\n演示账号（API 以请求头 X-Hotline-User: <账号> 标识用户；网页登录尚未上线）：");
+    println!("\n演示账号（在各节点的工作台登录；每个账号只能在服务其单位的节点登录）：");
     for (role, logins) in [
         ("话务员", "op01 … op08"),
         ("值班长", "sl01, sl02"),
@@ -70,9 +71,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "b-zjj-handler, d01-handler, d01-t01-handler …",
         ),
         ("单位信息管理员", "b-rsj-admin, d02-admin …"),
+        ("用户管理员", "admin（中心）, d01-useradmin（东湖区）"),
     ] {
         println!("  {role:<10} {logins}");
     }
+    println!("演示密码：{}", deploy::demo::DEMO_PASSWORD);
     if !demo.samples.is_empty() {
         println!("\n市民查询示例（工单编号 / 查询码 / 状态）：");
         for (n, c, s) in &demo.samples {
@@ -86,7 +89,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     println!(
-        "\n试一试：curl -H 'X-Hotline-User: sv01' '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。"
+        "\n接口调用先登录：curl -c /tmp/hotline.cookie -H 'content-type: application/json' {hub}/api/session -d '{{\"login\":\"sv01\",\"password\":\"{pw}\"}}'\n再带上会话：curl -b /tmp/hotline.cookie '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。",
+        pw = deploy::demo::DEMO_PASSWORD
     );
     tokio::signal::ctrl_c().await?;
     println!("正在停止……");

@@ -1,55 +1,69 @@
-//! Who is calling: the acting user, resolved against the reference data.
-//!
-//! The staff login (passwords, sessions, CSRF) belongs to the web front end; until it exists the API
-//! takes the user's login from the `X-Hotline-User` header, so the node must only listen on addresses
-//! reachable by trusted front ends (the default is loopback).
+//! Who is calling: every staff route runs behind [`authenticate`], which resolves the request's
+//! session cookie or service token (see [`crate::auth`]) before the handler; handlers take the
+//! user with the [`Actor`] extractor. There is no other way to name a user.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use hotline_model::role::User;
 
 use super::error::ApiError;
+use crate::auth::{AuthFailure, Principal};
 use crate::state::AppState;
-
-/// The header naming the acting user.
-pub const USER_HEADER: &str = "x-hotline-user";
 
 /// The acting user.
 #[derive(Clone, Debug)]
 pub struct Actor(pub User);
 
-impl FromRequestParts<AppState> for Actor {
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let login = parts
-            .headers
-            .get(USER_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录")
-            })?;
-        let refdata = state.refdata();
-        if !refdata.is_loaded() {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "reference_data_pending",
-                "本节点正在从上级同步基础数据，请稍后重试",
-            ));
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .map(|p| Actor(p.user.clone()))
+            .ok_or_else(|| failure(AuthFailure::Missing))
+    }
+}
+
+/// The API's answer to an unauthenticated request.
+pub fn failure(f: AuthFailure) -> ApiError {
+    match f {
+        AuthFailure::Pending => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "reference_data_pending",
+            f.message_zh(),
+        ),
+        AuthFailure::Missing => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", f.message_zh())
         }
-        let user = refdata.user(login).cloned().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "用户不存在或已停用",
-            )
-        })?;
-        Ok(Actor(user))
+        AuthFailure::Ended(_) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "session_ended", f.message_zh())
+        }
+    }
+}
+
+/// Resolves the request's principal at `now`, or why there is none.
+pub fn principal(state: &AppState, req: &Request) -> Result<Principal, AuthFailure> {
+    let refdata = state.refdata();
+    if !refdata.is_loaded() {
+        return Err(AuthFailure::Pending);
+    }
+    state
+        .auth
+        .resolve(&state.store, &refdata.users, req.headers(), state.now())
+}
+
+/// Middleware: lets the request through with its [`Principal`], or answers 401.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    match principal(&state, &req) {
+        Ok(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Err(f) => failure(f).into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! The node's HTTP JSON API.
 
 pub mod action_request;
+pub mod accounts;
 pub mod actor;
 pub mod audit;
 pub mod error;
@@ -12,47 +13,117 @@ pub mod public_budget;
 pub mod public_figures;
 pub mod reference;
 pub mod reference_edit;
+pub mod session;
 pub mod stats;
 pub mod tickets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::state::AppState;
 
-/// The API routes; bodies over the configured limit are refused with 413 before they are read whole.
-pub fn router(state: AppState) -> Router {
+/// A route: its path, the methods it answers, and its handlers.
+pub struct Route {
+    /// The path pattern.
+    pub path: &'static str,
+    /// The methods it answers.
+    pub methods: &'static [&'static str],
+    /// The handlers.
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(
+    path: &'static str,
+    methods: &'static [&'static str],
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        path,
+        methods,
+        handler,
+    }
+}
+
+/// The routes open to anyone: health, the citizens' endpoints (under their own budget) and
+/// signing in.
+pub fn open_routes() -> Vec<Route> {
+    vec![
+        route("/api/health", &["GET"], get(health::health)),
+        route("/api/session", &["POST"], post(session::sign_in)),
+    ]
+}
+
+/// The citizens' endpoints, run under a few slots and a time budget.
+pub fn public_routes() -> Vec<Route> {
+    vec![
+        route("/api/public/lookup", &["POST"], post(public::lookup)),
+        route("/api/public/figures", &["GET"], get(public_figures::figures)),
+        route("/api/public/published", &["GET"], get(public_figures::published)),
+    ]
+}
+
+/// Every staff route: each needs a valid session or service token.
+pub fn staff_routes() -> Vec<Route> {
+    vec![
+        route("/api/session", &["GET"], get(session::whoami)),
+        route("/api/session/end", &["POST"], post(session::sign_out)),
+        route("/api/session/password", &["POST"], post(session::change_password)),
+        route("/api/accounts", &["POST"], post(accounts::create)),
+        route("/api/accounts/{login}/disable", &["POST"], post(accounts::disable)),
+        route("/api/accounts/{login}/enable", &["POST"], post(accounts::enable)),
+        route("/api/accounts/{login}/password", &["POST"], post(accounts::reset)),
+        route("/api/tokens", &["POST"], post(accounts::issue_token)),
+        route(
+            "/api/tickets",
+            &["POST", "GET"],
+            post(tickets::create).get(tickets::list),
+        ),
+        route("/api/tickets/{key}", &["GET"], get(tickets::get)),
+        route("/api/tickets/{key}/actions", &["POST"], post(tickets::act)),
+        route("/api/kb/search", &["GET"], get(kb::search)),
+        route("/api/kb/articles", &["POST"], post(kb::create)),
+        route("/api/kb/articles/{id}", &["GET"], get(kb::get)),
+        route("/api/kb/articles/{id}/actions", &["POST"], post(kb::act)),
+        route("/api/kb/articles/{id}/used", &["POST"], post(kb::used)),
+        route("/api/audit", &["GET"], get(audit::list)),
+        route("/api/stats/units", &["GET"], get(stats::units)),
+        route("/api/units", &["GET"], get(reference::units)),
+        route("/api/categories", &["GET"], get(reference::categories)),
+        route("/api/users", &["GET"], get(reference::users)),
+        route(
+            "/api/reference/{name}",
+            &["GET", "PUT"],
+            get(reference_edit::get).put(reference_edit::put),
+        ),
+    ]
+}
+
+fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
+    routes
+        .into_iter()
+        .fold(router, |r, route| r.route(route.path, route.handler))
+}
+
+/// The API routes, before state: staff routes behind authentication, the citizens' under their
+/// budget. Bodies over the configured limit are refused with 413 before they are read whole.
+pub fn routes(state: &AppState) -> Router<AppState> {
     let limit = state.config.max_body_bytes;
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(public_budget::public_slots()));
-    let public = Router::new()
-        .route("/api/public/lookup", post(public::lookup))
-        .route("/api/public/figures", get(public_figures::figures))
-        .route("/api/public/published", get(public_figures::published))
-        .layer(axum::middleware::from_fn(move |req, next| {
-            public_budget::budget(slots.clone(), req, next)
-        }));
-    Router::new()
+    let public = add(Router::new(), public_routes()).layer(axum::middleware::from_fn(
+        move |req, next| public_budget::budget(slots.clone(), req, next),
+    ));
+    let staff = add(Router::new(), staff_routes()).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), actor::authenticate),
+    );
+    add(Router::new(), open_routes())
         .merge(public)
-        .route("/api/health", get(health::health))
-        .route("/api/tickets", post(tickets::create).get(tickets::list))
-        .route("/api/tickets/{key}", get(tickets::get))
-        .route("/api/tickets/{key}/actions", post(tickets::act))
-        .route("/api/kb/search", get(kb::search))
-        .route("/api/kb/articles", post(kb::create))
-        .route("/api/kb/articles/{id}", get(kb::get))
-        .route("/api/kb/articles/{id}/actions", post(kb::act))
-        .route("/api/kb/articles/{id}/used", post(kb::used))
-        .route("/api/audit", get(audit::list))
-        .route("/api/stats/units", get(stats::units))
-        .route("/api/units", get(reference::units))
-        .route("/api/categories", get(reference::categories))
-        .route("/api/users", get(reference::users))
-        .route(
-            "/api/reference/{name}",
-            get(reference_edit::get).put(reference_edit::put),
-        )
-        .fallback(|| async { error::ApiError::not_found("接口") })
+        .merge(staff)
         .layer(DefaultBodyLimit::max(limit))
-        .with_state(state)
+}
+
+/// The API alone, as a service (what tests and tools call in-process); a node serves it with the
+/// pages through [`crate::web_router`].
+pub fn router(state: AppState) -> Router {
+    crate::http::finish(routes(&state), state)
 }

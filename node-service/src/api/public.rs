@@ -5,10 +5,7 @@
 //! Five wrong codes for a number within 15 minutes lock that number's lookups for 15 minutes; 30
 //! failed lookups from one client address within 15 minutes lock that address out for 15 minutes.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -21,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use crate::state::AppState;
+use crate::throttle::Failures;
 
 /// Wrong codes allowed per number per window.
 const MAX_FAILURES: u32 = 5;
@@ -30,44 +28,34 @@ const MAX_ADDR_FAILURES: u32 = 30;
 /// The window and lock time.
 const WINDOW_MS: i64 = 15 * 60_000;
 
-/// Failed lookups per ticket number and per client address: `(failures, window start)`.
-#[derive(Default)]
+/// Failed lookups per ticket number and per client address.
 pub struct LookupGuard {
-    by_number: Mutex<HashMap<String, (u32, i64)>>,
-    by_addr: Mutex<HashMap<IpAddr, (u32, i64)>>,
+    by_number: Failures<String>,
+    by_addr: Failures<IpAddr>,
 }
 
-fn over<K: Hash + Eq>(map: &Mutex<HashMap<K, (u32, i64)>>, key: &K, max: u32, now: i64) -> bool {
-    let map = map.lock().unwrap_or_else(|p| p.into_inner());
-    map.get(key)
-        .is_some_and(|(n, since)| *n >= max && now - since < WINDOW_MS)
-}
-
-fn count<K: Hash + Eq>(map: &Mutex<HashMap<K, (u32, i64)>>, key: K, now: i64) {
-    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-    if map.len() > 100_000 {
-        map.retain(|_, (_, since)| now - *since < WINDOW_MS);
+impl Default for LookupGuard {
+    fn default() -> Self {
+        LookupGuard {
+            by_number: Failures::new(MAX_FAILURES, WINDOW_MS),
+            by_addr: Failures::new(MAX_ADDR_FAILURES, WINDOW_MS),
+        }
     }
-    let entry = map.entry(key).or_insert((0, now));
-    if now - entry.1 >= WINDOW_MS {
-        *entry = (0, now);
-    }
-    entry.0 += 1;
 }
 
 impl LookupGuard {
     fn locked(&self, number: &str, now: i64) -> bool {
-        over(&self.by_number, &number.to_owned(), MAX_FAILURES, now)
+        self.by_number.locked(&number.to_owned(), now)
     }
 
     fn addr_locked(&self, addr: Option<IpAddr>, now: i64) -> bool {
-        addr.is_some_and(|a| over(&self.by_addr, &a, MAX_ADDR_FAILURES, now))
+        addr.is_some_and(|a| self.by_addr.locked(&a, now))
     }
 
     fn fail(&self, number: &str, addr: Option<IpAddr>, now: i64) {
-        count(&self.by_number, number.to_owned(), now);
+        self.by_number.fail(number.to_owned(), now);
         if let Some(a) = addr {
-            count(&self.by_addr, a, now);
+            self.by_addr.fail(a, now);
         }
     }
 }

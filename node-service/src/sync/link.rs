@@ -54,12 +54,15 @@ async fn step(
     input: Input,
 ) -> Result<(Session, Vec<Message>), LinkEnd> {
     let live_refdata = state.refdata.clone();
+    let live_credentials = state.auth.credential_slot();
     let done = state
         .store
         .write(move |ctx| {
             let mut session = session;
             ctx.conn.execute_batch("SAVEPOINT sync_step")?;
-            let mut store = SqlSyncStore::new(ctx).with_live_refdata(live_refdata);
+            let mut store = SqlSyncStore::new(ctx)
+                .with_live_refdata(live_refdata)
+                .with_live_credentials(live_credentials);
             let out = session.handle(now, input, &mut store);
             match out {
                 Ok(msgs) => {
@@ -82,6 +85,7 @@ async fn step(
     // Reference data is replaced inside the step, before its commit: when the step or its commit
     // failed, the live copy may show changes that are not in the store.
     state.reload_refdata().await;
+    state.auth.reload_credentials(&state.store).await;
     Err(LinkEnd::Store(error))
 }
 

@@ -10,7 +10,9 @@ use std::sync::{Arc, RwLock};
 
 use automerge::{AutoCommit, ChangeHash};
 use hotline_model::refdata::ReferenceData;
-use replica_store::{Ctx, StoreError, article_doc, docstore, projection, refdata_doc, ticket_doc};
+use replica_store::{
+    Ctx, StoreError, article_doc, credential_doc, docstore, projection, refdata_doc, ticket_doc,
+};
 use rusqlite::{OptionalExtension, params};
 use sync_protocol::digest::ScopeDigest;
 use sync_protocol::message::Hash;
@@ -46,6 +48,11 @@ pub struct SqlSyncStore<'a, 'c> {
     /// Where the node keeps its reference data: replaced as soon as applied changes alter it, so
     /// the rest of the same page is judged by the new org tree.
     live_refdata: Option<RefdataSlot>,
+    /// Set when the batch being applied changed a credential document.
+    credentials_changed: bool,
+    /// Where the node keeps its staff credentials: replaced as soon as applied changes alter
+    /// them, so a disabled account's sessions end with the step that brought the change.
+    live_credentials: Option<crate::auth::CredentialSlot>,
 }
 
 /// The node's current reference data, shared with its API and scope checks.
@@ -138,6 +145,8 @@ enum Merged {
     Ticket(Box<hotline_model::ticket::TicketView>, Vec<String>),
     /// Reference data, and the units it is scoped to (none: every node).
     Refdata(Vec<String>),
+    /// Staff credentials of a unit.
+    Credential(Vec<String>),
     Article(Vec<String>),
 }
 
@@ -148,6 +157,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             ctx,
             refdata_changed: false,
             live_refdata: None,
+            credentials_changed: false,
+            live_credentials: None,
         }
     }
 
@@ -155,6 +166,20 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
     pub fn with_live_refdata(mut self, slot: RefdataSlot) -> Self {
         self.live_refdata = Some(slot);
         self
+    }
+
+    /// Also replaces `slot`'s credentials as soon as applied changes alter them.
+    pub fn with_live_credentials(mut self, slot: crate::auth::CredentialSlot) -> Self {
+        self.live_credentials = Some(slot);
+        self
+    }
+
+    fn refresh_live_credentials(&mut self) -> Result<(), SqlSyncError> {
+        if let Some(slot) = &self.live_credentials {
+            let all = replica_store::credential_doc::load_all(self.ctx.conn, &self.ctx.node.actor)?;
+            crate::auth::replace_credentials(slot, all);
+        }
+        Ok(())
     }
 
     fn refresh_live_refdata(&mut self) -> Result<(), SqlSyncError> {
@@ -293,6 +318,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 ticket_doc::root_str(doc, doc_id, "text").map_err(|e| e.to_string())?;
                 Ok((kind, Merged::Refdata(refdata_doc::scope_units(&name))))
             }
+            credential_doc::KIND => {
+                let (unit, _) = credential_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
+                Ok((kind, Merged::Credential(vec![unit])))
+            }
             article_doc::KIND => {
                 let view = article_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
                 Ok((kind, Merged::Article(article_doc::scope_units(&view.state))))
@@ -359,9 +388,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             )));
         }
         let units = match &merged {
-            Merged::Ticket(_, units) | Merged::Article(units) | Merged::Refdata(units) => {
-                units.clone()
-            }
+            Merged::Ticket(_, units)
+            | Merged::Article(units)
+            | Merged::Refdata(units)
+            | Merged::Credential(units) => units.clone(),
         };
         let before_meta = held.as_ref().map(Held::meta);
         let after = DocMeta {
@@ -378,7 +408,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             return Ok(ApplyOutcome::Refused);
         }
         let scope = match &merged {
-            Merged::Ticket(..) => units_text(&units),
+            Merged::Ticket(..) | Merged::Credential(_) => units_text(&units),
             Merged::Article(_) | Merged::Refdata(_) if !units.is_empty() => units_text(&units),
             Merged::Article(_) | Merged::Refdata(_) => refdata_doc::SCOPE_ALL.to_owned(),
         };
@@ -414,6 +444,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         match merged {
             Merged::Ticket(view, _) => projection::project(self.ctx.conn, &view, seq)?,
             Merged::Refdata(_) => self.refdata_changed = true,
+            Merged::Credential(_) => self.credentials_changed = true,
             // The knowledge-base index follows the store's commits by itself.
             Merged::Article(_) => {}
         }
@@ -586,6 +617,7 @@ impl SyncStore for SqlSyncStore<'_, '_> {
     ) -> Result<Vec<ApplyOutcome>, Self::Error> {
         let mut outcomes = Vec::with_capacity(batch.docs.len());
         self.refdata_changed = false;
+        self.credentials_changed = false;
         for a in &batch.docs {
             outcomes.push(self.apply_one(&a.doc_id, &a.changes, authorise)?);
         }
@@ -593,6 +625,9 @@ impl SyncStore for SqlSyncStore<'_, '_> {
             // The org tree decides which units see an order (the reach rows of the lists).
             replica_store::projection::follow_org(self.ctx.conn, &self.ctx.node.actor)?;
             self.refresh_live_refdata()?;
+        }
+        if self.credentials_changed {
+            self.refresh_live_credentials()?;
         }
         if let Some((peer, cursor)) = &batch.then_cursor {
             self.save_cursor(peer, *cursor)?;
@@ -694,6 +729,9 @@ impl SyncStore for SqlSyncStore<'_, '_> {
                 docstore::remove(self.ctx.conn, doc_id)?;
                 if h.kind == refdata_doc::KIND {
                     self.refresh_live_refdata()?;
+                }
+                if h.kind == credential_doc::KIND {
+                    self.refresh_live_credentials()?;
                 }
                 (h.heads, ever)
             }

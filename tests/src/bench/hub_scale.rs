@@ -22,7 +22,7 @@ use hotline_model::event::{Action, Event};
 use hotline_model::hlc::Hlc;
 use hotline_model::refdata::ReferenceData;
 use hotline_model::ticket::Ticket;
-use node_service::api::in_process::call;
+use node_service::api::in_process::Client;
 use node_service::{NodeConfig, RunningNode};
 use rand::{RngCore, SeedableRng};
 use replica_store::TicketFilter;
@@ -399,13 +399,13 @@ fn lists(deep_cursor: &str) -> Vec<List> {
 }
 
 /// Times every list through the API; `(name, p50, p99)` each.
-async fn time_lists(app: &axum::Router, lists: &[List]) -> Result<Vec<(String, f64, f64)>> {
+async fn time_lists(app: &Client, lists: &[List]) -> Result<Vec<(String, f64, f64)>> {
     let mut out = Vec::new();
     for l in lists {
         let mut ms = Vec::with_capacity(SAMPLES);
         for _ in 0..SAMPLES {
             let t = Instant::now();
-            let (status, body) = call(app, "GET", &l.uri, Some(l.user), None).await?;
+            let (status, body) = app.call("GET", &l.uri, Some(l.user), None).await?;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
             if !status.is_success() {
                 bail!("{} answered {status}: {body}", l.name);
@@ -418,7 +418,7 @@ async fn time_lists(app: &axum::Router, lists: &[List]) -> Result<Vec<(String, f
 }
 
 /// Times the public endpoints and a month's assessment through the API.
-async fn time_public(app: &axum::Router) -> Result<Vec<(String, f64, f64)>> {
+async fn time_public(app: &Client) -> Result<Vec<(String, f64, f64)>> {
     let mut out = Vec::new();
     for (name, uri) in [
         ("public_figures", "/api/public/figures?month=2026-10"),
@@ -427,7 +427,7 @@ async fn time_public(app: &axum::Router) -> Result<Vec<(String, f64, f64)>> {
         let mut ms = Vec::new();
         for _ in 0..SAMPLES {
             let t = Instant::now();
-            let (status, body) = call(app, "GET", uri, None, None).await?;
+            let (status, body) = app.call("GET", uri, None, None).await?;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
             if !status.is_success() {
                 bail!("{name} answered {status}: {body}");
@@ -464,7 +464,7 @@ pub fn run(args: &Args) -> Result<()> {
         let rss_after_start = rss_mib();
         emit(&json!({"bench": "hub-scale", "phase": "restarted", "start_s": start_s,
             "rss_after_start_mib": rss_after_start}));
-        let app = node_service::api::router(node.state.clone());
+        let app = std::sync::Arc::new(Client::new(node.state.clone()));
 
         // A cursor into the middle of the centre's list (a deep page).
         let deep = {
@@ -484,9 +484,7 @@ pub fn run(args: &Args) -> Result<()> {
         let mut units_reported = 0;
         for _ in 0..9 {
             let t = Instant::now();
-            let (status, body) = call(
-                &app,
-                "GET",
+            let (status, body) = app.call("GET",
                 &format!("/api/stats/units?from={from}&to={to}"),
                 Some("sv01"),
                 None,
@@ -548,7 +546,7 @@ pub fn run(args: &Args) -> Result<()> {
                         1 => "/api/public/published?limit=20".to_owned(),
                         _ => format!("/api/public/figures?month=2025-{:02}", i % 12 + 1),
                     };
-                    let (status, _) = call(&app, "GET", &uri, None, None).await?;
+                    let (status, _) = app.call("GET", &uri, None, None).await?;
                     if status.is_success() {
                         served.fetch_add(1, Ordering::Relaxed);
                     } else {

@@ -40,13 +40,13 @@ pub fn run(args: &Args) -> Result<()> {
         .await?;
         emit(&json!({"bench": "stats", "phase": "filled", "orders": n, "seconds": t.elapsed().as_secs_f64()}));
 
-        let app = node_service::api::router(node.state.clone());
+        let app = node_service::api::in_process::Client::new(node.state.clone());
         let mut api_ms = Vec::new();
         let mut sql_ms = Vec::new();
         for _ in 0..RUNS {
             let t = Instant::now();
             let (status, body) =
-                node_service::api::in_process::call(&app, "GET", "/api/stats/units", Some("sv01"), None)
+                app.call("GET", "/api/stats/units", Some("sv01"), None)
                     .await?;
             api_ms.push(t.elapsed().as_secs_f64() * 1000.0);
             let assigned: u64 = body["units"]

@@ -44,7 +44,7 @@ pub fn run(args: &Args) -> Result<()> {
         let plain_secs = start.elapsed().as_secs_f64();
 
         // Through the API, audited.
-        let app = node_service::api::router(node.state.clone());
+        let app = std::sync::Arc::new(node_service::api::in_process::Client::new(node.state.clone()));
         let start = Instant::now();
         let mut tasks = Vec::new();
         for c in 0..CLIENTS {
@@ -55,7 +55,7 @@ pub fn run(args: &Args) -> Result<()> {
                     let t = Instant::now();
                     let uri = format!("/api/tickets/{}", ids[i % ids.len()]);
                     let (status, _) =
-                        node_service::api::in_process::call(&app, "GET", &uri, Some("op01"), None)
+                        app.call("GET", &uri, Some("op01"), None)
                             .await?;
                     if !status.is_success() {
                         bail!("view answered {status}");

@@ -1,0 +1,277 @@
+//! Account management: one operation each for the pages and the JSON API.
+//!
+//! - Anyone signed in changes their own password, with the old one (their other sessions end).
+//! - A user administrator (用户管理员) resets passwords and disables or re-enables accounts of
+//!   their subtree (the centre's: every unit), at any node that holds the account — a town office
+//!   can lock a lost account while cut off; the change reaches the other nodes by sync and ends
+//!   the user's sessions there as it arrives.
+//! - New accounts join a unit's user list, which is reference data: created at the hub only.
+
+use axum::http::StatusCode;
+use hotline_model::credential::{Credential, check_new_password, may_manage};
+use hotline_model::role::{Role, User};
+use replica_store::refdata_doc;
+use serde::Deserialize;
+
+use super::password;
+use crate::api::error::ApiError;
+use crate::config::NodeRole;
+use crate::state::AppState;
+
+fn weak(problem: hotline_model::credential::PasswordProblem) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+        problem.message_zh(),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "account change failed");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "服务器内部错误，请稍后重试",
+    )
+}
+
+/// Writes `login`'s credential and makes it live here.
+async fn write_credential(
+    state: &AppState,
+    unit: &str,
+    login: &str,
+    credential: Credential,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .put_credential(unit.to_owned(), login.to_owned(), credential, state.now())
+        .await?;
+    state.auth.reload_credentials(&state.store).await;
+    Ok(())
+}
+
+/// Changes the signed-in user's own password; their sessions here end and a new one opens,
+/// whose id is returned.
+pub async fn change_own_password(
+    state: &AppState,
+    user: &User,
+    old: &str,
+    new: &str,
+) -> Result<String, ApiError> {
+    let (unit, current) = state.auth.credential(&user.login).ok_or_else(|| {
+        ApiError::forbidden("本节点没有该账号的登录信息，请在本单位节点修改密码")
+    })?;
+    if !password::verify_async(old.to_owned(), Some(current.hash.clone())).await {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_password",
+            "原密码不正确",
+        ));
+    }
+    check_new_password(&user.login, new).map_err(weak)?;
+    let hash = password::hash_async(new.to_owned())
+        .await
+        .map_err(internal)?;
+    let now = state.now();
+    write_credential(
+        state,
+        &unit,
+        &user.login,
+        Credential {
+            hash,
+            disabled: current.disabled,
+            changed_ms: now,
+        },
+    )
+    .await?;
+    state
+        .auth
+        .end_sessions_of(&state.store, &user.login)
+        .await
+        .map_err(internal)?;
+    // Opened a millisecond after the change, so the credential check lets it through.
+    state
+        .auth
+        .open_session(&state.store, &user.login, "", now + 1)
+        .await
+        .map_err(internal)
+}
+
+/// The account `login` if `admin` may manage it here.
+fn managed(state: &AppState, admin: &User, login: &str) -> Result<User, ApiError> {
+    let refdata = state.refdata();
+    let target = refdata
+        .user(login)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&format!("账号 {login}")))?;
+    if !may_manage(admin, &target.unit, login, &refdata.org) {
+        return Err(ApiError::forbidden("无权管理该账号"));
+    }
+    Ok(target)
+}
+
+/// Sets a new password for `login` (a user administrator); the user's sessions end.
+pub async fn reset_password(
+    state: &AppState,
+    admin: &User,
+    login: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    let target = managed(state, admin, login)?;
+    check_new_password(login, new).map_err(weak)?;
+    let hash = password::hash_async(new.to_owned())
+        .await
+        .map_err(internal)?;
+    let disabled = state
+        .auth
+        .credential(login)
+        .is_some_and(|(_, c)| c.disabled);
+    write_credential(
+        state,
+        &target.unit,
+        login,
+        Credential {
+            hash,
+            disabled,
+            changed_ms: state.now(),
+        },
+    )
+    .await?;
+    state
+        .auth
+        .end_sessions_of(&state.store, login)
+        .await
+        .map_err(internal)?;
+    tracing::info!(%login, by = %admin.login, "password reset");
+    Ok(())
+}
+
+/// Disables (or re-enables) `login` (a user administrator); disabling ends their sessions.
+pub async fn set_disabled(
+    state: &AppState,
+    admin: &User,
+    login: &str,
+    disabled: bool,
+) -> Result<(), ApiError> {
+    let target = managed(state, admin, login)?;
+    let hash = state
+        .auth
+        .credential(login)
+        .map(|(_, c)| c.hash)
+        .unwrap_or_default();
+    write_credential(
+        state,
+        &target.unit,
+        login,
+        Credential {
+            hash,
+            disabled,
+            changed_ms: state.now(),
+        },
+    )
+    .await?;
+    if disabled {
+        state
+            .auth
+            .end_sessions_of(&state.store, login)
+            .await
+            .map_err(internal)?;
+    }
+    tracing::info!(%login, disabled, by = %admin.login, "account enabled flag set");
+    Ok(())
+}
+
+/// A new account.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// Login name.
+    pub login: String,
+    /// Chinese name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Unit code.
+    pub unit: String,
+    /// Initial password.
+    pub password: String,
+}
+
+#[derive(serde::Serialize)]
+struct UsersFile<'a> {
+    user: Vec<&'a User>,
+}
+
+/// Creates an account (a user administrator, at the hub): joins the unit's user list and sets the
+/// initial password.
+pub async fn create(state: &AppState, admin: &User, new: NewAccount) -> Result<User, ApiError> {
+    if state.config.role != NodeRole::Hub {
+        return Err(ApiError::forbidden(
+            "账号名单属于基础数据，新建账号请在市中心节点办理",
+        ));
+    }
+    let refdata = state.refdata();
+    let login = new.login.trim().to_owned();
+    if login.is_empty()
+        || login.chars().count() > 32
+        || login.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::bad_request("账号须为 1–32 个字符，不含空格"));
+    }
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 20 {
+        return Err(ApiError::bad_request("姓名须为 1–20 个字"));
+    }
+    if new.role == Role::System {
+        return Err(ApiError::bad_request("不能新建系统账号"));
+    }
+    if !refdata.org.contains(&new.unit) {
+        return Err(ApiError::unknown("unit", &new.unit));
+    }
+    if !may_manage(admin, &new.unit, &login, &refdata.org) {
+        return Err(ApiError::forbidden("无权在该单位新建账号"));
+    }
+    if refdata.user(&login).is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "login_taken",
+            format!("账号 {login} 已存在"),
+        ));
+    }
+    check_new_password(&login, &new.password).map_err(weak)?;
+    let user = User {
+        login: login.clone(),
+        name,
+        role: new.role,
+        unit: new.unit.clone(),
+    };
+    let mut members: Vec<&User> = refdata
+        .users
+        .values()
+        .filter(|u| u.unit == new.unit)
+        .collect();
+    members.push(&user);
+    let text = toml::to_string(&UsersFile { user: members }).map_err(internal)?;
+    let hash = password::hash_async(new.password.clone())
+        .await
+        .map_err(internal)?;
+    // The credential first: an account listed without one cannot sign in, never the reverse.
+    write_credential(
+        state,
+        &new.unit,
+        &login,
+        Credential {
+            hash,
+            disabled: false,
+            changed_ms: state.now(),
+        },
+    )
+    .await?;
+    state
+        .store
+        .put_refdata(vec![(refdata_doc::users_name(&new.unit), text)], state.now())
+        .await?;
+    state.reload_refdata().await;
+    tracing::info!(%login, unit = %new.unit, by = %admin.login, "account created");
+    Ok(user)
+}
