@@ -1,0 +1,457 @@
+//! Sign-in and access: every staff route refuses a request without a session or token, changes
+//! from another site are refused, sign-in opens a new session, sessions end when idle, when the
+//! account is disabled or its password changes, and guessing is rate limited.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use node_service::api::in_process::send;
+use node_service::{NodeConfig, api};
+use serde_json::{Value, json};
+
+/// 2026-11-24 (Tuesday) 10:00 Beijing time.
+const NOW: i64 = 1_795_485_600_000;
+const PW: &str = "12345demo";
+
+struct Node {
+    app: axum::Router,
+    state: node_service::AppState,
+    clock: Arc<AtomicI64>,
+    _node: node_service::RunningNode,
+    _dir: tempfile::TempDir,
+}
+
+async fn node() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig {
+        data_dir: dir.path().to_path_buf(),
+        seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
+        alert_sweep_secs: 0,
+        ..NodeConfig::default()
+    };
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let c = clock.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let node = node_service::start(config, listener, Arc::new(move || c.load(Ordering::SeqCst)))
+        .await
+        .unwrap();
+    let state = node.state.clone();
+    Node {
+        app: node_service::http::app(state.clone()),
+        state,
+        clock,
+        _node: node,
+        _dir: dir,
+    }
+}
+
+fn req(method: &str, uri: &str, cookie: Option<&str>, body: Option<Value>) -> Request<Body> {
+    let mut r = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, format!("hotline_session={c}"));
+    }
+    match body {
+        Some(b) => r
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
+        None => r.body(Body::empty()).unwrap(),
+    }
+}
+
+/// Signs in through the API; returns the status, the session id from `Set-Cookie`, and the body.
+async fn sign_in(n: &Node, login: &str, password: &str) -> (StatusCode, Option<String>, Value) {
+    let resp = tower::ServiceExt::oneshot(
+        n.app.clone(),
+        req(
+            "POST",
+            "/api/session",
+            None,
+            Some(json!({"login": login, "password": password})),
+        ),
+    )
+    .await
+    .unwrap();
+    let status = resp.status();
+    let cookie = resp
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(c) = &cookie {
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
+    }
+    let id = cookie.and_then(|c| {
+        c.split(';')
+            .next()
+            .and_then(|kv| kv.split_once('='))
+            .map(|(_, v)| v.to_owned())
+    });
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (
+        status,
+        id,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn whoami(n: &Node, cookie: &str) -> (StatusCode, Value) {
+    send(&n.app, req("GET", "/api/session", Some(cookie), None)).await
+}
+
+#[tokio::test]
+async fn no_staff_route_answers_without_a_session_or_token() {
+    let n = node().await;
+    let routes = api::staff_routes();
+    assert!(routes.len() >= 20, "the router's staff routes");
+    for r in &routes {
+        let path = r
+            .path
+            .replace("{key}", "20261124HUB0001")
+            .replace("{id}", "x")
+            .replace("{login}", "op01")
+            .replace("{name}", "org");
+        for m in r.methods {
+            for cookie in [None, Some("forged-session-id"), Some("")] {
+                let body = (*m != "GET").then(|| json!({}));
+                let (status, v) = send(&n.app, req(m, &path, cookie, body)).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{m} {path}: {v}");
+                assert_eq!(v["message"], "请先登录", "{m} {path}");
+            }
+            // A bearer token the node never issued.
+            let mut r = Request::builder()
+                .method(*m)
+                .uri(&path)
+                .header(header::AUTHORIZATION, "Bearer hlt_0000");
+            if *m != "GET" {
+                r = r.header(header::CONTENT_TYPE, "application/json");
+            }
+            let (status, _) = send(&n.app, r.body(Body::from("{}")).unwrap()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{m} {path} with a bad token");
+        }
+    }
+    // The old header names nobody.
+    let r = Request::builder()
+        .uri("/api/tickets")
+        .header("x-hotline-user", "sv01")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&n.app, r).await.0, StatusCode::UNAUTHORIZED);
+    // Open routes stay open, and health carries no personal data.
+    let (status, health) = send(&n.app, req("GET", "/api/health", None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = health.to_string();
+    assert!(!text.contains("1380") && !text.contains("op01"), "{text}");
+}
+
+#[tokio::test]
+async fn sign_in_opens_a_new_session_and_one_answer_for_every_wrong_try() {
+    let n = node().await;
+    let (status, first, body) = sign_in(&n, "op01", PW).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["name"], "王丽");
+    let first = first.expect("a session cookie");
+    assert_eq!(whoami(&n, &first).await.0, StatusCode::OK);
+    // Signing in again never keeps an id: a planted id is not adopted (no session fixation).
+    let (_, second, _) = sign_in(&n, "op01", PW).await;
+    let second = second.unwrap();
+    assert_ne!(first, second);
+    assert_eq!(first.len(), 64);
+
+    let (wrong_pw, _, a) = sign_in(&n, "op02", "wrong-password1").await;
+    let (wrong_login, _, b) = sign_in(&n, "nobody", PW).await;
+    assert_eq!(wrong_pw, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong_login, StatusCode::UNAUTHORIZED);
+    assert_eq!(a["message"], "账号或密码错误");
+    assert_eq!(a, b, "the same answer for a wrong login and a wrong password");
+    // Nothing an answer carries is a hash.
+    let (_, users) = send(&n.app, req("GET", "/api/users", Some(&second), None)).await;
+    assert!(!users.to_string().contains("argon2"));
+    let (_, text) = send(
+        &n.app,
+        req("GET", "/api/reference/users:C", Some(&second), None),
+    )
+    .await;
+    assert!(!text.to_string().contains("argon2"), "{text}");
+
+    // Sign-out ends the session.
+    let (status, _) = send(
+        &n.app,
+        req("POST", "/api/session/end", Some(&second), Some(json!({}))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(whoami(&n, &second).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(whoami(&n, &first).await.0, StatusCode::OK, "other sessions stay");
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_per_login() {
+    let n = node().await;
+    for _ in 0..5 {
+        let (status, _, _) = sign_in(&n, "op03", "not-the-pw1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, cookie, body) = sign_in(&n, "op03", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(cookie.is_none());
+    assert!(body["message"].as_str().unwrap().contains("15 分钟后再试"));
+    // Other accounts are not locked out.
+    assert_eq!(sign_in(&n, "op04", PW).await.0, StatusCode::OK);
+    // After the window the right password works again.
+    n.clock.fetch_add(15 * 60_000, Ordering::SeqCst);
+    assert_eq!(sign_in(&n, "op03", PW).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_survive_a_restart_of_the_routes() {
+    let n = node().await;
+    let (_, id, _) = sign_in(&n, "sl01", PW).await;
+    let id = id.unwrap();
+    n.clock.fetch_add(29 * 60_000, Ordering::SeqCst);
+    assert_eq!(whoami(&n, &id).await.0, StatusCode::OK, "used within 30 min");
+    n.clock.fetch_add(29 * 60_000, Ordering::SeqCst);
+    assert_eq!(whoami(&n, &id).await.0, StatusCode::OK, "idle time counts from last use");
+    n.clock.fetch_add(30 * 60_000, Ordering::SeqCst);
+    let (status, body) = whoami(&n, &id).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "session_ended");
+    assert_eq!(body["message"], "长时间未操作，请重新登录");
+    // Gone for good, not only refused once.
+    assert_eq!(
+        whoami(&n, &id).await.1["error"],
+        "unauthenticated",
+        "the ended session is forgotten"
+    );
+
+    // A session is kept in the store: a node reloaded from it still knows the session.
+    let (_, id, _) = sign_in(&n, "sl02", PW).await;
+    let id = id.unwrap();
+    let reloaded = node_service::auth::Auth::load(
+        &n.state.store,
+        hotline_model::credential::SessionPolicy::default(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(reloaded.session_count() >= 1);
+    let mut state = n.state.clone();
+    state.auth = Arc::new(reloaded);
+    let app = node_service::http::app(state);
+    let (status, body) = send(&app, req("GET", "/api/session", Some(&id), None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["login"], "sl02");
+}
+
+#[tokio::test]
+async fn disabling_an_account_or_changing_its_password_ends_its_sessions() {
+    let n = node().await;
+    let (_, admin, _) = sign_in(&n, "admin", PW).await;
+    let admin = admin.unwrap();
+    let (_, victim, _) = sign_in(&n, "d01-handler", PW).await;
+    let victim = victim.unwrap();
+    // Only administrators manage accounts, and only of their subtree.
+    let (_, d01_admin, _) = sign_in(&n, "d01-useradmin", PW).await;
+    let d01_admin = d01_admin.unwrap();
+    let (status, _) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/accounts/d02-handler/disable",
+            Some(&d01_admin),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/accounts/op01/disable",
+            Some(&victim),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, body) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/accounts/d01-handler/disable",
+            Some(&admin),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = whoami(&n, &victim).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, body) = sign_in(&n, "d01-handler", PW).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["message"], "账号或密码错误", "a disabled account looks like a wrong try");
+    // Re-enabled by the district's own administrator.
+    let (status, _) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/accounts/d01-handler/enable",
+            Some(&d01_admin),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, again, _) = sign_in(&n, "d01-handler", PW).await;
+    let again = again.unwrap();
+
+    // Changing one's own password: the old one is needed, weak ones are refused, other
+    // sessions end, the new session works, the old password no longer does.
+    let (_, other, _) = sign_in(&n, "d01-handler", PW).await;
+    let other = other.unwrap();
+    n.clock.fetch_add(1000, Ordering::SeqCst);
+    let change = |old: &str, new: &str| {
+        req(
+            "POST",
+            "/api/session/password",
+            Some(&again),
+            Some(json!({"old": old, "new": new})),
+        )
+    };
+    let (status, body) = send(&n.app, change("wrong", "区里新密码2026")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["message"], "原密码不正确");
+    let (status, body) = send(&n.app, change(PW, "short1")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["message"], "密码至少 8 位");
+    let resp = tower::ServiceExt::oneshot(n.app.clone(), change(PW, "区里新密码2026"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let set = resp.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let renewed = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    assert_eq!(whoami(&n, &renewed).await.0, StatusCode::OK);
+    assert_eq!(whoami(&n, &other).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(whoami(&n, &again).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(sign_in(&n, "d01-handler", PW).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sign_in(&n, "d01-handler", "区里新密码2026").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn changes_from_another_site_are_refused() {
+    let n = node().await;
+    let (_, id, _) = sign_in(&n, "op01", PW).await;
+    let id = id.unwrap();
+    let body = json!({"intake": {}}).to_string();
+    let cross = |site: &str, origin: Option<&str>| {
+        let mut r = Request::builder()
+            .method("POST")
+            .uri("/api/tickets")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::COOKIE, format!("hotline_session={id}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("sec-fetch-site", site);
+        if let Some(o) = origin {
+            r = r.header(header::ORIGIN, o);
+        }
+        r.body(Body::from(body.clone())).unwrap()
+    };
+    let (status, v) = send(&n.app, cross("cross-site", Some("https://evil.example"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(v["error"], "cross_site");
+    let (status, _) = send(&n.app, cross("same-site", Some("http://other.127.0.0.1"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The same origin gets through to the handler (which then judges the body).
+    let (status, v) = send(&n.app, cross("same-origin", Some("http://127.0.0.1:8080"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // A cross-site sign-in (login CSRF) is refused too.
+    let r = Request::builder()
+        .method("POST")
+        .uri("/api/session")
+        .header(header::HOST, "127.0.0.1:8080")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"login": "op01", "password": PW}).to_string()))
+        .unwrap();
+    assert_eq!(send(&n.app, r).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn service_tokens_act_as_their_account_until_it_is_disabled() {
+    let n = node().await;
+    let (_, admin, _) = sign_in(&n, "admin", PW).await;
+    let admin = admin.unwrap();
+    let (_, sv, _) = sign_in(&n, "sv01", PW).await;
+    let (status, _) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/tokens",
+            Some(&sv.unwrap()),
+            Some(json!({"name": "话务系统", "login": "op08"})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the centre's administrators");
+    let (status, body) = send(
+        &n.app,
+        req(
+            "POST",
+            "/api/tokens",
+            Some(&admin),
+            Some(json!({"name": "话务系统", "login": "op08"})),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let bearer = || {
+        Request::builder()
+            .uri("/api/session")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, me) = send(&n.app, bearer()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["login"], "op08");
+    let stored: Vec<String> = n
+        .state
+        .store
+        .read(|c| {
+            let mut s = c.prepare("SELECT hash FROM service_tokens")?;
+            let rows = s.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert!(!stored.contains(&token), "kept hashed");
+    send(
+        &n.app,
+        req(
+            "POST",
+            "/api/accounts/op08/disable",
+            Some(&admin),
+            Some(json!({})),
+        ),
+    )
+    .await;
+    assert_eq!(send(&n.app, bearer()).await.0, StatusCode::UNAUTHORIZED);
+}
