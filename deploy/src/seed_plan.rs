@@ -613,6 +613,7 @@ impl<'a> Planner<'a> {
                     lead: lead.clone(),
                     co: co.clone(),
                     note: "请按时限办理并答复来电人。".into(),
+                    final_assignment: false,
                 },
             )?;
             if stage == Stage::Dispatched {

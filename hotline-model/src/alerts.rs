@@ -302,6 +302,7 @@ mod tests {
                 lead: to("D01"),
                 co: vec![to("B-ZJJ")],
                 note: String::new(),
+                final_assignment: false,
             },
         );
         assert_eq!(t.lead().sign_due_at, local(datetime!(2026-11-24 12:00)));
@@ -384,6 +385,7 @@ mod tests {
                 },
                 co: vec![],
                 note: String::new(),
+                final_assignment: false,
             },
         );
         // Wall-clock 80 % would be 13:48; in working time it is 96 minutes: 12:00 + 36 min after 13:30.

@@ -404,6 +404,7 @@ mod tests {
             redos: 0,
             return_reason: None,
             ended_at: None,
+            final_assignment: false,
         }
     }
 

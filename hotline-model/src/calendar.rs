@@ -293,6 +293,11 @@ impl WorkCalendar {
         }
     }
 
+    /// Minutes of office time in one workday.
+    pub fn office_minutes_per_day(&self) -> i64 {
+        self.periods.iter().map(|(o, c)| c - o).sum::<i64>() / MS_PER_MINUTE
+    }
+
     /// Whole minutes of office time elapsed between two instants (unix ms), e.g. to urge at 80 % of a
     /// limit or check a signing limit in working hours. Sub-minute remainders are dropped. The result is
     /// negative when `to_ms` is before `from_ms` (minus the minutes from `to_ms` to `from_ms`).

@@ -108,6 +108,17 @@ pub enum SupervisionLevel {
     Named,
 }
 
+impl SupervisionLevel {
+    /// The Chinese label.
+    pub fn label(self) -> &'static str {
+        match self {
+            SupervisionLevel::Notice => "督办通知",
+            SupervisionLevel::Reprimand => "书面通报",
+            SupervisionLevel::Named => "挂牌督办",
+        }
+    }
+}
+
 /// A workflow action and its data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -155,6 +166,10 @@ pub enum Action {
         /// Instructions to the units.
         #[serde(default)]
         note: String,
+        /// 审定: the centre's final assignment after repeated returns; the lead unit (and a
+        /// sub-unit it hands the order to) can no longer return it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        final_assignment: bool,
     },
     /// 转派/加派: the lead unit hands the order down to one of its sub-units (checked against the org tree
     /// by the node), optionally adding co-handling sub-units.
@@ -405,7 +420,7 @@ impl Action {
                 Ok(())
             }
             Action::Resubmit { note } => text("note", note, false),
-            Action::Dispatch { lead, co, note } | Action::Transfer { to: lead, co, note } => {
+            Action::Dispatch { lead, co, note, .. } | Action::Transfer { to: lead, co, note } => {
                 code("unit", &lead.unit)?;
                 for c in co {
                     code("unit", &c.unit)?;

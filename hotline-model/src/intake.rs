@@ -262,6 +262,41 @@ impl Intake {
     }
 }
 
+/// A phone number as typed through a Chinese IME, made plain: full-width digits and signs become
+/// ASCII, and spaces (half- and full-width), hyphens and dashes between digits are dropped.
+/// `１３８ ００１３－８０００` → `13800138000`.
+pub fn normalize_phone(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter_map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')),
+            '＋' => Some('+'),
+            ' ' | '\u{3000}' | '-' | '－' | '—' | '–' | '(' | ')' | '（' | '）' => None,
+            other => Some(other),
+        })
+        .collect()
+}
+
+impl Intake {
+    /// The intake as it is stored: the phone number normalised (see [`normalize_phone`]) and the
+    /// one-line fields trimmed.
+    pub fn normalized(mut self) -> Self {
+        self.caller_phone = normalize_phone(&self.caller_phone);
+        for f in [
+            &mut self.caller_name,
+            &mut self.address,
+            &mut self.title,
+            &mut self.subject,
+        ] {
+            let t = f.trim();
+            if t.len() != f.len() {
+                *f = t.to_owned();
+            }
+        }
+        self
+    }
+}
+
 /// Digits with optional leading `+`, spaces and hyphens; 3 to 20 digits (110-style short numbers included).
 pub fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
@@ -325,8 +360,17 @@ mod tests {
             Err(FieldError::ControlCharacters { .. })
         ));
         let mut i = sample();
-        i.caller_phone = "１３８".into(); // full-width digits are not accepted as a phone
+        i.caller_phone = "１３８".into(); // full-width digits are not a phone until normalised
         assert!(matches!(i.validate(), Err(FieldError::BadPhone { .. })));
+        let i = i.normalized();
+        assert_eq!(i.caller_phone, "138");
+        assert!(i.validate().is_ok());
+        assert_eq!(normalize_phone(" １３８ ００１３－８０００ "), "13800138000");
+        assert_eq!(normalize_phone("＋86 138-0013-8000"), "+8613800138000");
+        assert_eq!(normalize_phone("0571（8888）1234"), "057188881234");
+        let mut i = sample();
+        i.caller_phone = "138abc".into();
+        assert!(matches!(i.normalized().validate(), Err(FieldError::BadPhone { .. })));
         let mut i = sample();
         i.title = "  ".into();
         assert!(matches!(i.validate(), Err(FieldError::Empty { .. })));

@@ -10,6 +10,7 @@ pub mod article;
 pub mod assessment;
 pub mod calendar;
 pub mod category;
+pub mod countdown;
 pub mod credential;
 pub mod event;
 pub mod hlc;

@@ -34,6 +34,17 @@ pub fn mask_phone(phone: &str) -> String {
     }
 }
 
+/// Whether a role needs a caller's name and phone number in full to do its work: operators and
+/// shift leaders (calls), supervisors (callbacks), unit handlers (contacting the citizen).
+/// Leaders, inspectors, knowledge-base and user administrators see them masked.
+pub fn needs_contact(role: crate::role::Role) -> bool {
+    use crate::role::Role as R;
+    matches!(
+        role,
+        R::Operator | R::ShiftLeader | R::Supervisor | R::UnitHandler
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

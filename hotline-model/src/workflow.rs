@@ -190,6 +190,9 @@ pub struct Assignment {
     pub return_reason: Option<String>,
     /// When it was returned, replied, or superseded.
     pub ended_at: Option<i64>,
+    /// 审定: assigned finally by the centre; the unit cannot return it.
+    #[serde(default)]
+    pub final_assignment: bool,
 }
 
 impl Assignment {
@@ -212,6 +215,7 @@ impl Assignment {
             redos: 0,
             return_reason: None,
             ended_at: None,
+            final_assignment: false,
         }
     }
 
@@ -257,6 +261,12 @@ pub enum Rejection {
     /// The unit already signed.
     #[error("unit {unit} has already signed")]
     AlreadySigned {
+        /// The unit.
+        unit: String,
+    },
+    /// The centre assigned the order finally (审定): it cannot be returned.
+    #[error("unit {unit} holds a final assignment")]
+    FinalAssignment {
         /// The unit.
         unit: String,
     },
@@ -323,6 +333,9 @@ impl Rejection {
             Rejection::NotLead { unit } => format!("单位 {unit} 不是主办单位"),
             Rejection::AlreadySigned { unit } => format!("单位 {unit} 已签收"),
             Rejection::NotSigned { unit } => format!("单位 {unit} 尚未签收"),
+            Rejection::FinalAssignment { unit } => {
+                format!("该工单已由中心审定交单位 {unit} 办理，不能退回")
+            }
             Rejection::DuplicateUnit { unit } => format!("单位 {unit} 重复指定"),
             Rejection::CoHandlersPending { units } => {
                 format!("协办单位尚未反馈：{}", units.join("、"))
@@ -589,7 +602,12 @@ impl TicketState {
                 self.require(kind, &[Status::SentBack])?;
                 self.status = Status::PendingReview;
             }
-            Action::Dispatch { lead, co, .. } => {
+            Action::Dispatch {
+                lead,
+                co,
+                final_assignment,
+                ..
+            } => {
                 self.require(
                     kind,
                     &[
@@ -601,7 +619,9 @@ impl TicketState {
                 check_distinct(lead, co)?;
                 check_future(now, lead, co)?;
                 self.retire_all(now);
-                self.lead = Some(Assignment::new(lead, Part::Lead, &e.unit, now));
+                let mut assignment = Assignment::new(lead, Part::Lead, &e.unit, now);
+                assignment.final_assignment = *final_assignment;
+                self.lead = Some(assignment);
                 self.co = co
                     .iter()
                     .map(|c| Assignment::new(c, Part::Co, &e.unit, now))
@@ -620,12 +640,17 @@ impl TicketState {
                         });
                     }
                 }
+                let mut final_assignment = false;
                 if let Some(mut old) = self.lead.take() {
+                    final_assignment = old.final_assignment;
                     old.status = AssignmentStatus::Superseded;
                     old.ended_at = Some(now);
                     self.past.push(old);
                 }
-                self.lead = Some(Assignment::new(to, Part::Lead, &e.unit, now));
+                // A final assignment stays final down the tree.
+                let mut assignment = Assignment::new(to, Part::Lead, &e.unit, now);
+                assignment.final_assignment = final_assignment;
+                self.lead = Some(assignment);
                 self.co.extend(
                     co.iter()
                         .map(|c| Assignment::new(c, Part::Co, &e.unit, now)),
@@ -649,6 +674,11 @@ impl TicketState {
             Action::Return { reason } => {
                 self.require(kind, &[Status::Dispatched, Status::Handling])?;
                 let a = self.active_assignment(&e.unit)?;
+                if a.final_assignment {
+                    return Err(Rejection::FinalAssignment {
+                        unit: e.unit.clone(),
+                    });
+                }
                 a.status = AssignmentStatus::Returned;
                 a.return_reason = Some(reason.clone());
                 a.ended_at = Some(now);

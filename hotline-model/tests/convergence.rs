@@ -142,6 +142,7 @@ fn candidates(unit: &str, s: &TicketState, now: i64) -> Vec<Action> {
                 lead: assign(lead, now, 5),
                 co: co.into_iter().map(|c| assign(c, now, 4)).collect(),
                 note: String::new(),
+                final_assignment: false,
             });
         }
         for u in &active {

@@ -37,6 +37,23 @@ impl RunningNode {
         format!("http://{}", self.addr)
     }
 
+    /// Stops this node's sync links, as when an office is cut off from the network: it goes on
+    /// serving its own staff from its own store. [`RunningNode::resume_sync`] reconnects.
+    pub async fn suspend_sync(&mut self) {
+        if let Some(sync) = self.sync.take() {
+            sync.shutdown().await;
+        }
+        self.state.sync_links.mark_all_down();
+    }
+
+    /// Starts the sync links again after [`RunningNode::suspend_sync`].
+    pub async fn resume_sync(&mut self) -> Result<()> {
+        if self.sync.is_none() && self.state.config.sync.enabled() {
+            self.sync = Some(crate::sync::SyncService::start(self.state.clone()).await?);
+        }
+        Ok(())
+    }
+
     /// The bound sync listen address, when the node listens for downstream nodes.
     pub fn sync_addr(&self) -> Option<SocketAddr> {
         self.sync.as_ref().and_then(|s| s.listen_addr())

@@ -322,6 +322,7 @@ async fn dispatched_at_hub(hub: &RunningNode, lead: &str, title: &str) -> String
         },
         co: Vec::new(),
         note: "请核实处理".into(),
+        final_assignment: false,
     };
     assert_eq!(act(hub, &id, "sl01", "C", dispatch).await, "dispatched");
     id
@@ -545,6 +546,7 @@ async fn dispatch_brings_tickets_into_scope_and_a_move_elsewhere_purges_them_aft
         },
         co: Vec::new(),
         note: "请再核实".into(),
+        final_assignment: false,
     };
     assert_eq!(act(&hub, &ours, "sl01", "C", again).await, "dispatched");
     until(&nodes, "the ticket back at the town", || async {

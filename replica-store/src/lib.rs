@@ -512,6 +512,16 @@ impl Store {
         self.read(move |c| credential_doc::load_all(c, &actor)).await
     }
 
+    /// How many orders of each of `statuses` the subtree of `unit` sees (every order without one).
+    pub async fn counts_within(
+        &self,
+        unit: Option<String>,
+        statuses: Vec<&'static str>,
+    ) -> Result<Vec<(String, i64)>> {
+        self.read(move |c| projection::counts_within(c, unit.as_deref(), &statuses))
+            .await
+    }
+
     /// Ticket counts per status.
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
         self.read(projection::status_counts).await

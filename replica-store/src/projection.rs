@@ -599,3 +599,25 @@ pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>>
         })?)),
     }
 }
+
+/// How many orders of each of `statuses` the subtree of `unit` sees (each one index range count);
+/// without a unit, every order (from the running totals).
+pub fn counts_within(
+    conn: &Connection,
+    unit: Option<&str>,
+    statuses: &[&str],
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::with_capacity(statuses.len());
+    for s in statuses {
+        let n: i64 = match unit {
+            Some(u) => conn
+                .prepare_cached("SELECT COUNT(*) FROM ticket_reach WHERE unit = ?1 AND status = ?2")?
+                .query_row(params![u, s], |r| r.get(0))?,
+            None => conn
+                .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM status_totals WHERE status = ?1")?
+                .query_row([s], |r| r.get(0))?,
+        };
+        out.push(((*s).to_owned(), n));
+    }
+    Ok(out)
+}

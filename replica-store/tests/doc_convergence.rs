@@ -24,6 +24,7 @@ fn action(kind: u8, unit: &str) -> Action {
             lead: assign(unit),
             co: vec![],
             note: String::new(),
+            final_assignment: false,
         },
         2 => Action::Sign,
         3 => Action::Return {

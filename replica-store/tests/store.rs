@@ -20,6 +20,7 @@ fn dispatch(id: &str) -> NewEvent {
             },
             co: vec![],
             note: String::new(),
+            final_assignment: false,
         },
         now_ms: NOW + 1000,
     }

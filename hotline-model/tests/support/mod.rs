@@ -69,6 +69,7 @@ pub fn dispatch(lead: AssignTo, co: Vec<AssignTo>) -> Action {
         lead,
         co,
         note: String::new(),
+        final_assignment: false,
     }
 }
 

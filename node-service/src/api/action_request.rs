@@ -54,6 +54,9 @@ pub enum ActionRequest {
         /// Instructions.
         #[serde(default)]
         note: String,
+        /// 审定: a final assignment the lead unit cannot return.
+        #[serde(default)]
+        final_assignment: bool,
     },
     /// 转派 to a sub-unit.
     Transfer {
@@ -208,7 +211,12 @@ pub fn to_action(
             }
         }
         ActionRequest::Resubmit { note } => Action::Resubmit { note },
-        ActionRequest::Dispatch { lead, co, note } => {
+        ActionRequest::Dispatch {
+            lead,
+            co,
+            note,
+            final_assignment,
+        } => {
             known_unit(refdata, "lead", &lead)?;
             for c in &co {
                 known_unit(refdata, "co", c)?;
@@ -217,6 +225,7 @@ pub fn to_action(
                 lead: assign(&lead),
                 co: co.iter().map(|c| assign(c)).collect(),
                 note,
+                final_assignment,
             }
         }
         ActionRequest::Transfer { to, co, note } => {

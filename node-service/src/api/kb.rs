@@ -43,10 +43,23 @@ pub async fn search(
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
-    if params.q.chars().count() > 200 {
-        return Err(ApiError::bad_request("搜索词过长（最多 200 字）"));
+    Ok(Json(search_for(&state, &user, params).await?))
+}
+
+/// The longest query searched: a longer text (a whole pasted message) is searched by its start.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// Searches the knowledge base as `user` (the API and the intake page's live panel). Any length
+/// of text is accepted; only its first [`MAX_QUERY_CHARS`] characters are searched.
+pub async fn search_for(
+    state: &AppState,
+    user: &User,
+    mut params: SearchParams,
+) -> Result<SearchResponse, ApiError> {
+    if params.q.chars().count() > MAX_QUERY_CHARS {
+        params.q = params.q.chars().take(MAX_QUERY_CHARS).collect();
     }
-    let mut req = params.into_request(today(&state));
+    let mut req = params.into_request(today(state));
     if req.include_unpublished
         && !matches!(
             user.role,
@@ -79,7 +92,7 @@ pub async fn search(
                 "检索失败，请稍后重试",
             )
         })?;
-    Ok(Json(resp))
+    Ok(resp)
 }
 
 /// `GET /api/kb/articles/{id}`.

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use hotline_model::event::{Action, ActionKind};
 use hotline_model::intake::Intake;
 use hotline_model::privacy::{mask_name, mask_phone};
+use hotline_model::role::User;
 use hotline_model::ticket::TicketView;
 use rand::RngCore;
 use replica_store::audit::AuditEntry;
@@ -41,15 +42,29 @@ pub async fn create(
     body: Result<Json<CreateRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(req) = body?;
+    let created = register(&state, &user, req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "ticket": created.ticket, "query_code": created.query_code })),
+    ))
+}
+
+/// Registers an order for `user` (the API and the intake page).
+pub async fn register(
+    state: &AppState,
+    user: &User,
+    req: CreateRequest,
+) -> Result<replica_store::Created, ApiError> {
     let refdata = state.refdata();
-    check_role(&user, &Action::Created)?;
-    if refdata.catalogue.subject(&req.intake.subject).is_none() {
-        return Err(ApiError::unknown("subject", &req.intake.subject));
+    check_role(user, &Action::Created)?;
+    let intake = req.intake.normalized();
+    if refdata.catalogue.subject(&intake.subject).is_none() {
+        return Err(ApiError::unknown("subject", &intake.subject));
     }
     let mut then = Vec::new();
     if let Some(answer) = req.answer {
         let action = Action::AnswerDirectly { answer };
-        check_role(&user, &action)?;
+        check_role(user, &action)?;
         then.push((new_uuid(), action));
     }
     let mut random = [0u8; 24];
@@ -57,7 +72,7 @@ pub async fn create(
     let created = state
         .store
         .create_ticket(NewTicket {
-            intake: req.intake,
+            intake,
             author: user.login.clone(),
             unit: user.unit.clone(),
             now_ms: state.now(),
@@ -66,20 +81,18 @@ pub async fn create(
         })
         .await?;
     tracing::info!(number = %created.ticket.number, by = %user.login, "ticket registered");
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "ticket": created.ticket, "query_code": created.query_code })),
-    ))
+    Ok(created)
 }
 
 /// Whether `user` sees the reporter of `view` masked: a confidential order's reporter is hidden
-/// from handling units.
-fn reporter_masked(view: &TicketView, user: &hotline_model::role::User) -> bool {
-    view.intake.confidential && !user.role.is_centre()
+/// from handling units, and roles that never contact callers see no one's contact details.
+fn reporter_masked(view: &TicketView, user: &User) -> bool {
+    (view.intake.confidential && !user.role.is_centre())
+        || !hotline_model::privacy::needs_contact(user.role)
 }
 
 /// What a user may see of a ticket.
-fn for_viewer(mut view: TicketView, user: &hotline_model::role::User) -> TicketView {
+pub fn for_viewer(mut view: TicketView, user: &User) -> TicketView {
     if reporter_masked(&view, user) {
         view.intake.caller_name = mask_name(&view.intake.caller_name);
         view.intake.caller_phone = mask_phone(&view.intake.caller_phone);
@@ -93,26 +106,32 @@ pub async fn get(
     Actor(user): Actor,
     Path(key): Path<String>,
 ) -> Result<Json<TicketView>, ApiError> {
+    Ok(Json(view(&state, &user, &key).await?))
+}
+
+/// An order as `user` may see it, its access recorded first (the API and the order page).
+pub async fn view(state: &AppState, user: &User, key: &str) -> Result<TicketView, ApiError> {
+    let key = key.to_owned();
     let view = state
         .store
         .ticket(key.clone())
         .await?
         .ok_or_else(|| ApiError::not_found(&key))?;
-    if !may_see(&state, &user, &view) {
+    if !may_see(state, user, &view) {
         return Err(ApiError::forbidden(
             "无权查看该工单：它不属于本单位及下级单位",
         ));
     }
-    let masked = reporter_masked(&view, &user);
-    let view = for_viewer(view, &user);
+    let masked = reporter_masked(&view, user);
+    let view = for_viewer(view, user);
     // Who saw a citizen's personal data is recorded before it is shown.
     let detail = if masked {
         "address (caller name and phone masked)"
     } else {
         "caller_name, caller_phone, address"
     };
-    record_access(&state, &user, "view_ticket", &view.number, detail).await?;
-    Ok(Json(view))
+    record_access(state, user, "view_ticket", &view.number, detail).await?;
+    Ok(view)
 }
 
 /// Writes an access to personal data to the audit log; resolves once it is durable.
@@ -139,7 +158,7 @@ async fn record_access(
 
 /// Centre staff see every order; a member unit's staff see the orders their unit or one of its
 /// sub-units registered or holds a part of.
-fn may_see(state: &AppState, user: &hotline_model::role::User, view: &TicketView) -> bool {
+pub fn may_see(state: &AppState, user: &User, view: &TicketView) -> bool {
     if user.role.is_centre() {
         return true;
     }
@@ -157,8 +176,23 @@ pub async fn list(
     Actor(user): Actor,
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(axum::http::HeaderMap, Json<Vec<TicketSummary>>), ApiError> {
-    let Query(mut filter) =
+    let Query(filter) =
         query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    let (page, next) = list_for(&state, &user, filter).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(v) = next.and_then(|n| n.parse().ok()) {
+        headers.insert("x-next-after", v);
+    }
+    Ok((headers, Json(page)))
+}
+
+/// A page of the orders `user` may list, and the `after` of the next page when more may follow
+/// (the API and the pages' lists).
+pub async fn list_for(
+    state: &AppState,
+    user: &User,
+    mut filter: TicketFilter,
+) -> Result<(Vec<TicketSummary>, Option<String>), ApiError> {
     if !user.role.is_centre() {
         // A member unit lists its own subtree's orders only, and never searches by phone.
         if filter.phone.is_some() {
@@ -179,17 +213,15 @@ pub async fn list(
     }
     if let Some(phone) = &filter.phone {
         // Looking a caller up by phone is an access to personal data: recorded first.
-        record_access(&state, &user, "search_phone", "", phone).await?;
+        record_access(state, user, "search_phone", "", phone).await?;
     }
     let page = state.store.list(filter.clone()).await?;
-    let mut headers = axum::http::HeaderMap::new();
     let full = page.len() == filter.limit.unwrap_or(50).clamp(1, 500) as usize;
-    if let Some(last) = page.last().filter(|_| full)
-        && let Ok(v) = replica_store::projection::next_cursor(&filter, last).parse()
-    {
-        headers.insert("x-next-after", v);
-    }
-    Ok((headers, Json(page)))
+    let next = page
+        .last()
+        .filter(|_| full)
+        .map(|last| replica_store::projection::next_cursor(&filter, last));
+    Ok((page, next))
 }
 
 /// `POST /api/tickets/{id or number}/actions`.
@@ -200,6 +232,17 @@ pub async fn act(
     body: Result<Json<ActionRequest>, JsonRejection>,
 ) -> Result<Json<TicketView>, ApiError> {
     let Json(req) = body?;
+    Ok(Json(act_on(&state, &user, &key, req).await?))
+}
+
+/// Takes a workflow action on an order as `user` (the API and the pages' forms).
+pub async fn act_on(
+    state: &AppState,
+    user: &User,
+    key: &str,
+    req: ActionRequest,
+) -> Result<TicketView, ApiError> {
+    let key = key.to_owned();
     let view = state
         .store
         .ticket(key.clone())
@@ -210,7 +253,7 @@ pub async fn act(
         _ => false,
     };
     let now = state.now();
-    let action = to_action(req, &user, &view, &state.refdata(), now, master_exists)?;
+    let action = to_action(req, user, &view, &state.refdata(), now, master_exists)?;
     let kind: ActionKind = action.kind();
     let updated = state
         .store
@@ -226,5 +269,5 @@ pub async fn act(
         )
         .await?;
     tracing::info!(number = %updated.number, action = ?kind, by = %user.login, "workflow action");
-    Ok(Json(for_viewer(updated, &user)))
+    Ok(for_viewer(updated, user))
 }

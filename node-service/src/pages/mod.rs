@@ -1,17 +1,263 @@
-//! The staff pages, served by every node.
+//! The staff pages, served by every node (a town office uses its own node, and it keeps working
+//! while its district is unreachable).
+//!
+//! Page handlers hold no rule: they call the same operations as the JSON API (`api::tickets`,
+//! `api::kb`, `auth::*`) and turn the answers into `web` view structs. Every page needs a
+//! signed-in session; without one a page request goes to the sign-in page.
+
+mod format;
+mod forms;
+mod intake;
+mod lists;
+mod login;
+mod order;
+mod status;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hotline_model::role::{Role, User};
+use web::{Layout, MessagePage, NavItem, Template};
 
+use crate::api::error::ApiError;
+use crate::auth::Principal;
 use crate::state::AppState;
 
-/// The page routes.
-pub fn routes(_state: &AppState) -> Router<AppState> {
-    Router::new()
+/// The page routes: sign-in and static files open, everything else behind a session.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let open = Router::new()
+        .route("/staff/login", get(login::form).post(login::submit))
+        .route("/static/{file}", get(asset))
+        .route("/favicon.ico", get(favicon));
+    let staff = Router::new()
+        .route("/staff", get(home))
+        .route("/staff/", get(home))
+        .route("/staff/logout", post(login::logout))
+        .route(
+            "/staff/password",
+            get(login::password_form).post(login::password_submit),
+        )
+        .route("/staff/intake", get(intake::form).post(intake::submit))
+        .route("/staff/intake/caller", post(intake::caller))
+        .route("/staff/kb/panel", post(intake::kb_panel))
+        .route("/staff/inbox", get(lists::inbox))
+        .route("/staff/queue", get(lists::queue))
+        .route("/staff/board", get(lists::board))
+        .route("/staff/dispatch", post(lists::bulk_dispatch))
+        .route("/staff/orders/{number}", get(order::page))
+        .route("/staff/orders/{number}/act", post(order::act))
+        .route("/staff/status", get(status::page))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_session,
+        ));
+    open.merge(staff)
+}
+
+/// Middleware: a page request without a valid session goes to the sign-in page (and back here
+/// after it).
+async fn require_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    match crate::api::actor::principal(&state, &req) {
+        Ok(p) => {
+            req.extensions_mut().insert(p);
+            next.run(req).await
+        }
+        Err(f) => {
+            let back = if req.method() == axum::http::Method::GET {
+                req.uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let mut to = String::from("/staff/login");
+            let ended = matches!(f, crate::auth::AuthFailure::Ended(_));
+            let mut sep = '?';
+            if ended {
+                to.push_str("?ended=1");
+                sep = '&';
+            }
+            if !back.is_empty() && back.starts_with("/staff") {
+                to.push(sep);
+                to.push_str("next=");
+                to.push_str(&format::url_encode(&back));
+            }
+            // htmx follows redirects inside fragments; tell it to load the sign-in page whole.
+            let mut resp = Redirect::to(&to).into_response();
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                resp.headers_mut().insert("hx-redirect", v);
+            }
+            resp
+        }
+    }
+}
+
+/// The signed-in user of a page request.
+pub struct Staff(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .map(|p| Staff(p.user.clone()))
+            .ok_or_else(|| Redirect::to("/staff/login").into_response())
+    }
+}
+
+/// Renders a template as a page.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "page rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
+        }
+    }
 }
 
 /// The page for an unknown path.
-pub fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, Html("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>页面不存在</title><p>页面不存在。<a href=\"/staff/\">返回工作台</a></p></html>"))
+pub fn not_found() -> Response {
+    let page = MessagePage {
+        l: Layout {
+            title: "页面不存在".into(),
+            ..Layout::default()
+        },
+        heading: "页面不存在".into(),
+        text: "您访问的页面不存在或已移动。".into(),
+    };
+    (StatusCode::NOT_FOUND, render(&page)).into_response()
+}
+
+/// A refusal or failure as a page, in the user's layout.
+pub fn error_page(l: Layout, e: &ApiError) -> Response {
+    let heading = match e.status {
+        StatusCode::FORBIDDEN => "无权访问",
+        StatusCode::NOT_FOUND => "未找到",
+        s if s.is_server_error() => "系统繁忙",
+        _ => "无法完成",
+    };
+    let page = MessagePage {
+        l,
+        heading: heading.into(),
+        text: e.message.clone(),
+    };
+    (e.status, render(&page)).into_response()
+}
+
+/// The navigation for a role: (href, label, key).
+fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
+    let mut nav = match role {
+        Role::Operator => vec![
+            ("/staff/intake", "来电受理", 'i'),
+            ("/staff/queue?tab=callback", "回访", 'c'),
+        ],
+        Role::ShiftLeader => vec![
+            ("/staff/queue", "审核派单", 'q'),
+            ("/staff/intake", "来电受理", 'i'),
+            ("/staff/board", "督办看板", 'b'),
+        ],
+        Role::Supervisor => vec![
+            ("/staff/board", "督办看板", 'b'),
+            ("/staff/queue?tab=replied", "结果审核", 'q'),
+        ],
+        Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
+        Role::UnitHandler => vec![("/staff/inbox", "待办工单", 'h')],
+        Role::UnitInfoAdmin | Role::Admin | Role::System => vec![],
+    };
+    nav.push(("/staff/status", "节点状态", 's'));
+    nav.push(("/staff/password", "修改密码", 'p'));
+    nav
+}
+
+/// The page a role starts on.
+fn home_of(role: Role) -> &'static str {
+    nav_for(role)
+        .first()
+        .map_or("/staff/status", |(href, _, _)| href)
+}
+
+async fn home(Staff(user): Staff) -> Redirect {
+    Redirect::to(home_of(user.role))
+}
+
+/// The layout of a page for `user`; `current` is the nav entry's href it belongs to.
+pub fn layout(state: &AppState, user: &User, title: &str, current: &str) -> Layout {
+    let refdata = state.refdata();
+    let unit_name = refdata
+        .org
+        .get(&user.unit)
+        .map_or_else(|| user.unit.clone(), |u| u.name.clone());
+    let nav = nav_for(user.role)
+        .into_iter()
+        .map(|(href, label, key)| NavItem {
+            href: href.into(),
+            label: label.into(),
+            key,
+            current: href == current,
+        })
+        .collect();
+    let offline = state
+        .sync_links
+        .snapshot()
+        .iter()
+        .any(|l| l.direction == "upstream" && !l.connected);
+    Layout {
+        title: title.into(),
+        user_name: user.name.clone(),
+        login: user.login.clone(),
+        role_label: user.role.label().into(),
+        unit_name,
+        node: node_label(state),
+        nav,
+        offline,
+        flash: None,
+    }
+}
+
+/// This node: its code and the unit it serves.
+pub fn node_label(state: &AppState) -> String {
+    let refdata = state.refdata();
+    let served = refdata
+        .org
+        .get(&state.config.jurisdiction)
+        .map_or_else(|| state.config.jurisdiction.clone(), |u| u.name.clone());
+    format!("{}（{served}）", state.config.node_code)
+}
+
+/// `GET /favicon.ico`: browsers ask for it whatever the page says.
+async fn favicon() -> Response {
+    match web::assets::ASSETS.iter().find(|a| a.name == "favicon.svg") {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            a.bytes,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /static/{file}`: an embedded file by its hashed name, cacheable for a year.
+async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match web::assets::by_path(&format!("/static/{file}")) {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            a.bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "未找到").into_response(),
+    }
 }

@@ -70,6 +70,14 @@ impl SyncLinks {
         f(links.entry(key.to_owned()).or_default());
     }
 
+    /// Marks every link down (the node stopped syncing).
+    pub fn mark_all_down(&self) {
+        let mut links = self.inner.links.lock().unwrap_or_else(|p| p.into_inner());
+        for l in links.values_mut() {
+            l.connected = false;
+        }
+    }
+
     /// A copy of every link, by key.
     pub fn snapshot(&self) -> Vec<LinkInfo> {
         let links = self.inner.links.lock().unwrap_or_else(|p| p.into_inner());

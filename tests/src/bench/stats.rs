@@ -34,6 +34,7 @@ pub fn run(args: &Args) -> Result<()> {
                 },
                 co: Vec::new(),
                 note: String::new(),
+                final_assignment: false,
             };
             t.then = vec![(format!("r{i}"), review), (format!("d{i}"), dispatch)];
         })

@@ -1,0 +1,60 @@
+//! Formatting for pages: local times, countdowns, names of units and users.
+
+use hotline_model::countdown::{Mark, countdown};
+use hotline_model::number::LOCAL_OFFSET_HOURS;
+use hotline_model::refdata::ReferenceData;
+
+/// `2026-11-24 10:05` in Beijing time.
+pub fn local_time(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// A deadline's countdown text and mark class at `now` (working time, holidays counted).
+pub fn due(refdata: &ReferenceData, now: i64, due_ms: i64) -> (String, &'static str) {
+    let k = countdown(&refdata.calendar, now, due_ms);
+    let class = match k.mark {
+        Mark::OnTime => "",
+        Mark::Near => "near",
+        Mark::Overdue => "overdue",
+    };
+    (k.text_zh(), class)
+}
+
+/// A unit's name (its code when unknown here).
+pub fn unit_name(refdata: &ReferenceData, code: &str) -> String {
+    refdata
+        .org
+        .get(code)
+        .map_or_else(|| code.to_owned(), |u| u.name.clone())
+}
+
+/// A user's name and login (the login alone when unknown here).
+pub fn user_name(refdata: &ReferenceData, login: &str) -> String {
+    refdata
+        .user(login)
+        .map_or_else(|| login.to_owned(), |u| format!("{}（{login}）", u.name))
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,373 @@
+//! The operator's intake page: keyboard-only, phone number first (the caller's earlier orders and
+//! likely duplicates come up), the category picked by typing, the knowledge base searched live from
+//! what is typed, one key to answer from it, and the number and query code large on screen.
+//! Registration is `api::tickets::register`, as for `POST /api/tickets`.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+use hotline_model::category::RequestType;
+use hotline_model::intake::{Channel, Intake, normalize_phone};
+use hotline_model::refdata::ReferenceData;
+use replica_store::TicketFilter;
+use serde::Deserialize;
+use web::{CallerOrder, CallerPanel, Choice, IntakePage, IntakeValues, KbHit, KbPanel, Registered};
+
+use super::format::local_time;
+use super::{Staff, error_page, layout, render};
+use crate::api::tickets::{CreateRequest, list_for, register};
+use crate::state::AppState;
+
+const CHANNELS: [Channel; 5] = [
+    Channel::Phone,
+    Channel::Web,
+    Channel::Sms,
+    Channel::Email,
+    Channel::Wechat,
+];
+
+fn code_of<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The intake form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct IntakeForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    request_type: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    urgent: Option<String>,
+    #[serde(default)]
+    confidential: Option<String>,
+    /// Set when the operator used a knowledge-base answer (直接办结).
+    #[serde(default)]
+    answer_id: Option<String>,
+}
+
+/// A select's value as the enum it names.
+fn parse<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(v.to_owned()))
+        .map_err(|_| format!("{field}取值无效"))
+}
+
+/// The subject code a typed value names: a code, a full name, or the last part of a name.
+fn resolve_subject(refdata: &ReferenceData, typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if refdata.catalogue.subject(typed).is_some() {
+        return Some(typed.to_owned());
+    }
+    refdata
+        .catalogue
+        .subjects()
+        .find(|s| s.display() == typed || s.path.last().is_some_and(|p| p == typed))
+        .map(|s| s.code.clone())
+}
+
+fn page(
+    state: &AppState,
+    user: &hotline_model::role::User,
+    f: &IntakeForm,
+    error: Option<String>,
+    registered: Option<Registered>,
+) -> IntakePage {
+    let refdata = state.refdata();
+    let subjects = refdata
+        .catalogue
+        .subjects()
+        .map(|s| Choice {
+            value: s.code.clone(),
+            label: s.display(),
+            hint: s
+                .path
+                .iter()
+                .filter_map(|p| search::phonetic::initials(p))
+                .collect::<Vec<_>>()
+                .join(" "),
+            selected: false,
+        })
+        .collect();
+    let request_types = RequestType::ALL
+        .iter()
+        .map(|t| Choice {
+            value: code_of(t),
+            label: t.label().into(),
+            hint: String::new(),
+            selected: code_of(t) == f.request_type,
+        })
+        .collect();
+    let channels = CHANNELS
+        .iter()
+        .map(|c| Choice {
+            value: code_of(c),
+            label: c.label().into(),
+            hint: String::new(),
+            selected: code_of(c) == f.channel,
+        })
+        .collect();
+    IntakePage {
+        l: layout(state, user, "来电受理", "/staff/intake"),
+        subjects,
+        request_types,
+        channels,
+        v: IntakeValues {
+            phone: f.phone.clone(),
+            name: f.name.clone(),
+            address: f.address.clone(),
+            title: f.title.clone(),
+            content: f.content.clone(),
+            subject: f.subject.clone(),
+            confidential: f.confidential.is_some(),
+            urgent: f.urgent.is_some(),
+        },
+        error,
+        registered,
+    }
+}
+
+/// `GET /staff/intake`.
+pub async fn form(State(state): State<AppState>, Staff(user): Staff) -> Response {
+    let f = IntakeForm {
+        channel: "phone".into(),
+        request_type: "complaint".into(),
+        ..IntakeForm::default()
+    };
+    render(&page(&state, &user, &f, None, None))
+}
+
+/// `POST /staff/intake`: registers the order (or answers it at once from the knowledge base).
+pub async fn submit(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Form(f): Form<IntakeForm>,
+) -> Response {
+    let refdata = state.refdata();
+    // The form again, as typed, with what to correct.
+    let refuse = |msg: String| render(&page(&state, &user, &f, Some(msg), None));
+    let Some(subject) = resolve_subject(&refdata, &f.subject) else {
+        return refuse("请从列表中选择诉求类别（可输入名称、编码或拼音首字母）".into());
+    };
+    let (channel, request_type) = match (
+        parse::<Channel>("来源渠道", &f.channel),
+        parse::<RequestType>("诉求类型", &f.request_type),
+    ) {
+        (Ok(c), Ok(t)) => (c, t),
+        (Err(e), _) | (_, Err(e)) => return refuse(e),
+    };
+    let answer = match &f.answer_id {
+        Some(id) if !id.is_empty() => match state.store.article(id.clone()).await {
+            Ok(Some(a)) if a.state.live().is_some() => {
+                a.state.live().map(|v| v.content.answer.clone())
+            }
+            _ => return refuse("所选知识库答复已不存在或已撤回，请重新检索".into()),
+        },
+        _ => None,
+    };
+    let intake = Intake {
+        channel,
+        caller_name: f.name.clone(),
+        caller_phone: f.phone.clone(),
+        address: f.address.clone(),
+        request_type,
+        subject,
+        location: None,
+        title: f.title.clone(),
+        content: f.content.clone(),
+        attachments: Vec::new(),
+        urgent: f.urgent.is_some(),
+        confidential: f.confidential.is_some(),
+        call_id: None,
+    };
+    let answered = answer.is_some();
+    match register(&state, &user, CreateRequest { intake, answer }).await {
+        Ok(created) => {
+            // A fresh form for the next call, with what to read out to this caller.
+            let next = IntakeForm {
+                channel: f.channel.clone(),
+                request_type: "complaint".into(),
+                ..IntakeForm::default()
+            };
+            render(&page(
+                &state,
+                &user,
+                &next,
+                None,
+                Some(Registered {
+                    number: created.ticket.number.clone(),
+                    code: created.query_code.clone(),
+                    answered,
+                }),
+            ))
+        }
+        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::FORBIDDEN => {
+            refuse(format!("未保存：{}", field_message(&e)))
+        }
+        Err(e) => error_page(layout(&state, &user, "来电受理", "/staff/intake"), &e),
+    }
+}
+
+/// A refused field, in words an operator understands.
+fn field_message(e: &crate::api::error::ApiError) -> String {
+    let name = match e.detail["field"].as_str().unwrap_or_default() {
+        "caller_phone" => return "来电号码格式不正确（应为 3–20 位数字）".into(),
+        "caller_name" => "市民姓名",
+        "address" => "事发地址",
+        "title" => "标题",
+        "content" => "诉求内容",
+        "subject" => "诉求类别",
+        _ => return e.message.clone(),
+    };
+    format!("{name}不符合要求（{}）", e.message)
+}
+
+/// What the caller panel is asked with.
+#[derive(Debug, Deserialize)]
+pub struct CallerForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// Days within which an order of the same caller is a likely duplicate.
+const DUPLICATE_DAYS: i64 = 7;
+
+/// `POST /staff/intake/caller`: the caller's earlier orders (the search is audited, as in the API).
+pub async fn caller(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Form(f): Form<CallerForm>,
+) -> Response {
+    let phone = normalize_phone(&f.phone);
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if digits < 7 {
+        return render(&CallerPanel {
+            phone: String::new(),
+            orders: Vec::new(),
+            note: (!phone.is_empty()).then(|| "号码输入完整后显示历史工单。".to_owned()),
+        });
+    }
+    if !hotline_model::privacy::needs_contact(user.role) || !user.role.is_centre() {
+        return render(&CallerPanel {
+            phone: String::new(),
+            orders: Vec::new(),
+            note: Some("只有中心话务人员可以按来电号码查询历史工单。".into()),
+        });
+    }
+    let filter = TicketFilter {
+        phone: Some(phone.clone()),
+        limit: Some(20),
+        ..TicketFilter::default()
+    };
+    let now = state.now();
+    let rows = match list_for(&state, &user, filter).await {
+        Ok((rows, _)) => rows,
+        Err(e) => {
+            return render(&CallerPanel {
+                phone,
+                orders: Vec::new(),
+                note: Some(e.message),
+            });
+        }
+    };
+    let title = f.title.trim();
+    let orders = rows
+        .into_iter()
+        .map(|r| {
+            let recent = now - r.created_at < DUPLICATE_DAYS * 86_400_000;
+            let open = !matches!(r.status.as_str(), "closed" | "merged");
+            let same = !title.is_empty()
+                && (r.title.contains(title) || title.contains(r.title.as_str()));
+            CallerOrder {
+                duplicate: recent && (open || same),
+                number: r.number,
+                title: r.title,
+                status: r.status_label,
+                created: local_time(r.created_at),
+            }
+        })
+        .collect();
+    render(&CallerPanel {
+        phone,
+        orders,
+        note: None,
+    })
+}
+
+/// What the knowledge-base panel is asked with.
+#[derive(Debug, Deserialize)]
+pub struct KbForm {
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// `POST /staff/kb/panel`: the knowledge base searched with what the operator typed (any length).
+pub async fn kb_panel(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Form(f): Form<KbForm>,
+) -> Response {
+    let q = format!("{} {}", f.title.trim(), f.content.trim());
+    let q = q.trim().to_owned();
+    if q.is_empty() {
+        return render(&KbPanel {
+            hits: Vec::new(),
+            asked: false,
+        });
+    }
+    let params = search::SearchParams {
+        q,
+        limit: Some(5),
+        ..search::SearchParams::default()
+    };
+    let resp = match crate::api::kb::search_for(&state, &user, params).await {
+        Ok(r) => r,
+        Err(_) => {
+            return render(&KbPanel {
+                hits: Vec::new(),
+                asked: true,
+            });
+        }
+    };
+    let mut hits = Vec::new();
+    for h in resp.hits {
+        let answer = match state.store.article(h.id.clone()).await {
+            Ok(Some(a)) => match a.state.live() {
+                Some(v) => v.content.answer.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let snippet_html = h
+            .answer_snippet
+            .as_ref()
+            .or(h.question_snippet.as_ref())
+            .map(|s| s.html.replace("<em>", "<mark>").replace("</em>", "</mark>"))
+            .unwrap_or_default();
+        hits.push(KbHit {
+            id: h.id,
+            title: h.question,
+            snippet_html,
+            answer,
+        });
+    }
+    render(&KbPanel { hits, asked: true })
+}

@@ -1,0 +1,365 @@
+//! The order page: the intake (masked as the viewer's role requires; the view is audited, as
+//! `GET /api/tickets/{key}`), the units' parts with their deadlines, a readable timeline with the
+//! actions that lost to another office's shown plainly, and only the actions this user may take
+//! now. Actions post to `/staff/orders/{number}/act` and go through `api::tickets::act_on`.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hotline_model::event::Action;
+use hotline_model::refdata::ReferenceData;
+use hotline_model::role::User;
+use hotline_model::ticket::TicketView;
+use hotline_model::workflow::{AssignmentStatus, Part};
+use serde::Deserialize;
+use web::{Fact, Flash, OrderPage, PartRow, TimelineItem};
+
+use super::format::{due, local_time, unit_name, url_encode, user_name};
+use super::{Staff, error_page, forms, layout, render};
+use crate::api::tickets::{act_on, view};
+use crate::state::AppState;
+
+fn fact(label: &str, value: impl Into<String>) -> Fact {
+    Fact {
+        label: label.into(),
+        value: value.into(),
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
+
+/// What an event did, in words, with its details.
+fn describe(a: &Action, rd: &ReferenceData) -> String {
+    let units = |list: &mut dyn Iterator<Item = &str>| {
+        list.map(|u| unit_name(rd, u)).collect::<Vec<_>>().join("、")
+    };
+    match a {
+        Action::Created => String::new(),
+        Action::AnswerDirectly { answer } => format!("答复：{answer}"),
+        Action::Review { accept, note, .. } => {
+            let verdict = if *accept { "通过" } else { "退回话务员" };
+            if note.is_empty() {
+                verdict.into()
+            } else {
+                format!("{verdict}：{note}")
+            }
+        }
+        Action::Resubmit { note } => note.clone(),
+        Action::Dispatch {
+            lead,
+            co,
+            note,
+            final_assignment,
+        } => {
+            let mut s = format!("主办：{}", unit_name(rd, &lead.unit));
+            if !co.is_empty() {
+                s.push_str(&format!(
+                    "；协办：{}",
+                    units(&mut co.iter().map(|c| c.unit.as_str()))
+                ));
+            }
+            s.push_str(&format!("；办理时限 {}", local_time(lead.due_at)));
+            if *final_assignment {
+                s.push_str("；中心审定，不得退回");
+            }
+            if !note.is_empty() {
+                s.push_str(&format!("；{note}"));
+            }
+            s
+        }
+        Action::Transfer { to, co, note } => {
+            let mut s = format!("转至：{}", unit_name(rd, &to.unit));
+            if !co.is_empty() {
+                s.push_str(&format!(
+                    "；加派：{}",
+                    units(&mut co.iter().map(|c| c.unit.as_str()))
+                ));
+            }
+            if !note.is_empty() {
+                s.push_str(&format!("；{note}"));
+            }
+            s
+        }
+        Action::Sign => String::new(),
+        Action::Return { reason } => format!("理由：{reason}"),
+        Action::RequestExtension { until, reason } => {
+            format!("申请延至 {}；理由：{reason}", local_time(*until))
+        }
+        Action::ApproveExtension {
+            for_unit,
+            until,
+            note,
+        } => format!(
+            "批准 {} 延至 {}{}",
+            unit_name(rd, for_unit),
+            local_time(*until),
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!("；{note}")
+            }
+        ),
+        Action::RejectExtension { for_unit, reason } => {
+            format!("驳回 {} 的延期申请：{reason}", unit_name(rd, for_unit))
+        }
+        Action::Reply {
+            founded,
+            solved,
+            public_reply,
+            internal_note,
+        } => {
+            let mut s = format!(
+                "属实：{}；解决：{}\n答复市民：{public_reply}",
+                yes(*founded),
+                yes(*solved)
+            );
+            if !internal_note.is_empty() {
+                s.push_str(&format!("\n内部说明：{internal_note}"));
+            }
+            s
+        }
+        Action::ReviewResult { accept, reason, .. } => {
+            if *accept {
+                "通过".into()
+            } else {
+                format!("退回重办：{reason}")
+            }
+        }
+        Action::Callback { satisfaction, note } => {
+            if note.is_empty() {
+                format!("评价：{}", satisfaction.label())
+            } else {
+                format!("评价：{}；{note}", satisfaction.label())
+            }
+        }
+        Action::Reopen { reason, .. } => format!("理由：{reason}"),
+        Action::Close { publish, note } => {
+            let p = if *publish { "公示办理结果" } else { "不公示" };
+            if note.is_empty() {
+                p.into()
+            } else {
+                format!("{p}；{note}")
+            }
+        }
+        Action::Merge { master } => format!("并入 {master}"),
+        Action::Urge { target, note } => format!("催办 {}：{note}", unit_name(rd, target)),
+        Action::Supervise {
+            target,
+            level,
+            note,
+        } => format!("{} {}：{note}", level.label(), unit_name(rd, target)),
+    }
+}
+
+fn part_status(s: AssignmentStatus) -> &'static str {
+    match s {
+        AssignmentStatus::AwaitingSign => "待签收",
+        AssignmentStatus::Handling => "办理中",
+        AssignmentStatus::Replied => "已反馈",
+        AssignmentStatus::Returned => "已退回",
+        AssignmentStatus::Superseded => "已转派",
+    }
+}
+
+/// The page of `view` for `user` at `now`.
+pub fn build(
+    state: &AppState,
+    user: &User,
+    view: &TicketView,
+    now: i64,
+    flash: Option<Flash>,
+) -> OrderPage {
+    let rd = state.refdata();
+    let s = &view.state;
+    let i = &view.intake;
+    let mut l = layout(state, user, &format!("工单 {}", view.number), "");
+    l.flash = flash;
+    let intake = vec![
+        fact("来电人", if i.caller_name.is_empty() { "（未留姓名）".to_owned() } else { i.caller_name.clone() }),
+        fact("来电号码", i.caller_phone.clone()),
+        fact("事发地址", i.address.clone()),
+        fact("来源渠道", i.channel.label()),
+        fact("诉求类型", s.request_type.label()),
+        fact(
+            "诉求类别",
+            rd.catalogue
+                .subject(&s.subject)
+                .map_or_else(|| s.subject.clone(), |c| c.display()),
+        ),
+        fact("紧急", yes(s.urgent)),
+        fact("保密", yes(i.confidential)),
+        fact(
+            "登记",
+            s.created_at.map(local_time).unwrap_or_default()
+                + &format!("，{}节点", view.created_node),
+        ),
+    ];
+    let returns = s
+        .past
+        .iter()
+        .chain(s.lead.iter())
+        .filter(|a| a.status == AssignmentStatus::Returned)
+        .count();
+    let mut figures = Vec::new();
+    if returns > 0 {
+        figures.push(fact("被退回次数", format!("{returns} 次")));
+    }
+    if s.lead.as_ref().is_some_and(|a| a.final_assignment) {
+        figures.push(fact("派单方式", "中心审定，承办单位不得退回"));
+    }
+    if s.redo_count > 0 {
+        figures.push(fact("重办次数", format!("{} 次", s.redo_count)));
+    }
+    if let Some(sat) = s.satisfaction {
+        figures.push(fact("市民评价", sat.label()));
+    }
+    let parts = s
+        .lead
+        .iter()
+        .chain(s.co.iter())
+        .chain(s.past.iter())
+        .map(|a| {
+            let (countdown, mark) = if a.is_active() {
+                due(&rd, now, a.due_at)
+            } else {
+                (String::new(), "")
+            };
+            let mut notes = Vec::new();
+            if a.extensions > 0 {
+                notes.push(format!("已延期 {} 次", a.extensions));
+            }
+            if let Some(r) = &a.extension_request {
+                notes.push(format!("申请延期至 {}", local_time(r.until)));
+            }
+            if a.urges > 0 {
+                notes.push(format!("催办 {} 次", a.urges));
+            }
+            if let Some(level) = a.supervision {
+                notes.push(level.label().to_owned());
+            }
+            if let Some(r) = &a.return_reason {
+                notes.push(format!("退回理由：{r}"));
+            }
+            PartRow {
+                unit: unit_name(&rd, &a.unit),
+                part: if a.part == Part::Lead { "主办" } else { "协办" }.into(),
+                status: part_status(a.status).into(),
+                due: local_time(a.due_at),
+                countdown,
+                mark,
+                notes: notes.join("；"),
+            }
+        })
+        .collect();
+    let lost: std::collections::BTreeMap<&str, String> = s
+        .conflicts
+        .iter()
+        .map(|c| (c.event_id.as_str(), c.rejection.message_zh()))
+        .collect();
+    let timeline = view
+        .events
+        .iter()
+        .map(|e| TimelineItem {
+            when: local_time(e.hlc.wall_ms),
+            who: user_name(&rd, &e.author),
+            place: format!("{} · {}节点", unit_name(&rd, &e.unit), e.node),
+            what: e.action.kind().label().into(),
+            detail: describe(&e.action, &rd),
+            conflict: lost.get(e.id.as_str()).cloned(),
+        })
+        .collect();
+    let reply = s
+        .final_reply
+        .as_ref()
+        .map(|r| r.public_reply.clone())
+        .or_else(|| s.direct_answer.clone());
+    OrderPage {
+        l,
+        number: view.number.clone(),
+        title: s.title.clone(),
+        status: s.status.label().into(),
+        intake,
+        content: i.content.clone(),
+        figures,
+        parts,
+        timeline,
+        conflicts: s.conflicts.len(),
+        actions: forms::available(user, view, &rd, now, &state.config.node_code),
+        reply,
+    }
+}
+
+/// `?done=` after an action.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// `GET /staff/orders/{number}`.
+pub async fn page(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(number): Path<String>,
+    Query(q): Query<Done>,
+) -> Response {
+    match view(&state, &user, &number).await {
+        Ok(v) => {
+            let flash = q.done.map(|d| Flash {
+                kind: "ok",
+                text: format!("已办理：{d}"),
+            });
+            render(&build(&state, &user, &v, state.now(), flash))
+        }
+        Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
+    }
+}
+
+/// `POST /staff/orders/{number}/act`: one action from the order page or a list's button.
+pub async fn act(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(number): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let back = pairs
+        .iter()
+        .find(|(k, _)| k == "back")
+        .map(|(_, v)| v.clone())
+        .filter(|b| b.starts_with("/staff/") && !b.starts_with("//"));
+    let label = pairs
+        .iter()
+        .find(|(k, _)| k == "action")
+        .and_then(|(_, v)| serde_json::from_value::<hotline_model::event::ActionKind>(v.clone().into()).ok())
+        .map_or("操作", |k| k.label());
+    let result = match forms::to_request(&pairs) {
+        Ok(req) => act_on(&state, &user, &number, req)
+            .await
+            .map_err(|e| (e.status, e.message)),
+        Err(msg) => Err((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+    };
+    match result {
+        Ok(v) => {
+            let to = match back {
+                Some(b) => b,
+                None => format!("/staff/orders/{}?done={}", v.number, url_encode(label)),
+            };
+            Redirect::to(&to).into_response()
+        }
+        Err((status, msg)) => match view(&state, &user, &number).await {
+            Ok(v) => {
+                let flash = Flash {
+                    kind: "error",
+                    text: format!("{label}未完成：{msg}"),
+                };
+                // The page again with the reason: a refusal is no failed load, a fault is.
+                let status = if status.is_server_error() { status } else { StatusCode::OK };
+                (status, render(&build(&state, &user, &v, state.now(), Some(flash)))).into_response()
+            }
+            Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
+        },
+    }
+}

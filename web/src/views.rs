@@ -1,0 +1,424 @@
+//! The view structs, one per page or fragment, and what they share.
+
+use askama::Template;
+
+/// What every staff page shows around its content.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    /// The page title (also the `<h1>`).
+    pub title: String,
+    /// The signed-in user's name.
+    pub user_name: String,
+    /// Their login.
+    pub login: String,
+    /// Their role, in Chinese.
+    pub role_label: String,
+    /// Their unit's name.
+    pub unit_name: String,
+    /// This node: its code and what it serves.
+    pub node: String,
+    /// The navigation entries for this user.
+    pub nav: Vec<NavItem>,
+    /// Set while a link to a parent node is down.
+    pub offline: bool,
+    /// A message after an action (saved, refused).
+    pub flash: Option<Flash>,
+}
+
+impl Layout {
+    /// The URL of a static asset.
+    pub fn asset(&self, name: &str) -> &'static str {
+        crate::assets::url(name)
+    }
+}
+
+/// One navigation entry.
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    /// Where it goes.
+    pub href: String,
+    /// Its label.
+    pub label: String,
+    /// Its keyboard shortcut (`g` then this key).
+    pub key: char,
+    /// Whether it is the current page.
+    pub current: bool,
+}
+
+/// A message shown at the top of a page.
+#[derive(Clone, Debug)]
+pub struct Flash {
+    /// `ok` or `error`.
+    pub kind: &'static str,
+    /// The text.
+    pub text: String,
+}
+
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    /// This node (what it serves).
+    pub node: String,
+    /// The login typed, kept after a failure.
+    pub login: String,
+    /// Why the last try failed.
+    pub error: Option<String>,
+    /// Where to go after signing in.
+    pub next: String,
+}
+
+/// A page that only says something (errors, refusals).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    /// Around it (empty when the user is not signed in).
+    pub l: Layout,
+    /// Heading.
+    pub heading: String,
+    /// Text.
+    pub text: String,
+}
+
+/// An option of a select or a datalist.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// The value sent.
+    pub value: String,
+    /// What is shown.
+    pub label: String,
+    /// Extra text to match when typing (pinyin initials, codes).
+    pub hint: String,
+    /// Whether it is selected.
+    pub selected: bool,
+}
+
+/// The values of the intake form (kept when it is shown again after a refusal).
+#[derive(Clone, Debug, Default)]
+pub struct IntakeValues {
+    /// 来电号码.
+    pub phone: String,
+    /// 姓名.
+    pub name: String,
+    /// 地址.
+    pub address: String,
+    /// 标题.
+    pub title: String,
+    /// 诉求内容.
+    pub content: String,
+    /// 诉求类别 (code).
+    pub subject: String,
+    /// 保密.
+    pub confidential: bool,
+    /// 紧急.
+    pub urgent: bool,
+}
+
+/// A just-registered order, to read out to the caller.
+#[derive(Clone, Debug)]
+pub struct Registered {
+    /// 工单编号.
+    pub number: String,
+    /// 查询码.
+    pub code: String,
+    /// Whether it was answered at once.
+    pub answered: bool,
+}
+
+/// The operator's intake page.
+#[derive(Template)]
+#[template(path = "intake.html")]
+pub struct IntakePage {
+    /// Around it.
+    pub l: Layout,
+    /// Subjects to pick from (typed: name, code or pinyin initials).
+    pub subjects: Vec<Choice>,
+    /// Request types.
+    pub request_types: Vec<Choice>,
+    /// Channels.
+    pub channels: Vec<Choice>,
+    /// The form's values.
+    pub v: IntakeValues,
+    /// What was wrong with the last submission.
+    pub error: Option<String>,
+    /// The order just registered.
+    pub registered: Option<Registered>,
+}
+
+/// One order in a list.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// 工单编号.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Status, in Chinese.
+    pub status: String,
+    /// Who holds it.
+    pub unit: String,
+    /// Registered (local time).
+    pub created: String,
+    /// Deadline (local time), or empty.
+    pub due: String,
+    /// Working-day countdown (剩余 2 个工作日 / 逾期 1 个工作日), or empty.
+    pub countdown: String,
+    /// `overdue`, `near` or empty: the mark, shown with words, not colour alone.
+    pub mark: &'static str,
+    /// Urgent.
+    pub urgent: bool,
+    /// How often units returned it.
+    pub returns: u32,
+    /// Conflicts from offline work.
+    pub conflicts: i64,
+    /// Per-row buttons (urge, supervise).
+    pub buttons: Vec<RowButton>,
+}
+
+/// A one-click action on a list row.
+#[derive(Clone, Debug)]
+pub struct RowButton {
+    /// The action code posted.
+    pub action: String,
+    /// Its label.
+    pub label: String,
+    /// The unit it targets.
+    pub target: String,
+    /// The supervision level, for a supervision.
+    pub level: String,
+}
+
+/// A tab of a list, with its count.
+#[derive(Clone, Debug)]
+pub struct Tab {
+    /// Where it goes.
+    pub href: String,
+    /// Label.
+    pub label: String,
+    /// How many orders (not shown when not counted).
+    pub count: Option<i64>,
+    /// Whether shown now.
+    pub current: bool,
+}
+
+/// A list page: the unit inbox, the dispatch queue, the supervisors' board.
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    /// Around it.
+    pub l: Layout,
+    /// Tabs with counts.
+    pub tabs: Vec<Tab>,
+    /// The orders.
+    pub rows: Vec<Row>,
+    /// The next page's URL, when more follow.
+    pub next: Option<String>,
+    /// What an empty list says.
+    pub empty: String,
+    /// Units for bulk dispatch (the shift leader's queue), empty otherwise.
+    pub bulk_units: Vec<Choice>,
+    /// Where the per-row buttons post (the list's own URL).
+    pub here: String,
+}
+
+/// A labelled value.
+#[derive(Clone, Debug)]
+pub struct Fact {
+    /// Label.
+    pub label: String,
+    /// Value.
+    pub value: String,
+}
+
+/// One entry of an order's timeline.
+#[derive(Clone, Debug)]
+pub struct TimelineItem {
+    /// When (local time).
+    pub when: String,
+    /// Who (name and login).
+    pub who: String,
+    /// For which unit, at which node.
+    pub place: String,
+    /// What was done.
+    pub what: String,
+    /// Details (reason, reply, units).
+    pub detail: String,
+    /// Why it did not count, for an action that lost to another office's.
+    pub conflict: Option<String>,
+}
+
+/// A unit's part in an order.
+#[derive(Clone, Debug)]
+pub struct PartRow {
+    /// Unit name.
+    pub unit: String,
+    /// 主办 / 协办.
+    pub part: String,
+    /// Its state.
+    pub status: String,
+    /// Deadline.
+    pub due: String,
+    /// Countdown.
+    pub countdown: String,
+    /// overdue / near / empty.
+    pub mark: &'static str,
+    /// Extensions granted, urges, supervision.
+    pub notes: String,
+}
+
+/// A field of an action form.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Form name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// `text`, `textarea`, `select`, `checkbox`, `number`.
+    pub kind: &'static str,
+    /// Choices of a select.
+    pub choices: Vec<Choice>,
+    /// Required.
+    pub required: bool,
+    /// Initial value.
+    pub value: String,
+}
+
+/// One action the user may take now, with its form.
+#[derive(Clone, Debug)]
+pub struct ActionForm {
+    /// The action code.
+    pub action: String,
+    /// Its label (the button).
+    pub label: String,
+    /// Its fields.
+    pub fields: Vec<Field>,
+    /// Text templates (常用语) for its text fields.
+    pub phrases: Vec<String>,
+}
+
+/// The order page.
+#[derive(Template)]
+#[template(path = "order.html")]
+pub struct OrderPage {
+    /// Around it.
+    pub l: Layout,
+    /// 工单编号.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: String,
+    /// The intake, masked as the viewer's role requires.
+    pub intake: Vec<Fact>,
+    /// What the caller said.
+    pub content: String,
+    /// The state in figures (returns, extensions, deadline).
+    pub figures: Vec<Fact>,
+    /// The units' parts.
+    pub parts: Vec<PartRow>,
+    /// Every event, oldest first.
+    pub timeline: Vec<TimelineItem>,
+    /// How many actions lost to another office's.
+    pub conflicts: usize,
+    /// What this user may do now.
+    pub actions: Vec<ActionForm>,
+    /// The public reply, if any.
+    pub reply: Option<String>,
+}
+
+/// A sync link's state.
+#[derive(Clone, Debug)]
+pub struct LinkRow {
+    /// Which peer.
+    pub peer: String,
+    /// 上级 / 下级.
+    pub direction: String,
+    /// 已连接 / 未连接.
+    pub state: String,
+    /// Whether connected.
+    pub up: bool,
+    /// Last sync.
+    pub last: String,
+    /// Changes waiting to go.
+    pub waiting: String,
+}
+
+/// The node status page.
+#[derive(Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    /// Around it.
+    pub l: Layout,
+    /// Links.
+    pub links: Vec<LinkRow>,
+    /// Facts (orders held, calendar years).
+    pub facts: Vec<Fact>,
+    /// Calendar years missing (a warning).
+    pub missing_years: String,
+}
+
+/// The change-password page.
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    /// Around it.
+    pub l: Layout,
+    /// Why the last try failed.
+    pub error: Option<String>,
+}
+
+/// An earlier order of the caller (intake).
+#[derive(Clone, Debug)]
+pub struct CallerOrder {
+    /// 工单编号.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: String,
+    /// Registered.
+    pub created: String,
+    /// Likely a duplicate of what is being registered.
+    pub duplicate: bool,
+}
+
+/// The caller panel of the intake page (htmx fragment).
+#[derive(Template)]
+#[template(path = "caller.html")]
+pub struct CallerPanel {
+    /// The phone as normalised.
+    pub phone: String,
+    /// Their earlier orders, newest first.
+    pub orders: Vec<CallerOrder>,
+    /// A message (bad number).
+    pub note: Option<String>,
+}
+
+/// A knowledge-base hit.
+#[derive(Clone, Debug)]
+pub struct KbHit {
+    /// Article id.
+    pub id: String,
+    /// Question.
+    pub title: String,
+    /// Snippet with `<mark>` highlights (escaped text otherwise).
+    pub snippet_html: String,
+    /// The answer to give.
+    pub answer: String,
+}
+
+/// The knowledge-base panel (htmx fragment).
+#[derive(Template)]
+#[template(path = "kb_panel.html")]
+pub struct KbPanel {
+    /// Hits, best first.
+    pub hits: Vec<KbHit>,
+    /// Whether anything was asked.
+    pub asked: bool,
+}
+
+impl ListPage {
+    /// Whether any row has buttons (the table then has an actions column).
+    pub fn any_buttons(&self) -> bool {
+        self.rows.iter().any(|r| !r.buttons.is_empty())
+    }
+}
