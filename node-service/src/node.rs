@@ -27,6 +27,8 @@ pub struct RunningNode {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     sync: Option<crate::sync::SyncService>,
+    /// The sync listener's address while suspended, to listen on again.
+    suspended_listen: Option<SocketAddr>,
     alerts: Option<JoinHandle<()>>,
     kb_follow: Option<JoinHandle<()>>,
 }
@@ -41,6 +43,7 @@ impl RunningNode {
     /// serving its own staff from its own store. [`RunningNode::resume_sync`] reconnects.
     pub async fn suspend_sync(&mut self) {
         if let Some(sync) = self.sync.take() {
+            self.suspended_listen = sync.listen_addr();
             sync.shutdown().await;
         }
         self.state.sync_links.mark_all_down();
@@ -49,7 +52,13 @@ impl RunningNode {
     /// Starts the sync links again after [`RunningNode::suspend_sync`].
     pub async fn resume_sync(&mut self) -> Result<()> {
         if self.sync.is_none() && self.state.config.sync.enabled() {
-            self.sync = Some(crate::sync::SyncService::start(self.state.clone()).await?);
+            let listen = self
+                .suspended_listen
+                .take()
+                .or(self.state.config.sync.listen);
+            self.sync = Some(
+                crate::sync::SyncService::start_listening_on(self.state.clone(), listen).await?,
+            );
         }
         Ok(())
     }
@@ -301,6 +310,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         stop: Some(stop),
         task,
         sync,
+        suspended_listen: None,
         alerts,
         kb_follow: Some(kb_follow),
     })

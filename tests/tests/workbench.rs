@@ -40,13 +40,22 @@ async fn act(b: &Browser, action: &str, fill: &[(&str, &str)]) -> Result<String>
             el.send_keys(value).await?;
         }
     }
+    // Mark the page, so the answer is told from the page the form was on.
+    b.client
+        .execute("document.body.dataset.before = '1'", Vec::new())
+        .await?;
     details
         .find(Locator::Css("button[type=submit].primary"))
         .await?
         .click()
         .await?;
-    let flash = b.wait_for(".flash", 10).await?;
-    Ok(flash.text().await?)
+    match b.wait_for("body:not([data-before]) #flash", 10).await {
+        Ok(flash) => Ok(flash.text().await?),
+        Err(e) => {
+            b.shot(&format!("failed-{action}")).await?;
+            Err(e.context(format!("no answer to {action}")))
+        }
+    }
 }
 
 async fn open_order(b: &Browser, base: &str, number: &str) -> Result<()> {
@@ -203,6 +212,119 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     p.assert_clean_console("phone pages").await?;
     p.close().await?;
 
+    for node in demo.nodes.drain(..).rev() {
+        node.shutdown().await?;
+    }
+    Ok(())
+}
+
+/// Registers an order at the hub through the intake page; returns its number.
+async fn register(b: &Browser, hub: &str, title: &str) -> Result<String> {
+    b.goto(&format!("{hub}/staff/intake")).await?;
+    b.wait_for("#phone", 10).await?;
+    b.keys(&format!(
+        "13700001111{TAB}钱秀兰{TAB}{TAB}{TAB}ZA.ZS.SH{TAB}东湖区湖滨路6号{TAB}{title}{TAB}\
+         小区门口广场舞音响声音太大，晚上十点后还在放。{CONTROL}{ENTER}{CONTROL}"
+    ))
+    .await?;
+    Ok(b.wait_for("#reg-number", 10).await?.text().await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_show_at_both_offices()
+-> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut demo = deploy::demo::start(dir.path(), 0, NOW).await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+    let [hub, district] = [0, 1].map(|i| demo.nodes[i].url());
+    let b = Browser::start(Screen::Desktop).await?;
+    b.sign_in(&hub, "op02", PW).await?;
+    let number = register(&b, &hub, "广场舞噪声扰民").await?;
+    b.sign_out().await?;
+    b.sign_in(&hub, "sl01", PW).await?;
+    open_order(&b, &hub, &number).await?;
+    act(&b, "review", &[]).await?;
+    act(&b, "dispatch", &[("lead", "D01")]).await?;
+    b.sign_out().await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+
+    // The district is cut off. Its office signs the order, while a colleague of the same unit
+    // signs it at the hub: two offices acting apart on one assignment.
+    demo.nodes[1].suspend_sync().await;
+    b.sign_in(&district, "d01-handler", PW).await?;
+    open_order(&b, &district, &number).await?;
+    act(&b, "sign", &[]).await?;
+    b.sign_out().await?;
+    b.sign_in(&hub, "d01-handler", PW).await?;
+    open_order(&b, &hub, &number).await?;
+    act(&b, "sign", &[]).await?;
+    b.sign_out().await?;
+    demo.nodes[1].resume_sync().await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+
+    // Both offices now show the same history: one signing lost, and says why.
+    for base in [&hub, &district] {
+        b.sign_in(base, "d01-handler", PW).await?;
+        open_order(&b, base, &number).await?;
+        let banner = b.text(".flash.error").await?;
+        assert!(banner.contains("1 项操作"), "{banner}");
+        let lost = b.text(".timeline li.lost").await?;
+        assert!(lost.contains("签收") && lost.contains("未生效原因"), "{lost}");
+        assert_eq!(status_of(&b).await?, "办理中");
+        b.shot(if base == &hub { "13-conflict-hub" } else { "13-conflict-district" })
+            .await?;
+        b.sign_out().await?;
+    }
+
+    // The district returns it: out of its reach, it lands back in its inbox page with a note.
+    b.sign_in(&district, "d01-handler", PW).await?;
+    open_order(&b, &district, &number).await?;
+    let flash = act(&b, "return", &[("reason", "噪声源在湖滨街道辖区，请派至街道")]).await?;
+    assert!(flash.contains("已移出本单位"), "{flash}");
+    b.sign_out().await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+
+    // The shift leader sees how often it bounced and assigns it finally (审定) to the town.
+    b.sign_in(&hub, "sl01", PW).await?;
+    open_order(&b, &hub, &number).await?;
+    assert!(b.text(".order").await?.contains("被退回次数"));
+    b.client
+        .find(Locator::Css("details.action:has(input[value=dispatch]) summary"))
+        .await?;
+    let details = b
+        .client
+        .find(Locator::Css("details.action:has(input[value=dispatch])"))
+        .await?;
+    if details.attr("open").await?.is_none() {
+        details.find(Locator::Css("summary")).await?.click().await?;
+    }
+    details
+        .find(Locator::Css("input[name=final_assignment]"))
+        .await?
+        .click()
+        .await?;
+    act(&b, "dispatch", &[("lead", "D01-T01"), ("note", "中心审定，请街道办理")]).await?;
+    assert!(b.text(".order").await?.contains("中心审定，承办单位不得退回"));
+    b.shot("14-final-assignment").await?;
+    b.sign_out().await?;
+
+    // The town signs; it can no longer return it, and asks for more time, which is approved.
+    b.sign_in(&hub, "d01-t01-handler", PW).await?;
+    open_order(&b, &hub, &number).await?;
+    act(&b, "sign", &[]).await?;
+    let offered = b.text("section.card:has(h2)").await?;
+    assert!(!offered.contains("退回中心"), "no return after a final assignment");
+    act(&b, "request_extension", &[("days", "5"), ("reason", "需联合城管夜间执法")]).await?;
+    b.sign_out().await?;
+    b.sign_in(&hub, "sv01", PW).await?;
+    open_order(&b, &hub, &number).await?;
+    act(&b, "approve_extension", &[]).await?;
+    let parts = b.text(".order").await?;
+    assert!(parts.contains("已延期 1 次"), "{parts}");
+    assert!(parts.contains("批准"), "the timeline shows the approval");
+    b.shot("15-extension-approved").await?;
+    b.assert_clean_console("conflict and extension pages").await?;
+    b.close().await?;
     for node in demo.nodes.drain(..).rev() {
         node.shutdown().await?;
     }

@@ -178,7 +178,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
 }
 
 /// The page a role starts on.
-fn home_of(role: Role) -> &'static str {
+pub(crate) fn home_of(role: Role) -> &'static str {
     nav_for(role)
         .first()
         .map_or("/staff/status", |(href, _, _)| href)

@@ -345,6 +345,12 @@ pub async fn act(
         Ok(v) => {
             let to = match back {
                 Some(b) => b,
+                // Returned or handed on out of this user's reach: back to their list.
+                None if !crate::api::tickets::may_see(&state, &user, &v) => format!(
+                    "{}?done={}",
+                    super::home_of(user.role),
+                    url_encode(&format!("已办理：{label}（工单 {} 已移出本单位）", v.number))
+                ),
                 None => format!("/staff/orders/{}?done={}", v.number, url_encode(label)),
             };
             Redirect::to(&to).into_response()

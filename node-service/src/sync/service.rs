@@ -35,6 +35,16 @@ impl SyncService {
     /// Starts sync as `state.config.sync` says. The node's identity and scope come from its own
     /// certificate, which must name the configured jurisdiction.
     pub async fn start(state: AppState) -> Result<SyncService> {
+        let listen = state.config.sync.listen;
+        Self::start_listening_on(state, listen).await
+    }
+
+    /// [`SyncService::start`], listening on `listen` instead of the configured address (a
+    /// restarted service keeps the port its children dial).
+    pub async fn start_listening_on(
+        state: AppState,
+        listen: Option<SocketAddr>,
+    ) -> Result<SyncService> {
         let cfg = state.config.sync.clone();
         let crl = match &cfg.crl {
             Some(p) => read(p)?,
@@ -101,7 +111,7 @@ impl SyncService {
         let mut tasks = JoinSet::new();
         let mut endpoints = Vec::new();
         let mut listen_addr = None;
-        if let Some(addr) = cfg.listen {
+        if let Some(addr) = listen {
             let ep = transport::server_endpoint(&tls, &settings, addr)?;
             listen_addr = Some(ep.local_addr()?);
             tracing::info!(node = %identity.node_code, addr = ?listen_addr, "sync listening");
