@@ -103,7 +103,11 @@ mod tests {
         let m = time::Month::try_from(mo).expect("month");
         let date = time::Date::from_calendar_date(y, m, d).expect("date");
         let t = time::Time::from_hms(h, mi, 0).expect("time");
-        (time::PrimitiveDateTime::new(date, t).assume_utc().unix_timestamp() - 8 * 3600) * 1000
+        (time::PrimitiveDateTime::new(date, t)
+            .assume_utc()
+            .unix_timestamp()
+            - 8 * 3600)
+            * 1000
     }
 
     #[test]
@@ -138,7 +142,11 @@ mod tests {
             for due_in_hours in [-30, -1, 1, 5, 30, 100] {
                 let due = now + due_in_hours * 3_600_000;
                 let k = countdown(&c, now, due);
-                assert_eq!(k.mark == Mark::Overdue, due <= now, "day {day} {due_in_hours}h");
+                assert_eq!(
+                    k.mark == Mark::Overdue,
+                    due <= now,
+                    "day {day} {due_in_hours}h"
+                );
                 assert!(k.mark != Mark::OnTime || k.minutes_left > k.per_day);
                 assert!(!k.text_zh().is_empty());
             }

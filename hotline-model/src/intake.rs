@@ -365,12 +365,18 @@ mod tests {
         let i = i.normalized();
         assert_eq!(i.caller_phone, "138");
         assert!(i.validate().is_ok());
-        assert_eq!(normalize_phone(" １３８ ００１３－８０００ "), "13800138000");
+        assert_eq!(
+            normalize_phone(" １３８ ００１３－８０００ "),
+            "13800138000"
+        );
         assert_eq!(normalize_phone("＋86 138-0013-8000"), "+8613800138000");
         assert_eq!(normalize_phone("0571（8888）1234"), "057188881234");
         let mut i = sample();
         i.caller_phone = "138abc".into();
-        assert!(matches!(i.normalized().validate(), Err(FieldError::BadPhone { .. })));
+        assert!(matches!(
+            i.normalized().validate(),
+            Err(FieldError::BadPhone { .. })
+        ));
         let mut i = sample();
         i.title = "  ".into();
         assert!(matches!(i.validate(), Err(FieldError::Empty { .. })));

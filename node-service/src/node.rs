@@ -156,8 +156,8 @@ async fn seed_credentials(
         return Ok(());
     };
     let path = dir.join("users.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut hashes: BTreeMap<String, String> = BTreeMap::new();
     let mut n = 0;
     for seed in seed_users(&text).context("parsing users.toml")? {

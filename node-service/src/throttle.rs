@@ -78,7 +78,10 @@ mod tests {
         assert!(!f.locked(&"b", 500));
         assert!(!f.locked(&"a", 1000));
         f.fail("a", 1000);
-        assert!(!f.locked(&"a", 1001), "a new window starts from one failure");
+        assert!(
+            !f.locked(&"a", 1001),
+            "a new window starts from one failure"
+        );
         f.clear(&"a");
         assert_eq!(f.locked_for(&"a", 1001), None);
     }

@@ -58,9 +58,7 @@ impl Harness {
         user: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Value) {
-        self.client.call_raw(method, uri, user, body)
-            .await
-            .unwrap()
+        self.client.call_raw(method, uri, user, body).await.unwrap()
     }
 
     async fn post(&self, uri: &str, user: &str, body: Value) -> (StatusCode, Value) {
@@ -657,16 +655,11 @@ async fn one_address_guessing_many_numbers_is_locked_out_and_others_are_not() {
         let from: std::net::SocketAddr = from.parse().unwrap();
         let body = json!({"number": n, "code": c}).to_string();
         async move {
-            client.call_from(
-                Some(from),
-                "POST",
-                "/api/public/lookup",
-                None,
-                Some(body),
-            )
-            .await
-            .unwrap()
-            .0
+            client
+                .call_from(Some(from), "POST", "/api/public/lookup", None, Some(body))
+                .await
+                .unwrap()
+                .0
         }
     };
     // Thirty guesses at thirty different numbers: no number is locked, the address is.

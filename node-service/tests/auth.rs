@@ -132,7 +132,11 @@ async fn no_staff_route_answers_without_a_session_or_token() {
                 r = r.header(header::CONTENT_TYPE, "application/json");
             }
             let (status, _) = send(&n.app, r.body(Body::from("{}")).unwrap()).await;
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{m} {path} with a bad token");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{m} {path} with a bad token"
+            );
         }
     }
     // The old header names nobody.
@@ -168,7 +172,10 @@ async fn sign_in_opens_a_new_session_and_one_answer_for_every_wrong_try() {
     assert_eq!(wrong_pw, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_login, StatusCode::UNAUTHORIZED);
     assert_eq!(a["message"], "账号或密码错误");
-    assert_eq!(a, b, "the same answer for a wrong login and a wrong password");
+    assert_eq!(
+        a, b,
+        "the same answer for a wrong login and a wrong password"
+    );
     // Nothing an answer carries is a hash.
     let (_, users) = send(&n.app, req("GET", "/api/users", Some(&second), None)).await;
     assert!(!users.to_string().contains("argon2"));
@@ -187,7 +194,11 @@ async fn sign_in_opens_a_new_session_and_one_answer_for_every_wrong_try() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(whoami(&n, &second).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(whoami(&n, &first).await.0, StatusCode::OK, "other sessions stay");
+    assert_eq!(
+        whoami(&n, &first).await.0,
+        StatusCode::OK,
+        "other sessions stay"
+    );
 }
 
 #[tokio::test]
@@ -214,9 +225,17 @@ async fn sessions_end_when_idle_and_survive_a_restart_of_the_routes() {
     let (_, id, _) = sign_in(&n, "sl01", PW).await;
     let id = id.unwrap();
     n.clock.fetch_add(29 * 60_000, Ordering::SeqCst);
-    assert_eq!(whoami(&n, &id).await.0, StatusCode::OK, "used within 30 min");
+    assert_eq!(
+        whoami(&n, &id).await.0,
+        StatusCode::OK,
+        "used within 30 min"
+    );
     n.clock.fetch_add(29 * 60_000, Ordering::SeqCst);
-    assert_eq!(whoami(&n, &id).await.0, StatusCode::OK, "idle time counts from last use");
+    assert_eq!(
+        whoami(&n, &id).await.0,
+        StatusCode::OK,
+        "idle time counts from last use"
+    );
     n.clock.fetch_add(30 * 60_000, Ordering::SeqCst);
     let (status, body) = whoami(&n, &id).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -296,7 +315,10 @@ async fn disabling_an_account_or_changing_its_password_ends_its_sessions() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) = sign_in(&n, "d01-handler", PW).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["message"], "账号或密码错误", "a disabled account looks like a wrong try");
+    assert_eq!(
+        body["message"], "账号或密码错误",
+        "a disabled account looks like a wrong try"
+    );
     // Re-enabled by the district's own administrator.
     let (status, _) = send(
         &n.app,
@@ -335,7 +357,10 @@ async fn disabling_an_account_or_changing_its_password_ends_its_sessions() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let set = resp.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let set = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let renewed = set
         .split(';')
         .next()
@@ -347,7 +372,10 @@ async fn disabling_an_account_or_changing_its_password_ends_its_sessions() {
     assert_eq!(whoami(&n, &renewed).await.0, StatusCode::OK);
     assert_eq!(whoami(&n, &other).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(whoami(&n, &again).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(sign_in(&n, "d01-handler", PW).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sign_in(&n, "d01-handler", PW).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         sign_in(&n, "d01-handler", "区里新密码2026").await.0,
         StatusCode::OK
@@ -388,7 +416,9 @@ async fn changes_from_another_site_are_refused() {
         .header(header::HOST, "127.0.0.1:8080")
         .header(header::ORIGIN, "https://evil.example")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"login": "op01", "password": PW}).to_string()))
+        .body(Body::from(
+            json!({"login": "op01", "password": PW}).to_string(),
+        ))
         .unwrap();
     assert_eq!(send(&n.app, r).await.0, StatusCode::FORBIDDEN);
 }
@@ -409,7 +439,11 @@ async fn service_tokens_act_as_their_account_until_it_is_disabled() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "only the centre's administrators");
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only the centre's administrators"
+    );
     let (status, body) = send(
         &n.app,
         req(
@@ -454,4 +488,154 @@ async fn service_tokens_act_as_their_account_until_it_is_disabled() {
     )
     .await;
     assert_eq!(send(&n.app, bearer()).await.0, StatusCode::UNAUTHORIZED);
+}
+
+async fn page(
+    n: &Node,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, String, Option<String>) {
+    let mut r = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, format!("hotline_session={c}"));
+    }
+    if method == "POST" {
+        r = r.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let resp = tower::ServiceExt::oneshot(n.app.clone(), r.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let csp = resp.headers().get(header::CONTENT_SECURITY_POLICY).cloned();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    if status == StatusCode::OK {
+        assert!(csp.is_some(), "{uri} has a CSP");
+    }
+    (
+        status,
+        String::from_utf8_lossy(&bytes).into_owned(),
+        location,
+    )
+}
+
+#[tokio::test]
+async fn no_staff_page_opens_without_a_session() {
+    let n = node().await;
+    for r in node_service::pages::staff_routes() {
+        let path = r.path.replace("{number}", "20261124-HUB-00001");
+        for m in r.methods {
+            let (status, _, location) = page(&n, m, &path, None).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{m} {path}");
+            let to = location.unwrap_or_default();
+            assert!(to.starts_with("/staff/login"), "{m} {path} → {to}");
+            let (status, _, location) = page(&n, m, &path, Some("forged")).await;
+            assert_eq!(
+                status,
+                StatusCode::SEE_OTHER,
+                "{m} {path} with a forged session"
+            );
+            assert!(location.unwrap_or_default().starts_with("/staff/login"));
+        }
+    }
+    // After signing in, the user is sent back where they were going, never off the site.
+    let (_, _, to) = page(&n, "GET", "/staff/board?tab=near", None).await;
+    assert_eq!(
+        to.as_deref(),
+        Some("/staff/login?next=/staff/board%3Ftab%3Dnear")
+    );
+    let (status, body, _) = page(&n, "GET", "/staff/login?next=https://evil.example/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("name=\"next\" value=\"/staff/\""), "{body}");
+}
+
+#[tokio::test]
+async fn units_see_only_their_orders_and_contact_details_only_where_needed() {
+    let n = node().await;
+    let client = node_service::api::in_process::Client::new(n.state.clone());
+    let intake = json!({
+        "channel": "phone", "caller_name": "孙丽华", "caller_phone": "13912345678",
+        "address": "东湖区春晖路8号", "request_type": "complaint", "subject": "ZA.ZS.SH",
+        "title": "夜间施工噪声", "content": "工地夜里十二点还在施工。"
+    });
+    let (status, created) = client
+        .call(
+            "POST",
+            "/api/tickets",
+            Some("op01"),
+            Some(&json!({ "intake": intake })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let number = created["ticket"]["number"].as_str().unwrap().to_owned();
+    for body in [
+        json!({"action": "review", "accept": true}),
+        json!({"action": "dispatch", "lead": "D01"}),
+    ] {
+        let (status, v) = client
+            .call(
+                "POST",
+                &format!("/api/tickets/{number}/actions"),
+                Some("sl01"),
+                Some(&body),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, StatusCode::OK, "{v}");
+    }
+    let uri = format!("/staff/orders/{number}");
+    let cookie = |login: &'static str| {
+        let client = &client;
+        async move { client.session(login).await.unwrap() }
+    };
+    // Another district's handler: refused, with a page that says so.
+    let (status, body, _) = page(&n, "GET", &uri, Some(&cookie("d02-handler").await)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("无权查看该工单"), "{body}");
+    // The district that holds it sees the caller's number, to call them.
+    let (status, body, _) = page(&n, "GET", &uri, Some(&cookie("d01-handler").await)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("13912345678") && body.contains("孙丽华"));
+    assert!(body.contains("签收"), "the actions it may take");
+    // A leader reads the order, not the caller's contact details.
+    let (status, body, _) = page(&n, "GET", &uri, Some(&cookie("leader01").await)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body.contains("13912345678") && body.contains("139****5678"),
+        "masked"
+    );
+    assert!(!body.contains("孙丽华") && body.contains("孙**"));
+    // Each view is in the audit log, with what was shown.
+    let (_, log) = client
+        .call(
+            "GET",
+            &format!("/api/audit?ticket={number}"),
+            Some("insp01"),
+            None,
+        )
+        .await
+        .unwrap();
+    let entries = log["entries"].as_array().cloned().unwrap_or_default();
+    let by = |login: &str| {
+        entries
+            .iter()
+            .filter(|e| e["actor"] == login && e["action"] == "view_ticket")
+            .map(|e| e["detail"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(by("d01-handler").len(), 1, "{log}");
+    assert!(by("leader01")[0].contains("masked"), "{log}");
+    assert!(
+        by("d02-handler").is_empty(),
+        "a refused view shows nothing, so logs nothing"
+    );
 }

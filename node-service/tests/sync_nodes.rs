@@ -920,14 +920,10 @@ async fn a_new_town_without_seed_files_takes_its_reference_data_and_orders_from_
     // Its staff work at once, and what they register reaches the hub.
     let client = node_service::api::in_process::Client::new(town.state.clone());
     let body = serde_json::json!({ "intake": intake("新镇办登记的第一件") });
-    let (status, created) = client.call(
-        "POST",
-        "/api/tickets",
-        Some("d01-t01-handler"),
-        Some(&body),
-    )
-    .await
-    .unwrap();
+    let (status, created) = client
+        .call("POST", "/api/tickets", Some("d01-t01-handler"), Some(&body))
+        .await
+        .unwrap();
     assert_eq!(status.as_u16(), 201, "{created}");
     let new_id = created["ticket"]["id"].as_str().unwrap().to_string();
     until(&nodes, "the town's order at the hub", || async {

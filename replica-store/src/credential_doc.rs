@@ -74,11 +74,11 @@ pub fn put(
         Some((Value::Object(ObjType::Map), obj)) => obj,
         _ => return Err(StoreError::malformed(&id, "users is not a map")),
     };
-    let entry = doc
-        .put_object(&users, login, ObjType::Map)
+    let entry = doc.put_object(&users, login, ObjType::Map).map_err(am)?;
+    doc.put(&entry, "hash", credential.hash.as_str())
         .map_err(am)?;
-    doc.put(&entry, "hash", credential.hash.as_str()).map_err(am)?;
-    doc.put(&entry, "disabled", credential.disabled).map_err(am)?;
+    doc.put(&entry, "disabled", credential.disabled)
+        .map_err(am)?;
     doc.put(&entry, "changed_ms", credential.changed_ms)
         .map_err(am)?;
     doc.commit_with(CommitOptions::default().with_time(now_ms / 1000));

@@ -505,11 +505,11 @@ impl Store {
     /// Every credential this node holds, by login, with the unit whose document holds it.
     pub async fn credentials(
         &self,
-    ) -> Result<
-        std::collections::BTreeMap<String, (String, hotline_model::credential::Credential)>,
-    > {
+    ) -> Result<std::collections::BTreeMap<String, (String, hotline_model::credential::Credential)>>
+    {
         let actor = self.shared.actor.clone();
-        self.read(move |c| credential_doc::load_all(c, &actor)).await
+        self.read(move |c| credential_doc::load_all(c, &actor))
+            .await
     }
 
     /// How many orders of each of `statuses` the subtree of `unit` sees (every order without one).

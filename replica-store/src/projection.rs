@@ -611,7 +611,9 @@ pub fn counts_within(
     for s in statuses {
         let n: i64 = match unit {
             Some(u) => conn
-                .prepare_cached("SELECT COUNT(*) FROM ticket_reach WHERE unit = ?1 AND status = ?2")?
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM ticket_reach WHERE unit = ?1 AND status = ?2",
+                )?
                 .query_row(params![u, s], |r| r.get(0))?,
             None => conn
                 .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM status_totals WHERE status = ?1")?

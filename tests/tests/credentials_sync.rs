@@ -25,7 +25,10 @@ async fn sign_in(app: &axum::Router, login: &str, password: &str) -> Option<Stri
     if resp.status() != StatusCode::OK {
         return None;
     }
-    let set = resp.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let set = resp.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     Some(set.split(';').next().unwrap().to_owned())
 }
 
@@ -49,7 +52,10 @@ async fn town_staff_sign_in_at_their_node_and_a_disable_at_the_hub_reaches_it() 
 
     // The town was not seeded: its users' hashes came down from its district.
     assert!(town.auth.credential("d01-t01-handler").is_some());
-    assert!(town.auth.credential("d02-handler").is_none(), "only its own subtree");
+    assert!(
+        town.auth.credential("d02-handler").is_none(),
+        "only its own subtree"
+    );
     assert!(d02.auth.credential("d01-t01-handler").is_none());
     let town_app = node_service::http::app(town.clone());
     let hub_app = node_service::http::app(hub.clone());

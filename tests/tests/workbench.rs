@@ -87,7 +87,13 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     // The operator takes a call, keyboard only: phone first (typed through a Chinese IME with
     // full-width digits), then the fields in tab order, Ctrl+Enter to save.
     b.sign_in(&hub, "op01", PW).await?;
-    assert!(b.client.current_url().await?.path().ends_with("/staff/intake"));
+    assert!(
+        b.client
+            .current_url()
+            .await?
+            .path()
+            .ends_with("/staff/intake")
+    );
     b.shot("02-intake-empty").await?;
     b.keys(&format!(
         "１３９ ０５７１ ２２３３{TAB}赵建国{TAB}{TAB}{TAB}ZA.ZS.SH{TAB}东湖区春晖路18号{TAB}\
@@ -100,7 +106,10 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     let number = b.wait_for("#reg-number", 10).await?.text().await?;
     let code = b.text("#reg-code").await?;
     assert!(number.contains("-HUB-"), "{number}");
-    assert!(code.len() >= 8 && code.chars().all(|c| c.is_ascii_alphanumeric()), "{code}");
+    assert!(
+        code.len() >= 8 && code.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{code}"
+    );
     b.shot("04-intake-registered").await?;
     b.assert_clean_console("intake").await?;
     // The caller's number was normalised, and the next call's form is empty again.
@@ -132,8 +141,16 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
         .click()
         .await?;
     b.wait_for(".status-line", 10).await?;
-    assert_eq!(act(&b, "review", &[]).await?, "✓ 已办理：审核".replace("✓ ", ""));
-    let flash = act(&b, "dispatch", &[("lead", "D01"), ("note", "请属地核查处理")]).await?;
+    assert_eq!(
+        act(&b, "review", &[]).await?,
+        "✓ 已办理：审核".replace("✓ ", "")
+    );
+    let flash = act(
+        &b,
+        "dispatch",
+        &[("lead", "D01"), ("note", "请属地核查处理")],
+    )
+    .await?;
     assert!(flash.contains("派单"), "{flash}");
     assert_eq!(status_of(&b).await?, "待签收");
     b.shot("06-order-dispatched").await?;
@@ -143,8 +160,15 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     // The district signs and hands it down to the town.
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
     b.sign_in(&district, "d01-handler", PW).await?;
-    assert!(b.client.current_url().await?.path().ends_with("/staff/inbox"));
-    b.wait_for(&format!("a[href='/staff/orders/{number}']"), 10).await?;
+    assert!(
+        b.client
+            .current_url()
+            .await?
+            .path()
+            .ends_with("/staff/inbox")
+    );
+    b.wait_for(&format!("a[href='/staff/orders/{number}']"), 10)
+        .await?;
     b.shot("07-district-inbox").await?;
     open_order(&b, &district, &number).await?;
     act(&b, "sign", &[]).await?;
@@ -160,7 +184,8 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
         b.text(".banner.offline").await?,
         "离线工作中，恢复连接后自动同步"
     );
-    b.wait_for(&format!("a[href='/staff/orders/{number}']"), 10).await?;
+    b.wait_for(&format!("a[href='/staff/orders/{number}']"), 10)
+        .await?;
     b.shot("08-town-inbox-offline").await?;
     open_order(&b, &town, &number).await?;
     act(&b, "sign", &[]).await?;
@@ -168,7 +193,10 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
         &b,
         "reply",
         &[
-            ("public_reply", "经现场核查，饭店已加装排风机消声设备，夜间噪声已达标。"),
+            (
+                "public_reply",
+                "经现场核查，饭店已加装排风机消声设备，夜间噪声已达标。",
+            ),
             ("internal_note", "已联系区生态环境分局复测"),
         ],
     )
@@ -269,17 +297,29 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
         let banner = b.text(".flash.error").await?;
         assert!(banner.contains("1 项操作"), "{banner}");
         let lost = b.text(".timeline li.lost").await?;
-        assert!(lost.contains("签收") && lost.contains("未生效原因"), "{lost}");
+        assert!(
+            lost.contains("签收") && lost.contains("未生效原因"),
+            "{lost}"
+        );
         assert_eq!(status_of(&b).await?, "办理中");
-        b.shot(if base == &hub { "13-conflict-hub" } else { "13-conflict-district" })
-            .await?;
+        b.shot(if base == &hub {
+            "13-conflict-hub"
+        } else {
+            "13-conflict-district"
+        })
+        .await?;
         b.sign_out().await?;
     }
 
     // The district returns it: out of its reach, it lands back in its inbox page with a note.
     b.sign_in(&district, "d01-handler", PW).await?;
     open_order(&b, &district, &number).await?;
-    let flash = act(&b, "return", &[("reason", "噪声源在湖滨街道辖区，请派至街道")]).await?;
+    let flash = act(
+        &b,
+        "return",
+        &[("reason", "噪声源在湖滨街道辖区，请派至街道")],
+    )
+    .await?;
     assert!(flash.contains("已移出本单位"), "{flash}");
     b.sign_out().await?;
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
@@ -289,7 +329,9 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
     open_order(&b, &hub, &number).await?;
     assert!(b.text(".order").await?.contains("被退回次数"));
     b.client
-        .find(Locator::Css("details.action:has(input[value=dispatch]) summary"))
+        .find(Locator::Css(
+            "details.action:has(input[value=dispatch]) summary",
+        ))
         .await?;
     let details = b
         .client
@@ -303,8 +345,17 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
         .await?
         .click()
         .await?;
-    act(&b, "dispatch", &[("lead", "D01-T01"), ("note", "中心审定，请街道办理")]).await?;
-    assert!(b.text(".order").await?.contains("中心审定，承办单位不得退回"));
+    act(
+        &b,
+        "dispatch",
+        &[("lead", "D01-T01"), ("note", "中心审定，请街道办理")],
+    )
+    .await?;
+    assert!(
+        b.text(".order")
+            .await?
+            .contains("中心审定，承办单位不得退回")
+    );
     b.shot("14-final-assignment").await?;
     b.sign_out().await?;
 
@@ -313,8 +364,16 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
     open_order(&b, &hub, &number).await?;
     act(&b, "sign", &[]).await?;
     let offered = b.text("section.card:has(h2)").await?;
-    assert!(!offered.contains("退回中心"), "no return after a final assignment");
-    act(&b, "request_extension", &[("days", "5"), ("reason", "需联合城管夜间执法")]).await?;
+    assert!(
+        !offered.contains("退回中心"),
+        "no return after a final assignment"
+    );
+    act(
+        &b,
+        "request_extension",
+        &[("days", "5"), ("reason", "需联合城管夜间执法")],
+    )
+    .await?;
     b.sign_out().await?;
     b.sign_in(&hub, "sv01", PW).await?;
     open_order(&b, &hub, &number).await?;
@@ -323,7 +382,8 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
     assert!(parts.contains("已延期 1 次"), "{parts}");
     assert!(parts.contains("批准"), "the timeline shows the approval");
     b.shot("15-extension-approved").await?;
-    b.assert_clean_console("conflict and extension pages").await?;
+    b.assert_clean_console("conflict and extension pages")
+        .await?;
     b.close().await?;
     for node in demo.nodes.drain(..).rev() {
         node.shutdown().await?;

@@ -63,10 +63,7 @@ pub fn url(name: &str) -> &'static str {
 
 /// The asset a hashed URL path names, if any.
 pub fn by_path(path: &str) -> Option<&'static Asset> {
-    urls()
-        .iter()
-        .position(|u| u == path)
-        .map(|i| &ASSETS[i])
+    urls().iter().position(|u| u == path).map(|i| &ASSETS[i])
 }
 
 #[cfg(test)]
@@ -77,9 +74,15 @@ mod tests {
     fn every_asset_has_a_hashed_url_that_finds_it() {
         for a in &ASSETS {
             let u = url(a.name);
-            assert!(u.starts_with("/static/") && u.len() > a.name.len() + 9, "{u}");
+            assert!(
+                u.starts_with("/static/") && u.len() > a.name.len() + 9,
+                "{u}"
+            );
             assert_eq!(by_path(u).map(|x| x.name), Some(a.name));
         }
-        assert!(by_path("/static/app.js").is_none(), "unhashed names are not served");
+        assert!(
+            by_path("/static/app.js").is_none(),
+            "unhashed names are not served"
+        );
     }
 }

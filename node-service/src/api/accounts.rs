@@ -101,7 +101,11 @@ pub async fn issue_token(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot issue a token");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误，请稍后重试",
+            )
         })?;
     Ok((
         StatusCode::CREATED,

@@ -1,7 +1,7 @@
 //! The node's HTTP JSON API.
 
-pub mod action_request;
 pub mod accounts;
+pub mod action_request;
 pub mod actor;
 pub mod audit;
 pub mod error;
@@ -33,7 +33,7 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
 }
 
-fn route(
+pub(crate) fn route(
     path: &'static str,
     methods: &'static [&'static str],
     handler: MethodRouter<AppState>,
@@ -58,8 +58,16 @@ pub fn open_routes() -> Vec<Route> {
 pub fn public_routes() -> Vec<Route> {
     vec![
         route("/api/public/lookup", &["POST"], post(public::lookup)),
-        route("/api/public/figures", &["GET"], get(public_figures::figures)),
-        route("/api/public/published", &["GET"], get(public_figures::published)),
+        route(
+            "/api/public/figures",
+            &["GET"],
+            get(public_figures::figures),
+        ),
+        route(
+            "/api/public/published",
+            &["GET"],
+            get(public_figures::published),
+        ),
     ]
 }
 
@@ -68,11 +76,27 @@ pub fn staff_routes() -> Vec<Route> {
     vec![
         route("/api/session", &["GET"], get(session::whoami)),
         route("/api/session/end", &["POST"], post(session::sign_out)),
-        route("/api/session/password", &["POST"], post(session::change_password)),
+        route(
+            "/api/session/password",
+            &["POST"],
+            post(session::change_password),
+        ),
         route("/api/accounts", &["POST"], post(accounts::create)),
-        route("/api/accounts/{login}/disable", &["POST"], post(accounts::disable)),
-        route("/api/accounts/{login}/enable", &["POST"], post(accounts::enable)),
-        route("/api/accounts/{login}/password", &["POST"], post(accounts::reset)),
+        route(
+            "/api/accounts/{login}/disable",
+            &["POST"],
+            post(accounts::disable),
+        ),
+        route(
+            "/api/accounts/{login}/enable",
+            &["POST"],
+            post(accounts::enable),
+        ),
+        route(
+            "/api/accounts/{login}/password",
+            &["POST"],
+            post(accounts::reset),
+        ),
         route("/api/tokens", &["POST"], post(accounts::issue_token)),
         route(
             "/api/tickets",
@@ -110,9 +134,10 @@ fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limit = state.config.max_body_bytes;
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(public_budget::public_slots()));
-    let public = add(Router::new(), public_routes()).layer(axum::middleware::from_fn(
-        move |req, next| public_budget::budget(slots.clone(), req, next),
-    ));
+    let public =
+        add(Router::new(), public_routes()).layer(axum::middleware::from_fn(move |req, next| {
+            public_budget::budget(slots.clone(), req, next)
+        }));
     let staff = add(Router::new(), staff_routes()).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), actor::authenticate),
     );

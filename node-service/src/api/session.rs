@@ -73,7 +73,11 @@ pub async fn sign_out(
     if let Via::Session(h) = &p.via {
         state.auth.end_session(&state.store, h).await.map_err(|e| {
             tracing::error!(error = %e, "sign-out failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误，请稍后重试",
+            )
         })?;
     }
     Ok((

@@ -176,8 +176,7 @@ pub async fn list(
     Actor(user): Actor,
     query: Result<Query<TicketFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Result<(axum::http::HeaderMap, Json<Vec<TicketSummary>>), ApiError> {
-    let Query(filter) =
-        query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
+    let Query(filter) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
     let (page, next) = list_for(&state, &user, filter).await?;
     let mut headers = axum::http::HeaderMap::new();
     if let Some(v) = next.and_then(|n| n.parse().ok()) {

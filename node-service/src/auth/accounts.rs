@@ -58,9 +58,10 @@ pub async fn change_own_password(
     old: &str,
     new: &str,
 ) -> Result<String, ApiError> {
-    let (unit, current) = state.auth.credential(&user.login).ok_or_else(|| {
-        ApiError::forbidden("本节点没有该账号的登录信息，请在本单位节点修改密码")
-    })?;
+    let (unit, current) = state
+        .auth
+        .credential(&user.login)
+        .ok_or_else(|| ApiError::forbidden("本节点没有该账号的登录信息，请在本单位节点修改密码"))?;
     if !password::verify_async(old.to_owned(), Some(current.hash.clone())).await {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -269,7 +270,10 @@ pub async fn create(state: &AppState, admin: &User, new: NewAccount) -> Result<U
     .await?;
     state
         .store
-        .put_refdata(vec![(refdata_doc::users_name(&new.unit), text)], state.now())
+        .put_refdata(
+            vec![(refdata_doc::users_name(&new.unit), text)],
+            state.now(),
+        )
         .await?;
     state.reload_refdata().await;
     tracing::info!(%login, unit = %new.unit, by = %admin.login, "account created");

@@ -216,7 +216,10 @@ impl Auth {
                 .cloned()
                 .ok_or(AuthFailure::Missing)?;
             // A service account is a user too: disabling it stops its tokens.
-            if self.credential(&token.login).is_some_and(|(_, c)| c.disabled) {
+            if self
+                .credential(&token.login)
+                .is_some_and(|(_, c)| c.disabled)
+            {
                 return Err(AuthFailure::Ended(SessionEnd::Disabled));
             }
             let user = users
@@ -342,7 +345,10 @@ impl Auth {
 
     /// How many sessions are open here.
     pub fn session_count(&self) -> usize {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     /// Issues a token for service account `login`; returns the token (shown once).

@@ -6,7 +6,8 @@ use hotline_model::refdata::ReferenceData;
 
 /// `2026-11-24 10:05` in Beijing time.
 pub fn local_time(ms: i64) -> String {
-    let offset = time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let offset =
+        time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
         .to_offset(offset);

@@ -84,9 +84,7 @@ fn phrases(kind: ActionKind) -> Vec<String> {
         ],
         ActionKind::RequestExtension => &["需协调多个部门共同处理，申请延期。"],
         ActionKind::Callback => &["来电人表示问题已解决，对办理结果满意。"],
-        ActionKind::ReviewResult | ActionKind::Reopen => {
-            &["答复内容未针对诉求，请重新核实办理。"]
-        }
+        ActionKind::ReviewResult | ActionKind::Reopen => &["答复内容未针对诉求，请重新核实办理。"],
         _ => &[],
     };
     p.iter().map(|s| (*s).to_owned()).collect()
@@ -204,7 +202,11 @@ pub fn available(
             final_assignment: false,
         },
         ActionKind::Dispatch,
-        if returns > 0 { "重新派单" } else { "派单" },
+        if returns > 0 {
+            "重新派单"
+        } else {
+            "派单"
+        },
         dispatch_fields,
     );
     if let Some(first) = children.first() {
@@ -232,9 +234,7 @@ pub fn available(
     }
     add(ActionRequest::Sign, ActionKind::Sign, "签收", Vec::new());
     add(
-        ActionRequest::Return {
-            reason: text("x"),
-        },
+        ActionRequest::Return { reason: text("x") },
         ActionKind::Return,
         "退回中心",
         vec![field("reason", "退回理由", "textarea", true)],
@@ -304,8 +304,18 @@ pub fn available(
                 value: "true".into(),
                 ..field("solved", "问题已解决", "checkbox", false)
             },
-            field("public_reply", "答复市民（将公开给来电人）", "textarea", true),
-            field("internal_note", "内部说明（仅工作人员可见）", "textarea", false),
+            field(
+                "public_reply",
+                "答复市民（将公开给来电人）",
+                "textarea",
+                true,
+            ),
+            field(
+                "internal_note",
+                "内部说明（仅工作人员可见）",
+                "textarea",
+                false,
+            ),
         ],
     );
     add(
@@ -365,9 +375,7 @@ pub fn available(
         ],
     );
     add(
-        ActionRequest::Reopen {
-            reason: text("x"),
-        },
+        ActionRequest::Reopen { reason: text("x") },
         ActionKind::Reopen,
         "重办",
         vec![field("reason", "重办理由", "textarea", true)],
@@ -570,12 +578,20 @@ mod tests {
             }
         ));
         assert!(matches!(
-            to_request(&pairs(&[("action", "request_extension"), ("days", "3"), ("reason", "协调")])),
+            to_request(&pairs(&[
+                ("action", "request_extension"),
+                ("days", "3"),
+                ("reason", "协调")
+            ])),
             Ok(ActionRequest::RequestExtension { days: 3, .. })
         ));
         assert_eq!(
-            to_request(&pairs(&[("action", "request_extension"), ("days", "三"), ("reason", "x")]))
-                .unwrap_err(),
+            to_request(&pairs(&[
+                ("action", "request_extension"),
+                ("days", "三"),
+                ("reason", "x")
+            ]))
+            .unwrap_err(),
             "延期天数须为 1 到 30 的整数"
         );
         assert_eq!(

@@ -292,8 +292,8 @@ pub async fn caller(
         .map(|r| {
             let recent = now - r.created_at < DUPLICATE_DAYS * 86_400_000;
             let open = !matches!(r.status.as_str(), "closed" | "merged");
-            let same = !title.is_empty()
-                && (r.title.contains(title) || title.contains(r.title.as_str()));
+            let same =
+                !title.is_empty() && (r.title.contains(title) || title.contains(r.title.as_str()));
             CallerOrder {
                 duplicate: recent && (open || same),
                 number: r.number,

@@ -183,7 +183,12 @@ async fn list_page(
     let statuses: Vec<&'static str> = defs.iter().map(|d| d.status).collect();
     let counts = match state.store.counts_within(within.clone(), statuses).await {
         Ok(c) => c,
-        Err(e) => return error_page(layout(state, user, title, base), &crate::api::error::ApiError::from(e)),
+        Err(e) => {
+            return error_page(
+                layout(state, user, title, base),
+                &crate::api::error::ApiError::from(e),
+            );
+        }
     };
     // Orders a unit holds, by deadline (soonest first); the others newest first.
     let by_due = matches!(def.status, "dispatched" | "handling");
@@ -298,7 +303,12 @@ pub async fn board(
         .await
     {
         Ok(c) => c,
-        Err(e) => return error_page(layout(&state, &user, title, base), &crate::api::error::ApiError::from(e)),
+        Err(e) => {
+            return error_page(
+                layout(&state, &user, title, base),
+                &crate::api::error::ApiError::from(e),
+            );
+        }
     };
     let may_urge = user.role.may(hotline_model::event::ActionKind::Urge);
     let may_supervise = user.role.may(hotline_model::event::ActionKind::Supervise);

@@ -1,10 +1,10 @@
 //! Signing in and out, and changing one's own password, through pages: the same operations as
 //! `POST /api/session` and `POST /api/session/password`.
 
+use axum::Form;
 use axum::extract::{Extension, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use web::{Flash, LoginPage, PasswordPage};
 
@@ -134,7 +134,11 @@ pub async fn password_submit(
                 .into_response()
         }
         Err(e) => (
-            if e.status.is_server_error() { e.status } else { StatusCode::OK },
+            if e.status.is_server_error() {
+                e.status
+            } else {
+                StatusCode::OK
+            },
             render(&PasswordPage {
                 l: layout(&state, &user, "修改密码", "/staff/password"),
                 error: Some(e.message),

@@ -24,38 +24,62 @@ use hotline_model::role::{Role, User};
 use web::{Layout, MessagePage, NavItem, Template};
 
 use crate::api::error::ApiError;
+use crate::api::{Route, route};
 use crate::auth::Principal;
 use crate::state::AppState;
 
-/// The page routes: sign-in and static files open, everything else behind a session.
-pub fn routes(state: &AppState) -> Router<AppState> {
-    let open = Router::new()
-        .route("/staff/login", get(login::form).post(login::submit))
-        .route("/static/{file}", get(asset))
-        .route("/favicon.ico", get(favicon));
-    let staff = Router::new()
-        .route("/staff", get(home))
-        .route("/staff/", get(home))
-        .route("/staff/logout", post(login::logout))
-        .route(
+/// The pages open to anyone: sign-in, static files, the icon.
+pub fn open_routes() -> Vec<Route> {
+    vec![
+        route(
+            "/staff/login",
+            &["GET", "POST"],
+            get(login::form).post(login::submit),
+        ),
+        route("/static/{file}", &["GET"], get(asset)),
+        route("/favicon.ico", &["GET"], get(favicon)),
+    ]
+}
+
+/// Every staff page: each needs a signed-in session.
+pub fn staff_routes() -> Vec<Route> {
+    vec![
+        route("/staff", &["GET"], get(home)),
+        route("/staff/", &["GET"], get(home)),
+        route("/staff/logout", &["POST"], post(login::logout)),
+        route(
             "/staff/password",
+            &["GET", "POST"],
             get(login::password_form).post(login::password_submit),
-        )
-        .route("/staff/intake", get(intake::form).post(intake::submit))
-        .route("/staff/intake/caller", post(intake::caller))
-        .route("/staff/kb/panel", post(intake::kb_panel))
-        .route("/staff/inbox", get(lists::inbox))
-        .route("/staff/queue", get(lists::queue))
-        .route("/staff/board", get(lists::board))
-        .route("/staff/dispatch", post(lists::bulk_dispatch))
-        .route("/staff/orders/{number}", get(order::page))
-        .route("/staff/orders/{number}/act", post(order::act))
-        .route("/staff/status", get(status::page))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            require_session,
-        ));
-    open.merge(staff)
+        ),
+        route(
+            "/staff/intake",
+            &["GET", "POST"],
+            get(intake::form).post(intake::submit),
+        ),
+        route("/staff/intake/caller", &["POST"], post(intake::caller)),
+        route("/staff/kb/panel", &["POST"], post(intake::kb_panel)),
+        route("/staff/inbox", &["GET"], get(lists::inbox)),
+        route("/staff/queue", &["GET"], get(lists::queue)),
+        route("/staff/board", &["GET"], get(lists::board)),
+        route("/staff/dispatch", &["POST"], post(lists::bulk_dispatch)),
+        route("/staff/orders/{number}", &["GET"], get(order::page)),
+        route("/staff/orders/{number}/act", &["POST"], post(order::act)),
+        route("/staff/status", &["GET"], get(status::page)),
+    ]
+}
+
+/// The page routes: the open ones, and the staff pages behind a session.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let add = |r: Router<AppState>, routes: Vec<Route>| {
+        routes
+            .into_iter()
+            .fold(r, |r, route| r.route(route.path, route.handler))
+    };
+    let staff = add(Router::new(), staff_routes()).route_layer(
+        axum::middleware::from_fn_with_state(state.clone(), require_session),
+    );
+    add(Router::new(), open_routes()).merge(staff)
 }
 
 /// Middleware: a page request without a valid session goes to the sign-in page (and back here

@@ -34,7 +34,9 @@ fn yes(b: bool) -> &'static str {
 /// What an event did, in words, with its details.
 fn describe(a: &Action, rd: &ReferenceData) -> String {
     let units = |list: &mut dyn Iterator<Item = &str>| {
-        list.map(|u| unit_name(rd, u)).collect::<Vec<_>>().join("、")
+        list.map(|u| unit_name(rd, u))
+            .collect::<Vec<_>>()
+            .join("、")
     };
     match a {
         Action::Created => String::new(),
@@ -137,7 +139,11 @@ fn describe(a: &Action, rd: &ReferenceData) -> String {
         }
         Action::Reopen { reason, .. } => format!("理由：{reason}"),
         Action::Close { publish, note } => {
-            let p = if *publish { "公示办理结果" } else { "不公示" };
+            let p = if *publish {
+                "公示办理结果"
+            } else {
+                "不公示"
+            };
             if note.is_empty() {
                 p.into()
             } else {
@@ -178,7 +184,14 @@ pub fn build(
     let mut l = layout(state, user, &format!("工单 {}", view.number), "");
     l.flash = flash;
     let intake = vec![
-        fact("来电人", if i.caller_name.is_empty() { "（未留姓名）".to_owned() } else { i.caller_name.clone() }),
+        fact(
+            "来电人",
+            if i.caller_name.is_empty() {
+                "（未留姓名）".to_owned()
+            } else {
+                i.caller_name.clone()
+            },
+        ),
         fact("来电号码", i.caller_phone.clone()),
         fact("事发地址", i.address.clone()),
         fact("来源渠道", i.channel.label()),
@@ -245,7 +258,12 @@ pub fn build(
             }
             PartRow {
                 unit: unit_name(&rd, &a.unit),
-                part: if a.part == Part::Lead { "主办" } else { "协办" }.into(),
+                part: if a.part == Part::Lead {
+                    "主办"
+                } else {
+                    "协办"
+                }
+                .into(),
                 status: part_status(a.status).into(),
                 due: local_time(a.due_at),
                 countdown,
@@ -333,7 +351,9 @@ pub async fn act(
     let label = pairs
         .iter()
         .find(|(k, _)| k == "action")
-        .and_then(|(_, v)| serde_json::from_value::<hotline_model::event::ActionKind>(v.clone().into()).ok())
+        .and_then(|(_, v)| {
+            serde_json::from_value::<hotline_model::event::ActionKind>(v.clone().into()).ok()
+        })
         .map_or("操作", |k| k.label());
     let result = match forms::to_request(&pairs) {
         Ok(req) => act_on(&state, &user, &number, req)
@@ -349,7 +369,10 @@ pub async fn act(
                 None if !crate::api::tickets::may_see(&state, &user, &v) => format!(
                     "{}?done={}",
                     super::home_of(user.role),
-                    url_encode(&format!("已办理：{label}（工单 {} 已移出本单位）", v.number))
+                    url_encode(&format!(
+                        "已办理：{label}（工单 {} 已移出本单位）",
+                        v.number
+                    ))
                 ),
                 None => format!("/staff/orders/{}?done={}", v.number, url_encode(label)),
             };
@@ -362,8 +385,16 @@ pub async fn act(
                     text: format!("{label}未完成：{msg}"),
                 };
                 // The page again with the reason: a refusal is no failed load, a fault is.
-                let status = if status.is_server_error() { status } else { StatusCode::OK };
-                (status, render(&build(&state, &user, &v, state.now(), Some(flash)))).into_response()
+                let status = if status.is_server_error() {
+                    status
+                } else {
+                    StatusCode::OK
+                };
+                (
+                    status,
+                    render(&build(&state, &user, &v, state.now(), Some(flash))),
+                )
+                    .into_response()
             }
             Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
         },

@@ -21,12 +21,29 @@ pub async fn page(State(state): State<AppState>, Staff(user): Staff) -> Response
             peer: if k.peer_scope.is_empty() {
                 k.peer.clone()
             } else {
-                format!("{}（{}）", k.peer, super::format::unit_name(&rd, &k.peer_scope))
+                format!(
+                    "{}（{}）",
+                    k.peer,
+                    super::format::unit_name(&rd, &k.peer_scope)
+                )
             },
-            direction: if k.direction == "upstream" { "上级" } else { "下级" }.into(),
-            state: if k.connected { "已连接" } else { "未连接" }.into(),
+            direction: if k.direction == "upstream" {
+                "上级"
+            } else {
+                "下级"
+            }
+            .into(),
+            state: if k.connected {
+                "已连接"
+            } else {
+                "未连接"
+            }
+            .into(),
             up: k.connected,
-            last: k.last_sync_ms.map(local_time).unwrap_or_else(|| "尚未同步".into()),
+            last: k
+                .last_sync_ms
+                .map(local_time)
+                .unwrap_or_else(|| "尚未同步".into()),
             waiting: format!("{} 项", k.changes_waiting),
         })
         .collect();
