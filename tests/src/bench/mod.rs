@@ -12,6 +12,7 @@ mod sync_heal;
 mod sync_idle;
 mod sync_latency;
 mod view;
+mod web;
 
 /// Common arguments of every scenario.
 #[derive(Debug, Clone)]
@@ -50,6 +51,7 @@ pub fn main() -> Result<()> {
         "sync-latency" => sync_latency::run(&args),
         "view" => view::run(&args),
         "stats" => stats::run(&args),
+        "web" => web::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -68,6 +70,7 @@ pub const SCENARIOS: &[&str] = &[
     "sync-latency",
     "view",
     "stats",
+    "web",
 ];
 
 /// The value at quantile `q` (0–1, nearest rank) of an ascending slice.
