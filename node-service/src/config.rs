@@ -39,6 +39,8 @@ pub struct NodeConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How often the hub records due urges and supervisions (seconds); 0 turns the sweep off.
     pub alert_sweep_secs: u64,
+    /// Serve HTTPS with this certificate and key (from `hotline-ca web`); plain HTTP without.
+    pub https: Option<HttpsConfig>,
     /// A signed-in session unused this long ends (minutes).
     pub session_idle_minutes: u32,
     /// A session ends this long after sign-in, however used (hours).
@@ -59,11 +61,22 @@ impl Default for NodeConfig {
             max_body_bytes: 256 * 1024,
             trusted_proxies: Vec::new(),
             alert_sweep_secs: 60,
+            https: None,
             session_idle_minutes: 30,
             session_max_hours: 12,
             sync: crate::sync::SyncConfig::default(),
         }
     }
+}
+
+/// The `[https]` section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpsConfig {
+    /// Certificate chain (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM).
+    pub key: PathBuf,
 }
 
 impl NodeConfig {

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod state;
 pub mod sync;
 pub mod throttle;
+pub mod tls;
 
 pub use config::{NodeConfig, NodeRole};
 pub use node::{RunningNode, start};

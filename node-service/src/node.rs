@@ -34,9 +34,10 @@ pub struct RunningNode {
 }
 
 impl RunningNode {
-    /// The base URL of its API.
+    /// The base URL of its API and pages.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.auth.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops this node's sync links, as when an office is cut off from the network: it goes on
@@ -264,7 +265,11 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         idle_ms: i64::from(config.session_idle_minutes) * 60_000,
         absolute_ms: i64::from(config.session_max_hours) * 3_600_000,
     };
-    let auth = Arc::new(crate::auth::Auth::load(&store, policy, false).await?);
+    let tls = match &config.https {
+        Some(h) => Some(crate::tls::server_config(&h.cert, &h.key)?),
+        None => None,
+    };
+    let auth = Arc::new(crate::auth::Auth::load(&store, policy, tls.is_some()).await?);
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
@@ -293,16 +298,30 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let addr = listener.local_addr()?;
     let app = crate::http::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let shutdown = async move {
+        let _ = stopped.await;
+    };
+    let task = match tls {
+        Some(config) => {
+            let listener = crate::tls::TlsListener::new(listener, config)?;
+            tokio::spawn(async move {
+                axum::serve(
+                    listener,
+                    app.into_make_service_with_connect_info::<crate::tls::TlsPeer>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
+            })
+        }
+        None => tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+        }),
+    };
     tracing::info!(node = %state.config.node_code, %addr, "node serving");
     Ok(RunningNode {
         state,

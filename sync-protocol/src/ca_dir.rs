@@ -167,6 +167,35 @@ impl CaDir {
         &self.dir
     }
 
+    /// Issues a web server certificate for `hosts` into `web/<first host>.pem` and `.key`; returns
+    /// the two paths.
+    pub fn issue_web(
+        &self,
+        hosts: &[String],
+        days: u32,
+        now: OffsetDateTime,
+        serial_random: [u8; 16],
+    ) -> Result<(PathBuf, PathBuf), CaDirError> {
+        let (cert_pem, key_pem) = self.ca.issue_web(hosts, now, days, serial_random)?;
+        let web = self.dir.join("web");
+        fs::create_dir_all(&web).map_err(io_err(&web))?;
+        let name: String = hosts[0]
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let cert = web.join(format!("{name}.pem"));
+        let key = web.join(format!("{name}.key"));
+        write(&key, &key_pem, true)?;
+        write(&cert, &cert_pem, false)?;
+        Ok((cert, key))
+    }
+
     /// Issues a node certificate and writes `nodes/<code>.pem` and `nodes/<code>.key`.
     pub fn issue(
         &self,

@@ -295,6 +295,43 @@ impl CertificateAuthority {
         })
     }
 
+    /// Issues a web server certificate (HTTPS for a node's pages and API) for `hosts` — DNS names
+    /// or IP addresses as browsers will reach the node — valid `days` from `now` (backdated by
+    /// [`BACKDATE`]). It is no node identity: it serves TLS only, never a sync link.
+    pub fn issue_web(
+        &self,
+        hosts: &[String],
+        now: OffsetDateTime,
+        days: u32,
+        serial_random: [u8; 16],
+    ) -> Result<(String, String), PkiError> {
+        let first = hosts
+            .first()
+            .ok_or_else(|| PkiError::Parse("a web certificate needs at least one host".into()))?;
+        let key = KeyPair::generate()?;
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, first.as_str());
+        params.distinguished_name = dn;
+        params.subject_alt_names = hosts
+            .iter()
+            .map(|h| match h.parse::<std::net::IpAddr>() {
+                Ok(ip) => Ok(SanType::IpAddress(ip)),
+                Err(_) => Ok(SanType::DnsName(h.as_str().try_into()?)),
+            })
+            .collect::<Result<_, rcgen::Error>>()?;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.use_authority_key_identifier_extension = true;
+        params.key_identifier_method = KeyIdMethod::Sha256;
+        params.not_before = now - BACKDATE;
+        params.not_after = now + Duration::days(i64::from(days));
+        params.serial_number = Some(SerialNumber::from_slice(&serial_from_random(serial_random)));
+        let cert = params.signed_by(&key, &self.issuer()?)?;
+        Ok((cert.pem(), key.serialize_pem()))
+    }
+
     /// Issues a CRL listing `revoked`, valid from `now` for `next_update_days`.
     /// `crl_number` must grow with every CRL the CA issues.
     pub fn issue_crl(

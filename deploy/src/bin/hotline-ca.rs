@@ -39,6 +39,18 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_NODE_CERT_DAYS)]
         days: u32,
     },
+    /// Issue a web (HTTPS) certificate for a node's pages: web/HOST.pem and web/HOST.key in DIR;
+    /// point the node's `[https]` cert and key at them.
+    Web {
+        #[arg(long)]
+        dir: PathBuf,
+        /// A DNS name or IP address browsers use to reach the node (repeat for more).
+        #[arg(long = "host", required = true)]
+        hosts: Vec<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+    },
     /// Revoke a certificate by serial; rewrites crl.pem and deny.txt.
     Revoke {
         #[arg(long)]
@@ -79,6 +91,18 @@ fn run(cli: Cli) -> Result<(), String> {
                 files.record.not_after,
                 files.cert.display(),
                 files.key.display()
+            );
+        }
+        Command::Web { dir, hosts, days } => {
+            let ca = CaDir::open(&dir).map_err(|e| e.to_string())?;
+            let (cert, key) = ca
+                .issue_web(&hosts, days, now, random16())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "issued web certificate for {}\n  cert {}\n  key  {}",
+                hosts.join(", "),
+                cert.display(),
+                key.display()
             );
         }
         Command::Revoke { dir, serial } => {

@@ -92,8 +92,8 @@ impl Client {
     }
 
     /// [`Client::call_raw`] as if from client address `from` (what the server learns from the
-    /// connection). A session that ended (the test's clock moved past its idle time) is replaced
-    /// once, as the user would sign in again.
+    /// connection). A session that ended (the test's clock moved past its idle time, a password
+    /// reset ended it) is replaced once, as the user would sign in again.
     pub async fn call_from(
         &self,
         from: Option<std::net::SocketAddr>,
@@ -121,7 +121,6 @@ impl Client {
             if attempt == 0
                 && let Some(u) = user
                 && status == StatusCode::UNAUTHORIZED
-                && value["error"] == "session_ended"
             {
                 self.sessions
                     .lock()

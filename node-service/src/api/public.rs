@@ -74,7 +74,13 @@ impl FromRequestParts<AppState> for ClientAddr {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+            .map(|c| c.0.ip())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<crate::tls::TlsPeer>>()
+                    .map(|c| c.0.0.ip())
+            });
         let forwarded = || {
             parts
                 .headers
