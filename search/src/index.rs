@@ -503,6 +503,7 @@ impl KbIndex {
             out.push(Hit {
                 id: text(self.fields.id),
                 question: text(self.fields.question),
+                answer: text(self.fields.answer),
                 unit: text(self.fields.unit),
                 category: text(self.fields.category),
                 region: (region != CITY_WIDE && !region.is_empty()).then_some(region),

@@ -90,6 +90,8 @@ pub struct Snippet {
 pub struct Hit {
     pub id: String,
     pub question: String,
+    /// The whole answer, as indexed (what an operator reads out).
+    pub answer: String,
     pub unit: String,
     pub category: String,
     /// `None` = city-wide.

@@ -390,3 +390,118 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
     }
     Ok(())
 }
+
+/// Fills the fields `#<prefix>-<name>` and submits their form.
+async fn fill_and_submit(b: &Browser, prefix: &str, fill: &[(&str, &str)]) -> Result<()> {
+    let mut last = None;
+    for (name, value) in fill {
+        let el = b
+            .client
+            .find(Locator::Css(&format!("#{prefix}-{name}")))
+            .await?;
+        if el.tag_name().await? == "select" {
+            el.select_by_value(value).await?;
+        } else {
+            el.clear().await?;
+            el.send_keys(value).await?;
+        }
+        last = Some(el);
+    }
+    b.client
+        .execute("document.body.dataset.before = '1'", Vec::new())
+        .await?;
+    if let Some(el) = last {
+        el.send_keys(&format!("{CONTROL}{ENTER}{CONTROL}")).await?;
+    }
+    b.wait_for("body:not([data-before]) #flash", 10).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_drafts_an_answer_the_centre_publishes_and_a_revision_shows_its_difference()
+-> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut demo = deploy::demo::start(dir.path(), 0, NOW).await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+    let [hub, district] = [0, 1].map(|i| demo.nodes[i].url());
+    let b = Browser::start(Screen::Desktop).await?;
+
+    b.sign_in(&district, "d01-admin", PW).await?;
+    assert!(b.client.current_url().await?.path().ends_with("/staff/kb"));
+    b.client
+        .find(Locator::Css("details.action summary"))
+        .await?
+        .click()
+        .await?;
+    fill_and_submit(
+        &b,
+        "new",
+        &[
+            ("question", "东湖区老旧小区加装电梯有补贴吗"),
+            (
+                "answer",
+                "由业主向所在街道提出申请。区住建局审核后给予补贴。每台补贴二十万元。",
+            ),
+            ("keywords", "加装电梯 补贴"),
+            ("category", "CX.WY.DT"),
+        ],
+    )
+    .await?;
+    assert_eq!(b.text("#flash").await?, "已保存为草稿");
+    b.client
+        .find(Locator::Css("form:has(input[value=submit]) button"))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(b.wait_for("#flash", 10).await?.text().await?, "已提交审核");
+    let article = b.client.current_url().await?.path().to_owned();
+    b.sign_out().await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+
+    b.sign_in(&hub, "sv01", PW).await?;
+    b.goto(&format!("{hub}/staff/kb?tab=in_review")).await?;
+    b.wait_for(&format!("a[href='{article}']"), 10).await?;
+    b.shot("16-kb-review-queue").await?;
+    b.goto(&format!("{hub}{article}")).await?;
+    b.wait_for("form:has(input[value=publish]) button", 10)
+        .await?
+        .click()
+        .await?;
+    assert_eq!(b.wait_for("#flash", 10).await?.text().await?, "已发布");
+    b.sign_out().await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+
+    // The district revises its answer; the page shows what changed between the versions.
+    b.sign_in(&district, "d01-admin", PW).await?;
+    b.goto(&format!("{district}{article}")).await?;
+    b.wait_for("details.action summary", 10)
+        .await?
+        .click()
+        .await?;
+    fill_and_submit(
+        &b,
+        "rev",
+        &[
+            (
+                "answer",
+                "由业主向所在街道提出申请。区住建局审核后给予补贴。每台补贴二十五万元。",
+            ),
+            ("note", "补贴标准调整"),
+        ],
+    )
+    .await?;
+    assert_eq!(b.text("#flash").await?, "已修订");
+    assert_eq!(b.text(".diff del").await?, "每台补贴二十万元。");
+    assert_eq!(b.text(".diff ins").await?, "每台补贴二十五万元。");
+    assert!(
+        b.text(".timeline").await?.contains("当前发布"),
+        "version 1 stays live"
+    );
+    b.shot("17-kb-revision-diff").await?;
+    b.assert_clean_console("knowledge-base editor").await?;
+    b.close().await?;
+    for node in demo.nodes.drain(..).rev() {
+        node.shutdown().await?;
+    }
+    Ok(())
+}

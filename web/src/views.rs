@@ -422,3 +422,123 @@ impl ListPage {
         self.rows.iter().any(|r| !r.buttons.is_empty())
     }
 }
+
+/// An article in the editor's list.
+#[derive(Clone, Debug)]
+pub struct ArticleRow {
+    /// Id.
+    pub id: String,
+    /// The newest version's question.
+    pub question: String,
+    /// Owning unit's name.
+    pub unit: String,
+    /// Status, in Chinese.
+    pub status: String,
+    /// Versions.
+    pub versions: usize,
+    /// Last change.
+    pub updated: String,
+}
+
+/// The knowledge-base editor's list.
+#[derive(Template)]
+#[template(path = "kb_list.html")]
+pub struct KbListPage {
+    /// Around it.
+    pub l: Layout,
+    /// Status tabs with counts.
+    pub tabs: Vec<Tab>,
+    /// The articles of the tab.
+    pub rows: Vec<ArticleRow>,
+    /// The new-article form's units (the user's scope).
+    pub units: Vec<Choice>,
+    /// Whether the user may write articles at all.
+    pub may_write: bool,
+}
+
+/// A version in an article's history.
+#[derive(Clone, Debug)]
+pub struct VersionRow {
+    /// Its number.
+    pub number: u32,
+    /// Who wrote it.
+    pub author: String,
+    /// When.
+    pub at: String,
+    /// Whether it is the live one.
+    pub live: bool,
+}
+
+/// One piece of a diff: `same`, `removed` or `added`, and its text.
+#[derive(Clone, Debug)]
+pub struct DiffPiece {
+    /// `same`, `removed`, `added`.
+    pub kind: &'static str,
+    /// The text.
+    pub text: String,
+}
+
+/// A field's diff between two versions.
+#[derive(Clone, Debug)]
+pub struct FieldDiff {
+    /// The field.
+    pub label: String,
+    /// Its pieces.
+    pub pieces: Vec<DiffPiece>,
+}
+
+/// A review step the user may take on an article.
+#[derive(Clone, Debug)]
+pub struct KbAction {
+    /// Action code (`submit`, `publish`, `reject`, `withdraw`).
+    pub code: String,
+    /// Button label.
+    pub label: String,
+    /// Whether it needs a reason.
+    pub reason: bool,
+}
+
+/// The values of an article form.
+#[derive(Clone, Debug, Default)]
+pub struct ArticleValues {
+    /// Question.
+    pub question: String,
+    /// Other ways of asking, one per line.
+    pub alternatives: String,
+    /// Answer.
+    pub answer: String,
+    /// Keywords, separated by spaces or commas.
+    pub keywords: String,
+    /// Category.
+    pub category: String,
+    /// Region (unit code), empty for city-wide.
+    pub region: String,
+    /// Last valid day (ISO), empty for none.
+    pub valid_until: String,
+}
+
+/// One article in the editor: newest version, history, diff, review steps, revision form.
+#[derive(Template)]
+#[template(path = "kb_article.html")]
+pub struct KbArticlePage {
+    /// Around it.
+    pub l: Layout,
+    /// Id.
+    pub id: String,
+    /// Status, in Chinese.
+    pub status: String,
+    /// The newest version's fields.
+    pub facts: Vec<Fact>,
+    /// Versions, newest first.
+    pub versions: Vec<VersionRow>,
+    /// The versions compared (older, newer), if there are two.
+    pub compared: Option<(u32, u32)>,
+    /// Their diff, field by field (changed fields only).
+    pub diff: Vec<FieldDiff>,
+    /// The review steps this user may take now.
+    pub actions: Vec<KbAction>,
+    /// The revision form, if the user may revise.
+    pub revise: Option<ArticleValues>,
+    /// The last reason given (rejection, withdrawal).
+    pub last_reason: Option<String>,
+}

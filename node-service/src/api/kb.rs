@@ -16,7 +16,7 @@ use super::actor::Actor;
 use super::error::ApiError;
 use crate::state::AppState;
 
-fn article_actor(user: &User, state: &AppState) -> ArticleActor {
+pub fn article_actor(user: &User, state: &AppState) -> ArticleActor {
     let role = match user.role {
         Role::UnitInfoAdmin => ArticleRole::UnitInfoAdmin,
         Role::Operator => ArticleRole::Operator,
@@ -172,6 +172,18 @@ pub async fn create(
     body: Result<Json<NewArticle>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ArticleView>), ApiError> {
     let Json(req) = body?;
+    Ok((
+        StatusCode::CREATED,
+        Json(create_article(&state, &user, req).await?),
+    ))
+}
+
+/// Creates a draft as `user` (the API and the knowledge-base editor).
+pub async fn create_article(
+    state: &AppState,
+    user: &User,
+    req: NewArticle,
+) -> Result<ArticleView, ApiError> {
     req.content.check_complete().map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -187,9 +199,9 @@ pub async fn create(
         None => ArticleOrigin::Authored,
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let view = record(
-        &state,
-        &user,
+    record(
+        state,
+        user,
         id,
         None,
         ArticleAction::Create {
@@ -197,8 +209,7 @@ pub async fn create(
             origin,
         },
     )
-    .await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    .await
 }
 
 /// `POST /api/kb/articles/{id}/actions` with `{"type": "submit" | "publish" | "reject" | "withdraw" | "revise", …}`.
@@ -209,6 +220,17 @@ pub async fn act(
     body: Result<Json<ArticleAction>, JsonRejection>,
 ) -> Result<Json<ArticleView>, ApiError> {
     let Json(action) = body?;
+    Ok(Json(act_article(&state, &user, &id, action).await?))
+}
+
+/// Takes a review step on an article as `user` (the API and the knowledge-base editor).
+pub async fn act_article(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    action: ArticleAction,
+) -> Result<ArticleView, ApiError> {
+    let id = id.to_owned();
     if matches!(action, ArticleAction::Create { .. }) {
         return Err(ApiError::bad_request(
             "请使用 POST /api/kb/articles 新建知识条目",
@@ -219,9 +241,7 @@ pub async fn act(
         .article(id.clone())
         .await?
         .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(Json(
-        record(&state, &user, id, Some(before.state), action).await?,
-    ))
+    record(state, user, id, Some(before.state), action).await
 }
 
 /// `POST /api/kb/articles/{id}/used`: an operator answered a call with this article (popularity).

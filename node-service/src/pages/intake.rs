@@ -348,14 +348,9 @@ pub async fn kb_panel(
         }
     };
     let mut hits = Vec::new();
+    // Operators are offered published answers only (the search's default), read from the index.
     for h in resp.hits {
-        let answer = match state.store.article(h.id.clone()).await {
-            Ok(Some(a)) => match a.state.live() {
-                Some(v) => v.content.answer.clone(),
-                None => continue,
-            },
-            _ => continue,
-        };
+        let answer = h.answer.clone();
         let snippet_html = h
             .answer_snippet
             .as_ref()

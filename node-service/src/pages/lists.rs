@@ -180,7 +180,12 @@ async fn list_page(
         .and_then(|t| defs.iter().position(|d| d.key == t))
         .unwrap_or(0);
     let def = &defs[current];
-    let statuses: Vec<&'static str> = defs.iter().map(|d| d.status).collect();
+    // Finished orders are not counted: the count would walk a unit's whole history.
+    let statuses: Vec<&'static str> = defs
+        .iter()
+        .map(|d| d.status)
+        .filter(|s| *s != "closed")
+        .collect();
     let counts = match state.store.counts_within(within.clone(), statuses).await {
         Ok(c) => c,
         Err(e) => {
@@ -212,11 +217,10 @@ async fn list_page(
     let page = ListPage {
         tabs: defs
             .iter()
-            .zip(counts)
-            .map(|(d, (_, n))| Tab {
+            .map(|d| Tab {
                 href: format!("{base}{sep}tab={}", d.key),
                 label: d.label.into(),
-                count: Some(n),
+                count: counts.iter().find(|(s, _)| s == d.status).map(|(_, n)| *n),
                 current: d.key == def.key,
             })
             .collect(),

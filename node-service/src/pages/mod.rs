@@ -5,9 +5,11 @@
 //! `api::kb`, `auth::*`) and turn the answers into `web` view structs. Every page needs a
 //! signed-in session; without one a page request goes to the sign-in page.
 
+mod diff;
 mod format;
 mod forms;
 mod intake;
+mod kb_editor;
 mod lists;
 mod login;
 mod order;
@@ -66,6 +68,14 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/orders/{number}", &["GET"], get(order::page)),
         route("/staff/orders/{number}/act", &["POST"], post(order::act)),
         route("/staff/status", &["GET"], get(status::page)),
+        route("/staff/kb", &["GET"], get(kb_editor::list)),
+        route("/staff/kb/articles", &["POST"], post(kb_editor::create)),
+        route("/staff/kb/articles/{id}", &["GET"], get(kb_editor::article)),
+        route(
+            "/staff/kb/articles/{id}/act",
+            &["POST"],
+            post(kb_editor::act),
+        ),
     ]
 }
 
@@ -187,14 +197,17 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/queue", "审核派单", 'q'),
             ("/staff/intake", "来电受理", 'i'),
             ("/staff/board", "督办看板", 'b'),
+            ("/staff/kb", "知识库维护", 'k'),
         ],
         Role::Supervisor => vec![
             ("/staff/board", "督办看板", 'b'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
+            ("/staff/kb", "知识库维护", 'k'),
         ],
         Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![("/staff/inbox", "待办工单", 'h')],
-        Role::UnitInfoAdmin | Role::Admin | Role::System => vec![],
+        Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
+        Role::Admin | Role::System => vec![],
     };
     nav.push(("/staff/status", "节点状态", 's'));
     nav.push(("/staff/password", "修改密码", 'p'));
