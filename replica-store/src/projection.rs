@@ -276,7 +276,7 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
-         DELETE FROM fact_totals; DELETE FROM status_totals;",
+         DELETE FROM fact_totals; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
     Ok(())
 }
@@ -600,8 +600,8 @@ pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>>
     }
 }
 
-/// How many orders of each of `statuses` the subtree of `unit` sees (each one index range count);
-/// without a unit, every order (from the running totals).
+/// How many orders of each of `statuses` the subtree of `unit` sees, or every order without a
+/// unit: both from running totals, one row each.
 pub fn counts_within(
     conn: &Connection,
     unit: Option<&str>,

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "4";
+pub const PROJECTION_VERSION: &str = "5";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -158,6 +158,27 @@ pub fn create(conn: &Connection) -> Result<()> {
             WHERE due_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS reach_by_status_due ON ticket_reach(unit, status, due_at, number)
             WHERE due_at IS NOT NULL;
+        -- How many orders of each status a unit's subtree sees (the inbox's tab counts), kept by
+        -- triggers with every reach row written, moved or removed.
+        CREATE TABLE IF NOT EXISTS reach_totals(
+            unit TEXT NOT NULL,
+            status TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY(unit, status)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS reach_totals_insert AFTER INSERT ON ticket_reach BEGIN
+            INSERT INTO reach_totals(unit, status, n) VALUES(NEW.unit, NEW.status, 1)
+            ON CONFLICT(unit, status) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS reach_totals_delete AFTER DELETE ON ticket_reach BEGIN
+            UPDATE reach_totals SET n = n - 1 WHERE unit = OLD.unit AND status = OLD.status;
+        END;
+        CREATE TRIGGER IF NOT EXISTS reach_totals_update AFTER UPDATE OF unit, status ON ticket_reach
+        BEGIN
+            UPDATE reach_totals SET n = n - 1 WHERE unit = OLD.unit AND status = OLD.status;
+            INSERT INTO reach_totals(unit, status, n) VALUES(NEW.unit, NEW.status, 1)
+            ON CONFLICT(unit, status) DO UPDATE SET n = n + 1;
+        END;
         "#,
     )?;
     crate::sync_schema::create(conn)?;

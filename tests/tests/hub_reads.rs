@@ -102,6 +102,30 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
     let kept: std::collections::BTreeMap<String, i64> =
         store.status_counts().await.unwrap().into_iter().collect();
     assert_eq!(kept, counted, "status totals");
+    reach_totals_match(store).await;
+}
+
+/// The inbox's per-unit counts (kept by triggers) equal a count of the reach rows.
+async fn reach_totals_match(store: &Store) {
+    let (kept, counted) = store
+        .read(|c| {
+            let rows = |sql: &str| -> replica_store::Result<Vec<(String, String, i64)>> {
+                let mut stmt = c.prepare(sql)?;
+                let r = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(r.collect::<Result<_, _>>()?)
+            };
+            Ok((
+                rows("SELECT unit, status, n FROM reach_totals WHERE n != 0 ORDER BY unit, status")?,
+                rows(
+                    "SELECT unit, status, COUNT(*) FROM ticket_reach GROUP BY unit, status
+                     ORDER BY unit, status",
+                )?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert!(!counted.is_empty());
+    assert_eq!(kept, counted, "reach totals");
 }
 
 #[tokio::test]
@@ -347,6 +371,7 @@ async fn a_unit_moved_in_the_org_tree_takes_its_orders_along() {
         "西山区 now sees the town's orders"
     );
     assert!(count("D01").await < d01, "东湖区 no longer does");
+    reach_totals_match(&store).await;
 }
 
 #[tokio::test]
