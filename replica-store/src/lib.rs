@@ -512,6 +512,23 @@ impl Store {
             .await
     }
 
+    /// A page of the ticket list and the counts of `statuses` in `unit`'s subtree (every order
+    /// without one), in one read.
+    pub async fn list_and_count(
+        &self,
+        filter: TicketFilter,
+        unit: Option<String>,
+        statuses: Vec<&'static str>,
+    ) -> Result<(Vec<TicketSummary>, Vec<(String, i64)>)> {
+        self.read(move |c| {
+            Ok((
+                projection::list(c, &filter)?,
+                projection::counts_within(c, unit.as_deref(), &statuses)?,
+            ))
+        })
+        .await
+    }
+
     /// How many orders of each of `statuses` the subtree of `unit` sees (every order without one).
     pub async fn counts_within(
         &self,

@@ -124,21 +124,23 @@ pub fn insert_token(conn: &Connection, t: &StoredToken) -> Result<()> {
     Ok(())
 }
 
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
+    Ok(StoredToken {
+        hash: r.get(0)?,
+        name: r.get(1)?,
+        login: r.get(2)?,
+        created_ms: r.get(3)?,
+        created_by: r.get(4)?,
+    })
+}
+
 /// The token with this hash, if issued here and not revoked.
 pub fn token(conn: &Connection, hash: &str) -> Result<Option<StoredToken>> {
     Ok(conn
         .prepare_cached(
             "SELECT hash, name, login, created_ms, created_by FROM service_tokens WHERE hash = ?1",
         )?
-        .query_row([hash], |r| {
-            Ok(StoredToken {
-                hash: r.get(0)?,
-                name: r.get(1)?,
-                login: r.get(2)?,
-                created_ms: r.get(3)?,
-                created_by: r.get(4)?,
-            })
-        })
+        .query_row([hash], token_row)
         .optional()?)
 }
 
@@ -154,14 +156,6 @@ pub fn tokens(conn: &Connection) -> Result<Vec<StoredToken>> {
     let mut stmt = conn.prepare_cached(
         "SELECT hash, name, login, created_ms, created_by FROM service_tokens ORDER BY created_ms",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(StoredToken {
-            hash: r.get(0)?,
-            name: r.get(1)?,
-            login: r.get(2)?,
-            created_ms: r.get(3)?,
-            created_by: r.get(4)?,
-        })
-    })?;
+    let rows = stmt.query_map([], token_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

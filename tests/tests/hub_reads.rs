@@ -115,7 +115,9 @@ async fn reach_totals_match(store: &Store) {
                 Ok(r.collect::<Result<_, _>>()?)
             };
             Ok((
-                rows("SELECT unit, status, n FROM reach_totals WHERE n != 0 ORDER BY unit, status")?,
+                rows(
+                    "SELECT unit, status, n FROM reach_totals WHERE n != 0 ORDER BY unit, status",
+                )?,
                 rows(
                     "SELECT unit, status, COUNT(*) FROM ticket_reach GROUP BY unit, status
                      ORDER BY unit, status",

@@ -28,18 +28,7 @@ async fn act(b: &Browser, action: &str, fill: &[(&str, &str)]) -> Result<String>
     if details.attr("open").await?.is_none() {
         details.find(Locator::Css("summary")).await?.click().await?;
     }
-    for (name, value) in fill {
-        let el = b
-            .client
-            .find(Locator::Css(&format!("#{action}-{name}")))
-            .await?;
-        if el.tag_name().await? == "select" {
-            el.select_by_value(value).await?;
-        } else {
-            el.clear().await?;
-            el.send_keys(value).await?;
-        }
-    }
+    fill_fields(b, action, fill).await?;
     // Mark the page, so the answer is told from the page the form was on.
     b.client
         .execute("document.body.dataset.before = '1'", Vec::new())
@@ -391,8 +380,12 @@ async fn returns_are_counted_a_final_assignment_sticks_and_offline_conflicts_sho
     Ok(())
 }
 
-/// Fills the fields `#<prefix>-<name>` and submits their form.
-async fn fill_and_submit(b: &Browser, prefix: &str, fill: &[(&str, &str)]) -> Result<()> {
+/// Fills the fields `#<prefix>-<name>`; returns the last one.
+async fn fill_fields(
+    b: &Browser,
+    prefix: &str,
+    fill: &[(&str, &str)],
+) -> Result<Option<fantoccini::elements::Element>> {
     let mut last = None;
     for (name, value) in fill {
         let el = b
@@ -407,6 +400,12 @@ async fn fill_and_submit(b: &Browser, prefix: &str, fill: &[(&str, &str)]) -> Re
         }
         last = Some(el);
     }
+    Ok(last)
+}
+
+/// Fills the fields `#<prefix>-<name>` and submits their form with Ctrl+Enter.
+async fn fill_and_submit(b: &Browser, prefix: &str, fill: &[(&str, &str)]) -> Result<()> {
+    let last = fill_fields(b, prefix, fill).await?;
     b.client
         .execute("document.body.dataset.before = '1'", Vec::new())
         .await?;

@@ -52,6 +52,16 @@ impl ApiError {
         )
     }
 
+    /// 500 for a fault, logged with `what` failed; the client learns nothing of it.
+    pub fn internal(what: &str, e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "{what}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+        )
+    }
+
     /// 403 for a role or scope refusal.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)

@@ -123,7 +123,8 @@ pub fn staff_routes() -> Vec<Route> {
     ]
 }
 
-fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
+/// Adds every route of a table to `router`.
+pub(crate) fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
     routes
         .into_iter()
         .fold(router, |r, route| r.route(route.path, route.handler))

@@ -190,8 +190,20 @@ pub async fn list(
 pub async fn list_for(
     state: &AppState,
     user: &User,
-    mut filter: TicketFilter,
+    filter: TicketFilter,
 ) -> Result<(Vec<TicketSummary>, Option<String>), ApiError> {
+    let (page, next, _) = list_counted(state, user, filter, Vec::new()).await?;
+    Ok((page, next))
+}
+
+/// [`list_for`], with how many orders of each of `statuses` the same user sees in the list's
+/// unit (the tabs of a page), read together in one store read.
+pub async fn list_counted(
+    state: &AppState,
+    user: &User,
+    mut filter: TicketFilter,
+    statuses: Vec<&'static str>,
+) -> Result<ListPage, ApiError> {
     if !user.role.is_centre() {
         // A member unit lists its own subtree's orders only, and never searches by phone.
         if filter.phone.is_some() {
@@ -214,14 +226,21 @@ pub async fn list_for(
         // Looking a caller up by phone is an access to personal data: recorded first.
         record_access(state, user, "search_phone", "", phone).await?;
     }
-    let page = state.store.list(filter.clone()).await?;
+    let count_unit = filter.unit.clone().or(filter.within.clone());
+    let (page, counts) = state
+        .store
+        .list_and_count(filter.clone(), count_unit, statuses)
+        .await?;
     let full = page.len() == filter.limit.unwrap_or(50).clamp(1, 500) as usize;
     let next = page
         .last()
         .filter(|_| full)
         .map(|last| replica_store::projection::next_cursor(&filter, last));
-    Ok((page, next))
+    Ok((page, next, counts))
 }
+
+/// A page of orders, the `after` of the next page, and the counts asked for.
+pub type ListPage = (Vec<TicketSummary>, Option<String>, Vec<(String, i64)>);
 
 /// `POST /api/tickets/{id or number}/actions`.
 pub async fn act(

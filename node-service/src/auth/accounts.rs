@@ -27,12 +27,7 @@ fn weak(problem: hotline_model::credential::PasswordProblem) -> ApiError {
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "account change failed");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
-        "服务器内部错误，请稍后重试",
-    )
+    ApiError::internal("account change failed", e)
 }
 
 /// Writes `login`'s credential and makes it live here.

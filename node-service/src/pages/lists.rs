@@ -1,5 +1,5 @@
 //! The list pages: a unit's inbox, the centre's queue (review, dispatch, results, callbacks) and
-//! the supervisors' board. Every list is a page of `api::tickets::list_for` (the same key-paged
+//! the supervisors' board. Every list is a page of `api::tickets::list_counted` (the same key-paged
 //! index walk as `GET /api/tickets`), open orders ordered by deadline.
 
 use axum::Form;
@@ -13,7 +13,7 @@ use web::{Choice, Flash, ListPage, Row, RowButton, Tab};
 use super::format::{due, local_time, unit_name, url_encode};
 use super::{Staff, error_page, layout, render};
 use crate::api::action_request::ActionRequest;
-use crate::api::tickets::{act_on, list_for};
+use crate::api::tickets::{act_on, list_counted};
 use crate::state::AppState;
 
 /// Orders per page.
@@ -186,15 +186,6 @@ async fn list_page(
         .map(|d| d.status)
         .filter(|s| *s != "closed")
         .collect();
-    let counts = match state.store.counts_within(within.clone(), statuses).await {
-        Ok(c) => c,
-        Err(e) => {
-            return error_page(
-                layout(state, user, title, base),
-                &crate::api::error::ApiError::from(e),
-            );
-        }
-    };
     // Orders a unit holds, by deadline (soonest first); the others newest first.
     let by_due = matches!(def.status, "dispatched" | "handling");
     let filter = TicketFilter {
@@ -205,7 +196,7 @@ async fn list_page(
         after: q.after.clone(),
         ..TicketFilter::default()
     };
-    let (rows, next) = match list_for(state, user, filter).await {
+    let (rows, next, counts) = match list_counted(state, user, filter, statuses).await {
         Ok(r) => r,
         Err(e) => return error_page(layout(state, user, title, base), &e),
     };
@@ -297,22 +288,10 @@ pub async fn board(
         after: q.after.clone(),
         ..TicketFilter::default()
     };
-    let (rows, next) = match list_for(&state, &user, filter).await {
+    let stages = STAGES.iter().map(|d| d.status).collect();
+    let (rows, next, counts) = match list_counted(&state, &user, filter, stages).await {
         Ok(r) => r,
         Err(e) => return error_page(layout(&state, &user, title, base), &e),
-    };
-    let counts = match state
-        .store
-        .counts_within(within, STAGES.iter().map(|d| d.status).collect())
-        .await
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return error_page(
-                layout(&state, &user, title, base),
-                &crate::api::error::ApiError::from(e),
-            );
-        }
     };
     let may_urge = user.role.may(hotline_model::event::ActionKind::Urge);
     let may_supervise = user.role.may(hotline_model::event::ActionKind::Supervise);

@@ -26,7 +26,7 @@ use hotline_model::role::{Role, User};
 use web::{Layout, MessagePage, NavItem, Template};
 
 use crate::api::error::ApiError;
-use crate::api::{Route, route};
+use crate::api::{Route, add, route};
 use crate::auth::Principal;
 use crate::state::AppState;
 
@@ -81,11 +81,6 @@ pub fn staff_routes() -> Vec<Route> {
 
 /// The page routes: the open ones, and the staff pages behind a session.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let add = |r: Router<AppState>, routes: Vec<Route>| {
-        routes
-            .into_iter()
-            .fold(r, |r, route| r.route(route.path, route.handler))
-    };
     let staff = add(Router::new(), staff_routes()).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), require_session),
     );
