@@ -531,7 +531,11 @@ async fn page(
 async fn no_staff_page_opens_without_a_session() {
     let n = node().await;
     for r in node_service::pages::staff_routes() {
-        let path = r.path.replace("{number}", "20261124-HUB-00001");
+        let path = r
+            .path
+            .replace("{number}", "20261124-HUB-00001")
+            .replace("{id}", "x")
+            .replace("{login}", "op01");
         for m in r.methods {
             let (status, _, location) = page(&n, m, &path, None).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{m} {path}");
@@ -638,4 +642,79 @@ async fn units_see_only_their_orders_and_contact_details_only_where_needed() {
         by("d02-handler").is_empty(),
         "a refused view shows nothing, so logs nothing"
     );
+}
+
+#[tokio::test]
+async fn an_administrator_disables_and_resets_accounts_from_the_accounts_page() {
+    let n = node().await;
+    let client = node_service::api::in_process::Client::new(n.state.clone());
+    let admin = client.session("d01-useradmin").await.unwrap();
+    let (_, victim, _) = sign_in(&n, "d01-t02-handler", PW).await;
+    let victim = victim.unwrap();
+    let (status, body, _) = page(&n, "GET", "/staff/accounts", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("d01-t02-handler") && !body.contains("d02-handler"),
+        "own subtree only"
+    );
+    let post = |uri: &str, form: &str| {
+        Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::COOKIE, format!("hotline_session={admin}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .unwrap()
+    };
+    let resp = tower::ServiceExt::oneshot(
+        n.app.clone(),
+        post("/staff/accounts/d01-t02-handler/act", "action=disable"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        whoami(&n, &victim).await.0,
+        StatusCode::UNAUTHORIZED,
+        "their session ended"
+    );
+    let (_, body, _) = page(&n, "GET", "/staff/accounts", Some(&admin)).await;
+    assert!(body.contains("已停用"));
+    // A weak new password is refused with the reason; a good one works after re-enabling.
+    let resp = tower::ServiceExt::oneshot(
+        n.app.clone(),
+        post(
+            "/staff/accounts/d01-t02-handler/act",
+            "action=reset&password=123",
+        ),
+    )
+    .await
+    .unwrap();
+    let to = resp.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(to.contains("done="), "{to}");
+    let (_, body, _) = page(&n, "GET", &to, Some(&admin)).await;
+    assert!(body.contains("重置密码未完成：密码至少 8 位"), "{body}");
+    for form in ["action=enable", "action=reset&password=town2026pass"] {
+        tower::ServiceExt::oneshot(
+            n.app.clone(),
+            post("/staff/accounts/d01-t02-handler/act", form),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        sign_in(&n, "d01-t02-handler", PW).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sign_in(&n, "d01-t02-handler", "town2026pass").await.0,
+        StatusCode::OK
+    );
+    // Not an administrator: the page lists nobody, and a change is refused.
+    let op = client.session("op01").await.unwrap();
+    let (_, body, _) = page(&n, "GET", "/staff/accounts", Some(&op)).await;
+    assert!(!body.contains("d01-t02-handler"));
 }

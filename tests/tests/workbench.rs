@@ -212,6 +212,17 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     b.goto(&format!("{hub}/staff/status")).await?;
     b.wait_for(".facts", 10).await?;
     b.shot("12-status").await?;
+    b.sign_out().await?;
+    b.sign_in(&hub, "admin", PW).await?;
+    assert!(
+        b.client
+            .current_url()
+            .await?
+            .path()
+            .ends_with("/staff/accounts")
+    );
+    b.shot("18-accounts").await?;
+    b.assert_clean_console("accounts").await?;
     b.close().await?;
 
     // The same pages on a phone.

@@ -542,3 +542,36 @@ pub struct KbArticlePage {
     /// The last reason given (rejection, withdrawal).
     pub last_reason: Option<String>,
 }
+
+/// An account in the administrator's list.
+#[derive(Clone, Debug)]
+pub struct AccountRow {
+    /// Login.
+    pub login: String,
+    /// Name.
+    pub name: String,
+    /// Role, in Chinese.
+    pub role: String,
+    /// Unit's name.
+    pub unit: String,
+    /// 正常 / 已停用 / 未设密码.
+    pub state: String,
+    /// Whether disabled.
+    pub disabled: bool,
+}
+
+/// The user administrator's accounts page.
+#[derive(Template)]
+#[template(path = "accounts.html")]
+pub struct AccountsPage {
+    /// Around it.
+    pub l: Layout,
+    /// The accounts this administrator manages.
+    pub rows: Vec<AccountRow>,
+    /// Roles for a new account.
+    pub roles: Vec<Choice>,
+    /// Units for a new account.
+    pub units: Vec<Choice>,
+    /// Whether new accounts can be created here (at the hub).
+    pub may_create: bool,
+}

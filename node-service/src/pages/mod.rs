@@ -5,6 +5,7 @@
 //! `api::kb`, `auth::*`) and turn the answers into `web` view structs. Every page needs a
 //! signed-in session; without one a page request goes to the sign-in page.
 
+mod accounts;
 mod diff;
 mod format;
 mod forms;
@@ -68,6 +69,16 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/orders/{number}", &["GET"], get(order::page)),
         route("/staff/orders/{number}/act", &["POST"], post(order::act)),
         route("/staff/status", &["GET"], get(status::page)),
+        route(
+            "/staff/accounts",
+            &["GET", "POST"],
+            get(accounts::page).post(accounts::create),
+        ),
+        route(
+            "/staff/accounts/{login}/act",
+            &["POST"],
+            post(accounts::act),
+        ),
         route("/staff/kb", &["GET"], get(kb_editor::list)),
         route("/staff/kb/articles", &["POST"], post(kb_editor::create)),
         route("/staff/kb/articles/{id}", &["GET"], get(kb_editor::article)),
@@ -202,7 +213,8 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
         Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![("/staff/inbox", "待办工单", 'h')],
         Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
-        Role::Admin | Role::System => vec![],
+        Role::Admin => vec![("/staff/accounts", "账号管理", 'a')],
+        Role::System => vec![],
     };
     nav.push(("/staff/status", "节点状态", 's'));
     nav.push(("/staff/password", "修改密码", 'p'));
