@@ -596,6 +596,28 @@ async fn units_see_only_their_orders_and_contact_details_only_where_needed() {
             .unwrap();
         assert_eq!(status, StatusCode::OK, "{v}");
     }
+    // An urge shows in the lists, for the board to see what was already sent.
+    let (status, v) = client
+        .call(
+            "POST",
+            &format!("/api/tickets/{number}/actions"),
+            Some("sv01"),
+            Some(&json!({"action": "urge", "target": "D01", "note": "请尽快签收"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, list) = client
+        .call("GET", "/api/tickets?unit=D01", Some("sv01"), None)
+        .await
+        .unwrap();
+    assert_eq!(list[0]["urges"], 1, "{list}");
+    let sv = client.session("sv01").await.unwrap();
+    let (_, board, _) = page(&n, "GET", "/staff/board?tab=dispatched", Some(&sv)).await;
+    assert!(
+        board.contains(&number) && board.contains("已催办 1 次"),
+        "{board}"
+    );
     let uri = format!("/staff/orders/{number}");
     let cookie = |login: &'static str| {
         let client = &client;

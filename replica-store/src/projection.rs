@@ -47,15 +47,24 @@ fn write_rows(
         .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
     // Listed on the public results page: published, and never a confidential report.
     let public_result = s.published && !view.intake.confidential;
+    // The alerts already sent to the units holding it now (the supervisors' board).
+    let holding = || s.lead.iter().chain(s.co.iter()).filter(|a| a.is_active());
+    let urges: i64 = holding().map(|a| i64::from(a.urges)).sum();
+    let supervision = holding()
+        .filter_map(|a| a.supervision)
+        .max()
+        .and_then(|l| serde_json::to_value(l).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
-                             origin_unit, closed_at, published, facts)
-         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+                             origin_unit, closed_at, published, facts, urges, supervision)
+         VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                ?20, ?21)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
-             closed_at = ?17, published = ?18, facts = ?19",
+             closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21",
     )?
     .execute(params![
         view.id,
@@ -77,6 +86,8 @@ fn write_rows(
         s.closed_at,
         public_result,
         facts_json,
+        urges,
+        supervision,
     ])?;
     let old_facts: Vec<Fact> = match &old {
         Some((status, facts_text)) => {
@@ -310,6 +321,10 @@ pub struct TicketSummary {
     pub urgent: bool,
     /// Number of conflicting events.
     pub conflicts: i64,
+    /// Urges sent to the units holding it now.
+    pub urges: i64,
+    /// The highest supervision level of the units holding it now (`notice`, `reprimand`, `named`).
+    pub supervision: Option<String>,
 }
 
 /// Filters of the ticket list; all optional, combined with AND. Unknown parameters are refused
@@ -467,6 +482,8 @@ fn summary_at(r: &rusqlite::Row<'_>, number: usize, at: usize) -> rusqlite::Resu
         due_at: r.get(at + 8)?,
         urgent: r.get(at + 9)?,
         conflicts: r.get(at + 10)?,
+        urges: r.get(at + 11)?,
+        supervision: r.get(at + 12)?,
     })
 }
 
@@ -560,7 +577,7 @@ fn page_query(f: &TicketFilter) -> Result<(String, Vec<rusqlite::types::Value>)>
     let sql = format!(
         "SELECT {key}, {row}.number, {row}.id, {row}.status, {row}.lead_unit, {row}.request_type,
                 {row}.subject, {row}.title, {row}.created_at, {row}.updated_at, {row}.due_at,
-                {row}.urgent, {row}.conflicts
+                {row}.urgent, {row}.conflicts, {row}.urges, {row}.supervision
          FROM {from} WHERE {} ORDER BY {key} {dir}, t.number {dir} LIMIT {}",
         w.sql,
         page_size(f)

@@ -109,6 +109,9 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "closed_at", "INTEGER")?;
     add_column_if_missing(conn, "tickets", "published", "INTEGER NOT NULL DEFAULT 0")?;
     add_column_if_missing(conn, "tickets", "facts", "TEXT NOT NULL DEFAULT '[]'")?;
+    // Projection version 5: what the supervisors' board shows of the alerts already sent.
+    add_column_if_missing(conn, "tickets", "urges", "INTEGER NOT NULL DEFAULT 0")?;
+    add_column_if_missing(conn, "tickets", "supervision", "TEXT")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),

@@ -166,6 +166,8 @@ pub struct Row {
     pub mark: &'static str,
     /// Urgent.
     pub urgent: bool,
+    /// Alerts already sent (urges, supervision), or empty.
+    pub alerts: String,
     /// How often units returned it.
     pub returns: u32,
     /// Conflicts from offline work.

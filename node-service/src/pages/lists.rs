@@ -5,6 +5,7 @@
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use hotline_model::event::SupervisionLevel;
 use hotline_model::role::{Role, User};
 use replica_store::{TicketFilter, TicketSummary};
 use serde::Deserialize;
@@ -137,6 +138,20 @@ fn flash(q: &ListQuery) -> Option<Flash> {
     })
 }
 
+/// The alerts already sent: 已催办 2 次 · 督办通知.
+fn alerts_text(urges: i64, supervision: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if urges > 0 {
+        parts.push(format!("已催办 {urges} 次"));
+    }
+    if let Some(level) =
+        supervision.and_then(|l| serde_json::from_value::<SupervisionLevel>(l.into()).ok())
+    {
+        parts.push(format!("已{}", level.label()));
+    }
+    parts.join(" · ")
+}
+
 /// A list row for `s` at `now`.
 fn row(state: &AppState, s: TicketSummary, now: i64) -> Row {
     let rd = state.refdata();
@@ -158,6 +173,7 @@ fn row(state: &AppState, s: TicketSummary, now: i64) -> Row {
         countdown,
         mark,
         urgent: s.urgent,
+        alerts: alerts_text(s.urges, s.supervision.as_deref()),
         returns: 0,
         conflicts: s.conflicts,
         buttons: Vec::new(),
