@@ -343,6 +343,8 @@ pub struct TicketFilter {
     pub within: Option<String>,
     /// Caller phone, exact.
     pub phone: Option<String>,
+    /// Subject code, exact (the intake's likely duplicates: the same matter lately).
+    pub subject: Option<String>,
     /// Deadline at or before (Unix ms): overdue or soon due.
     pub due_before: Option<i64>,
     /// Registered at or after (Unix ms).
@@ -550,6 +552,9 @@ fn page_query(f: &TicketFilter) -> Result<(String, Vec<rusqlite::types::Value>)>
     }
     if let Some(p) = &f.phone {
         w.push(&format!("{row}.caller_phone = {{}}"), [p.clone().into()]);
+    }
+    if let Some(subject) = &f.subject {
+        w.push(&format!("{row}.subject = {{}}"), [subject.clone().into()]);
     }
     if let Some(c) = f.created_after {
         w.push("t.created_at >= {}", [c.into()]);

@@ -134,6 +134,7 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS tickets_by_status_due ON tickets(status, due_at, number)
             WHERE due_at IS NOT NULL;
         CREATE INDEX IF NOT EXISTS tickets_by_phone ON tickets(caller_phone, created_at, number);
+        CREATE INDEX IF NOT EXISTS tickets_by_subject ON tickets(subject, created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_published ON tickets(closed_at, number)
             WHERE published = 1;
         CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)

@@ -293,6 +293,11 @@ async fn every_list_walks_an_index_in_its_own_order() {
                 ..f.clone()
             },
             TicketFilter {
+                subject: Some("CX.WY.DT".into()),
+                created_after: Some(NOW - 3 * DAY),
+                ..f.clone()
+            },
+            TicketFilter {
                 created_after: Some(NOW - DAY),
                 ..f.clone()
             },

@@ -118,6 +118,15 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
             .unwrap_or_default(),
         ""
     );
+    // The next caller reports the same kind of matter: the panel shows the order just taken.
+    b.keys(&format!("13600001234{TAB}{TAB}{TAB}{TAB}ZA.ZS.SH{TAB}"))
+        .await?;
+    let panel = b
+        .wait_for(&format!("#caller a[href='/staff/orders/{number}']"), 10)
+        .await?;
+    assert_eq!(panel.text().await?, number);
+    assert!(b.text("#caller").await?.contains("近 3 天同类诉求"));
+    b.shot("04b-intake-same-subject").await?;
     b.sign_out().await?;
 
     // The shift leader reviews it from the queue and dispatches it to the district.

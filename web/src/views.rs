@@ -393,6 +393,8 @@ pub struct CallerPanel {
     pub orders: Vec<CallerOrder>,
     /// A message (bad number).
     pub note: Option<String>,
+    /// The same subject reported lately by other callers.
+    pub same_subject: Vec<CallerOrder>,
 }
 
 /// A knowledge-base hit.

@@ -243,72 +243,97 @@ pub struct CallerForm {
     phone: String,
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    subject: String,
 }
 
 /// Days within which an order of the same caller is a likely duplicate.
 const DUPLICATE_DAYS: i64 = 7;
 
-/// `POST /staff/intake/caller`: the caller's earlier orders (the search is audited, as in the API).
+/// `POST /staff/intake/caller`: the caller's earlier orders (the search is audited, as in the API)
+/// and the same subject reported lately by anyone.
 pub async fn caller(
     State(state): State<AppState>,
     Staff(user): Staff,
     Form(f): Form<CallerForm>,
 ) -> Response {
-    let phone = normalize_phone(&f.phone);
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    if digits < 7 {
-        return render(&CallerPanel {
-            phone: String::new(),
-            orders: Vec::new(),
-            note: (!phone.is_empty()).then(|| "号码输入完整后显示历史工单。".to_owned()),
-        });
-    }
-    if !hotline_model::privacy::needs_contact(user.role) || !user.role.is_centre() {
-        return render(&CallerPanel {
-            phone: String::new(),
-            orders: Vec::new(),
-            note: Some("只有中心话务人员可以按来电号码查询历史工单。".into()),
-        });
-    }
-    let filter = TicketFilter {
-        phone: Some(phone.clone()),
-        limit: Some(20),
-        ..TicketFilter::default()
-    };
     let now = state.now();
-    let rows = match list_for(&state, &user, filter).await {
-        Ok((rows, _)) => rows,
-        Err(e) => {
-            return render(&CallerPanel {
-                phone,
-                orders: Vec::new(),
-                note: Some(e.message),
-            });
+    let typed = normalize_phone(&f.phone);
+    let digits = typed.chars().filter(char::is_ascii_digit).count();
+    let mut note = None;
+    let mut phone = String::new();
+    let mut orders: Vec<CallerOrder> = Vec::new();
+    if digits < 7 {
+        if !typed.is_empty() {
+            note = Some("号码输入完整后显示历史工单。".to_owned());
         }
-    };
-    let title = f.title.trim();
-    let orders = rows
-        .into_iter()
-        .map(|r| {
-            let recent = now - r.created_at < DUPLICATE_DAYS * 86_400_000;
-            let open = !matches!(r.status.as_str(), "closed" | "merged");
-            let same =
-                !title.is_empty() && (r.title.contains(title) || title.contains(r.title.as_str()));
-            CallerOrder {
-                duplicate: recent && (open || same),
-                number: r.number,
-                title: r.title,
-                status: r.status_label,
-                created: local_time(r.created_at),
+    } else if !hotline_model::privacy::needs_contact(user.role) || !user.role.is_centre() {
+        note = Some("只有中心话务人员可以按来电号码查询历史工单。".to_owned());
+    } else {
+        let filter = TicketFilter {
+            phone: Some(typed.clone()),
+            limit: Some(20),
+            ..TicketFilter::default()
+        };
+        match list_for(&state, &user, filter).await {
+            Ok((rows, _)) => {
+                let title = f.title.trim();
+                orders = rows
+                    .into_iter()
+                    .map(|r| {
+                        let recent = now - r.created_at < DUPLICATE_DAYS * 86_400_000;
+                        let open = !matches!(r.status.as_str(), "closed" | "merged");
+                        let same = !title.is_empty()
+                            && (r.title.contains(title) || title.contains(r.title.as_str()));
+                        CallerOrder {
+                            duplicate: recent && (open || same),
+                            number: r.number,
+                            title: r.title,
+                            status: r.status_label,
+                            created: local_time(r.created_at),
+                        }
+                    })
+                    .collect();
+                phone = typed;
             }
-        })
-        .collect();
+            Err(e) => note = Some(e.message),
+        }
+    }
+    // The same matter reported lately by anyone: likely the same incident (a burst main, a
+    // blocked road), which the shift leader may merge instead of dispatching twice.
+    let refdata = state.refdata();
+    let mut same_subject = Vec::new();
+    if let Some(subject) = resolve_subject(&refdata, &f.subject) {
+        let filter = TicketFilter {
+            subject: Some(subject),
+            created_after: Some(now - SAME_SUBJECT_DAYS * 86_400_000),
+            limit: Some(5),
+            ..TicketFilter::default()
+        };
+        if let Ok((rows, _)) = list_for(&state, &user, filter).await {
+            same_subject = rows
+                .into_iter()
+                .filter(|r| !orders.iter().any(|o| o.number == r.number))
+                .map(|r| CallerOrder {
+                    duplicate: true,
+                    number: r.number,
+                    title: r.title,
+                    status: r.status_label,
+                    created: local_time(r.created_at),
+                })
+                .collect();
+        }
+    }
     render(&CallerPanel {
         phone,
         orders,
-        note: None,
+        note,
+        same_subject,
     })
 }
+
+/// Days within which another caller's report of the same subject is shown as a likely duplicate.
+const SAME_SUBJECT_DAYS: i64 = 3;
 
 /// What the knowledge-base panel is asked with.
 #[derive(Debug, Deserialize)]
