@@ -623,6 +623,72 @@ async fn units_see_only_their_orders_and_contact_details_only_where_needed() {
         let client = &client;
         async move { client.session(login).await.unwrap() }
     };
+    // The district's own text templates join the built-in ones under the action they are for.
+    let d01 = cookie("d01-handler").await;
+    let form = |body: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/staff/phrases")
+            .header(header::COOKIE, format!("hotline_session={d01}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let text = "本区已成立夜间施工专项整治组，请转专项组办理。";
+    let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+    let resp = tower::ServiceExt::oneshot(
+        n.app.clone(),
+        form(&format!("action=return&text={encoded}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = tower::ServiceExt::oneshot(n.app.clone(), form("action=fly&text=x"))
+        .await
+        .unwrap();
+    let to = resp.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(to.contains("done="), "{to}");
+    let (_, listed, _) = page(&n, "GET", "/staff/phrases", Some(&d01)).await;
+    assert!(listed.contains(text));
+    let (_, order_page, _) = page(&n, "GET", &format!("/staff/orders/{number}"), Some(&d01)).await;
+    assert!(
+        order_page.contains(&format!("data-phrase=\"{text}\"")),
+        "offered on the order page"
+    );
+    let held = n.state.store.phrases("D01".into()).await.unwrap();
+    assert_eq!(held.len(), 1);
+    let resp = tower::ServiceExt::oneshot(
+        n.app.clone(),
+        Request::builder()
+            .method("POST")
+            .uri(format!("/staff/phrases/{}/remove", held[0].id))
+            .header(header::COOKIE, format!("hotline_session={d01}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(
+        n.state
+            .store
+            .phrases("D01".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        n.state
+            .store
+            .phrases("D02".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // Another district's handler: refused, with a page that says so.
     let (status, body, _) = page(&n, "GET", &uri, Some(&cookie("d02-handler").await)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -658,7 +724,7 @@ async fn units_see_only_their_orders_and_contact_details_only_where_needed() {
             .map(|e| e["detail"].as_str().unwrap_or_default().to_owned())
             .collect::<Vec<_>>()
     };
-    assert_eq!(by("d01-handler").len(), 1, "{log}");
+    assert_eq!(by("d01-handler").len(), 2, "two views, two entries: {log}");
     assert!(by("leader01")[0].contains("masked"), "{log}");
     assert!(
         by("d02-handler").is_empty(),

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod credential_doc;
 pub mod docstore;
 pub mod error;
+pub mod phrases_doc;
 pub mod projection;
 pub mod refdata_doc;
 pub mod schema;
@@ -536,6 +537,25 @@ impl Store {
         statuses: Vec<&'static str>,
     ) -> Result<Vec<(String, i64)>> {
         self.read(move |c| projection::counts_within(c, unit.as_deref(), &statuses))
+            .await
+    }
+
+    /// Adds (or, with `removed`, removes) one of `unit`'s text templates; resolves once durable.
+    pub async fn put_phrase(
+        &self,
+        unit: String,
+        phrase: phrases_doc::Phrase,
+        removed: bool,
+        now_ms: i64,
+    ) -> Result<i64> {
+        self.write(move |ctx| phrases_doc::put(ctx, &unit, &phrase, removed, now_ms))
+            .await
+    }
+
+    /// The live text templates of `unit` held here.
+    pub async fn phrases(&self, unit: String) -> Result<Vec<phrases_doc::Phrase>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| phrases_doc::load(c, &actor, &unit))
             .await
     }
 

@@ -99,6 +99,39 @@ async fn town_staff_sign_in_at_their_node_and_a_disable_at_the_hub_reaches_it() 
     assert_eq!(body["message"], "账号已停用，请联系管理员");
     assert!(sign_in(&town_app, "d01-t01-handler", pw).await.is_none());
 
+    // A town's text templates, written while it works alone, reach its district and the hub,
+    // never the other district.
+    let phrase = replica_store::phrases_doc::Phrase {
+        id: "p1".into(),
+        action: "reply".into(),
+        text: "已联系社区网格员上门处理。".into(),
+    };
+    town.store
+        .put_phrase("D01-T01".into(), phrase.clone(), false, NOW)
+        .await
+        .unwrap();
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+    let mut at_hub = hub.store.committed();
+    let arrived = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if hub.store.phrases("D01-T01".into()).await.unwrap() == vec![phrase.clone()] {
+                break;
+            }
+            if at_hub.changed().await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(arrived.is_ok(), "the town's templates reached the hub");
+    assert!(
+        d02.store
+            .phrases("D01-T01".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     for node in demo.nodes.into_iter().rev() {
         node.shutdown().await.unwrap();
     }

@@ -579,3 +579,26 @@ pub struct AccountsPage {
     /// Whether new accounts can be created here (at the hub).
     pub may_create: bool,
 }
+
+/// One of a unit's text templates.
+#[derive(Clone, Debug)]
+pub struct PhraseRow {
+    /// Id.
+    pub id: String,
+    /// The action it is for, in Chinese.
+    pub action: String,
+    /// The text.
+    pub text: String,
+}
+
+/// A unit's text templates (常用语).
+#[derive(Template)]
+#[template(path = "phrases.html")]
+pub struct PhrasesPage {
+    /// Around it.
+    pub l: Layout,
+    /// The unit's templates.
+    pub rows: Vec<PhraseRow>,
+    /// The actions a template can be for.
+    pub actions: Vec<Choice>,
+}

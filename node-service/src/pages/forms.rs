@@ -90,13 +90,15 @@ fn phrases(kind: ActionKind) -> Vec<String> {
     p.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// Every action `user` may take on `view` at `now`, with its form, in workflow order.
+/// Every action `user` may take on `view` at `now`, with its form, in workflow order; the unit's
+/// own templates (`unit_phrases`) follow the built-in ones.
 pub fn available(
     user: &User,
     view: &TicketView,
     refdata: &ReferenceData,
     now: i64,
     node: &str,
+    unit_phrases: &[replica_store::phrases_doc::Phrase],
 ) -> Vec<ActionForm> {
     let state = &view.state;
     let active: Vec<&str> = state.active_units();
@@ -133,13 +135,21 @@ pub fn available(
         .count();
     let mut candidates: Vec<(ActionRequest, ActionForm)> = Vec::new();
     let mut add = |req: ActionRequest, kind: ActionKind, label: &str, fields: Vec<Field>| {
+        let code = action_code(kind);
+        let mut offered = phrases(kind);
+        offered.extend(
+            unit_phrases
+                .iter()
+                .filter(|p| p.action == code)
+                .map(|p| p.text.clone()),
+        );
         candidates.push((
             req,
             ActionForm {
-                action: action_code(kind),
+                action: code,
                 label: label.into(),
                 fields,
-                phrases: phrases(kind),
+                phrases: offered,
             },
         ));
     };

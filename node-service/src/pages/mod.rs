@@ -14,6 +14,7 @@ mod kb_editor;
 mod lists;
 mod login;
 mod order;
+mod phrases;
 mod status;
 
 use axum::Router;
@@ -78,6 +79,16 @@ pub fn staff_routes() -> Vec<Route> {
             "/staff/accounts/{login}/act",
             &["POST"],
             post(accounts::act),
+        ),
+        route(
+            "/staff/phrases",
+            &["GET", "POST"],
+            get(phrases::page).post(phrases::add),
+        ),
+        route(
+            "/staff/phrases/{id}/remove",
+            &["POST"],
+            post(phrases::remove),
         ),
         route("/staff/kb", &["GET"], get(kb_editor::list)),
         route("/staff/kb/articles", &["POST"], post(kb_editor::create)),
@@ -204,6 +215,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/intake", "来电受理", 'i'),
             ("/staff/board", "督办看板", 'b'),
             ("/staff/kb", "知识库维护", 'k'),
+            ("/staff/phrases", "常用语", 't'),
         ],
         Role::Supervisor => vec![
             ("/staff/board", "督办看板", 'b'),
@@ -211,7 +223,10 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/kb", "知识库维护", 'k'),
         ],
         Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
-        Role::UnitHandler => vec![("/staff/inbox", "待办工单", 'h')],
+        Role::UnitHandler => vec![
+            ("/staff/inbox", "待办工单", 'h'),
+            ("/staff/phrases", "常用语", 't'),
+        ],
         Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
         Role::Admin => vec![("/staff/accounts", "账号管理", 'a')],
         Role::System => vec![],

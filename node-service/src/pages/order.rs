@@ -177,6 +177,7 @@ pub fn build(
     view: &TicketView,
     now: i64,
     flash: Option<Flash>,
+    unit_phrases: &[replica_store::phrases_doc::Phrase],
 ) -> OrderPage {
     let rd = state.refdata();
     let s = &view.state;
@@ -305,7 +306,7 @@ pub fn build(
         parts,
         timeline,
         conflicts: s.conflicts.len(),
-        actions: forms::available(user, view, &rd, now, &state.config.node_code),
+        actions: forms::available(user, view, &rd, now, &state.config.node_code, unit_phrases),
         reply,
     }
 }
@@ -330,7 +331,12 @@ pub async fn page(
                 kind: "ok",
                 text: format!("已办理：{d}"),
             });
-            render(&build(&state, &user, &v, state.now(), flash))
+            let phrases = state
+                .store
+                .phrases(user.unit.clone())
+                .await
+                .unwrap_or_default();
+            render(&build(&state, &user, &v, state.now(), flash, &phrases))
         }
         Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
     }
@@ -390,11 +396,13 @@ pub async fn act(
                 } else {
                     StatusCode::OK
                 };
-                (
-                    status,
-                    render(&build(&state, &user, &v, state.now(), Some(flash))),
-                )
-                    .into_response()
+                let phrases = state
+                    .store
+                    .phrases(user.unit.clone())
+                    .await
+                    .unwrap_or_default();
+                let page = build(&state, &user, &v, state.now(), Some(flash), &phrases);
+                (status, render(&page)).into_response()
             }
             Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
         },

@@ -11,7 +11,8 @@ use std::sync::{Arc, RwLock};
 use automerge::{AutoCommit, ChangeHash};
 use hotline_model::refdata::ReferenceData;
 use replica_store::{
-    Ctx, StoreError, article_doc, credential_doc, docstore, projection, refdata_doc, ticket_doc,
+    Ctx, StoreError, article_doc, credential_doc, docstore, phrases_doc, projection, refdata_doc,
+    ticket_doc,
 };
 use rusqlite::{OptionalExtension, params};
 use sync_protocol::digest::ScopeDigest;
@@ -147,6 +148,8 @@ enum Merged {
     Refdata(Vec<String>),
     /// Staff credentials of a unit.
     Credential(Vec<String>),
+    /// A unit's text templates.
+    Phrases(Vec<String>),
     Article(Vec<String>),
 }
 
@@ -322,6 +325,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 let (unit, _) = credential_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
                 Ok((kind, Merged::Credential(vec![unit])))
             }
+            phrases_doc::KIND => {
+                let (unit, _) = phrases_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
+                Ok((kind, Merged::Phrases(vec![unit])))
+            }
             article_doc::KIND => {
                 let view = article_doc::read(doc, doc_id).map_err(|e| e.to_string())?;
                 Ok((kind, Merged::Article(article_doc::scope_units(&view.state))))
@@ -391,7 +398,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             Merged::Ticket(_, units)
             | Merged::Article(units)
             | Merged::Refdata(units)
-            | Merged::Credential(units) => units.clone(),
+            | Merged::Credential(units)
+            | Merged::Phrases(units) => units.clone(),
         };
         let before_meta = held.as_ref().map(Held::meta);
         let after = DocMeta {
@@ -408,7 +416,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             return Ok(ApplyOutcome::Refused);
         }
         let scope = match &merged {
-            Merged::Ticket(..) | Merged::Credential(_) => units_text(&units),
+            Merged::Ticket(..) | Merged::Credential(_) | Merged::Phrases(_) => units_text(&units),
             Merged::Article(_) | Merged::Refdata(_) if !units.is_empty() => units_text(&units),
             Merged::Article(_) | Merged::Refdata(_) => refdata_doc::SCOPE_ALL.to_owned(),
         };
@@ -445,6 +453,8 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             Merged::Ticket(view, _) => projection::project(self.ctx.conn, &view, seq)?,
             Merged::Refdata(_) => self.refdata_changed = true,
             Merged::Credential(_) => self.credentials_changed = true,
+            // Read from the store when a page needs them.
+            Merged::Phrases(_) => {}
             // The knowledge-base index follows the store's commits by itself.
             Merged::Article(_) => {}
         }
