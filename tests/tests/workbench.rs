@@ -244,6 +244,15 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     open_order(&p, &hub, &number).await?;
     p.shot("11-order-closed").await?;
     p.sign_out().await?;
+    p.sign_in(&hub, "sl01", PW).await?;
+    p.shot("05-queue").await?;
+    p.sign_out().await?;
+    p.sign_in(&hub, "sv01", PW).await?;
+    p.shot("10-board").await?;
+    p.goto(&format!("{hub}/staff/kb?tab=published")).await?;
+    p.wait_for("nav.tabs", 10).await?;
+    p.shot("16-kb-list").await?;
+    p.sign_out().await?;
     p.sign_in(&town, "d01-t01-handler", PW).await?;
     p.shot("07-town-inbox").await?;
     p.assert_clean_console("phone pages").await?;

@@ -325,17 +325,18 @@ pub async fn page(
     Path(number): Path<String>,
     Query(q): Query<Done>,
 ) -> Response {
-    match view(&state, &user, &number).await {
+    // The unit's templates are read while the order is read and its view audited.
+    let (viewed, phrases) = tokio::join!(
+        view(&state, &user, &number),
+        state.store.phrases(user.unit.clone())
+    );
+    match viewed {
         Ok(v) => {
             let flash = q.done.map(|d| Flash {
                 kind: "ok",
                 text: format!("已办理：{d}"),
             });
-            let phrases = state
-                .store
-                .phrases(user.unit.clone())
-                .await
-                .unwrap_or_default();
+            let phrases = phrases.unwrap_or_default();
             render(&build(&state, &user, &v, state.now(), flash, &phrases))
         }
         Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
