@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
+pub mod unit_map_doc;
 mod worker;
 
 use std::path::Path;

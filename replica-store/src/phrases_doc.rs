@@ -9,17 +9,19 @@
 //! merge into one map. A removed template keeps its entry, marked, so a removal made offline is
 //! not undone by an older copy.
 
-use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value, ValueRef};
+use automerge::{AutoCommit, ScalarValue};
 use rusqlite::Connection;
 
 use crate::docstore;
-use crate::error::{Result, StoreError};
-use crate::ticket_doc::root_str;
+use crate::error::Result;
+use crate::unit_map_doc::{self, field};
 use crate::worker::Ctx;
 
 /// The `kind` of phrase documents.
 pub const KIND: &str = "phrases";
+
+/// The map of templates in the document.
+const ITEMS: &str = "items";
 
 /// One template.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,22 +39,6 @@ pub fn doc_id(unit: &str) -> String {
     format!("{KIND}:{unit}")
 }
 
-fn unit_ok(unit: &str) -> bool {
-    !unit.is_empty() && !unit.contains([',', '*'])
-}
-
-fn new_doc(unit: &str, id: &str) -> Result<AutoCommit> {
-    use sha2::{Digest, Sha256};
-    let d = Sha256::digest(format!("hotline-phrases\0{unit}").as_bytes());
-    let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from(&d[..16]));
-    let am = |e| StoreError::automerge(id, e);
-    doc.put(ROOT, "kind", KIND).map_err(am)?;
-    doc.put(ROOT, "unit", unit).map_err(am)?;
-    doc.put_object(ROOT, "items", ObjType::Map).map_err(am)?;
-    doc.commit_with(CommitOptions::default().with_time(0));
-    Ok(doc)
-}
-
 /// Adds a template (`removed = false`) or removes one (`removed = true`).
 pub fn put(
     ctx: &mut Ctx<'_>,
@@ -61,73 +47,45 @@ pub fn put(
     removed: bool,
     now_ms: i64,
 ) -> Result<i64> {
-    let id = doc_id(unit);
-    if !unit_ok(unit) {
-        return Err(StoreError::malformed(&id, "not a unit code"));
-    }
-    let am = |e| StoreError::automerge(&id, e);
-    let (mut doc, held) = match docstore::load(ctx.conn, &id, &ctx.node.actor)? {
-        Some((doc, _)) => (doc, true),
-        None => {
-            let mut d = new_doc(unit, &id)?;
-            d.set_actor(ctx.node.actor.clone());
-            (d, false)
-        }
-    };
-    let before = if held { doc.get_heads() } else { Vec::new() };
-    let items = match doc.get(ROOT, "items").map_err(am)? {
-        Some((Value::Object(ObjType::Map), obj)) => obj,
-        _ => return Err(StoreError::malformed(&id, "items is not a map")),
-    };
-    let entry = doc
-        .put_object(&items, phrase.id.as_str(), ObjType::Map)
-        .map_err(am)?;
-    doc.put(&entry, "action", phrase.action.as_str())
-        .map_err(am)?;
-    doc.put(&entry, "text", phrase.text.as_str()).map_err(am)?;
-    doc.put(&entry, "removed", removed).map_err(am)?;
-    doc.commit_with(CommitOptions::default().with_time(now_ms / 1000));
-    let seq = if held {
-        docstore::append(ctx.conn, &id, &mut doc, &before, unit)?.unwrap_or_default()
-    } else {
-        docstore::insert(ctx.conn, &id, KIND, &mut doc, unit)?
-    };
-    *ctx.seq = (*ctx.seq).max(seq);
-    Ok(seq)
+    unit_map_doc::put_entry(
+        ctx,
+        KIND,
+        ITEMS,
+        unit,
+        &phrase.id,
+        &[
+            ("action", ScalarValue::Str(phrase.action.as_str().into())),
+            ("text", ScalarValue::Str(phrase.text.as_str().into())),
+            ("removed", ScalarValue::Boolean(removed)),
+        ],
+        now_ms,
+    )
 }
 
 /// Reads a phrase document: its unit and its live templates, in id order. `Err` when malformed.
 pub fn read(doc: &AutoCommit, id: &str) -> Result<(String, Vec<Phrase>)> {
-    let unit = root_str(doc, id, "unit")?;
-    if id != doc_id(&unit) || !unit_ok(&unit) {
-        return Err(StoreError::malformed(id, format!("names unit {unit}")));
-    }
-    let items = match doc.get(ROOT, "items") {
-        Ok(Some((Value::Object(ObjType::Map), obj))) => obj,
-        Ok(_) => return Err(StoreError::malformed(id, "items is not a map")),
-        Err(e) => return Err(StoreError::automerge(id, e)),
-    };
-    let mut out = Vec::new();
-    for item in doc.map_range(&items, ..) {
-        let entry = match item.value {
-            ValueRef::Object(ObjType::Map) => item.id(),
-            _ => continue,
-        };
-        let scalar = |key: &str| match doc.get(&entry, key) {
-            Ok(Some((Value::Scalar(s), _))) => Some(s.into_owned()),
-            _ => None,
-        };
-        if let (Some(ScalarValue::Str(action)), Some(ScalarValue::Str(text)), Some(removed)) =
-            (scalar("action"), scalar("text"), scalar("removed"))
-            && removed != ScalarValue::Boolean(true)
-        {
-            out.push(Phrase {
-                id: item.key.to_string(),
-                action: action.to_string(),
-                text: text.to_string(),
-            });
-        }
-    }
+    let (unit, entries) = unit_map_doc::entries(doc, KIND, ITEMS, id)?;
+    let out = entries
+        .into_iter()
+        .filter_map(|(key, fields)| {
+            match (
+                field(&fields, "action"),
+                field(&fields, "text"),
+                field(&fields, "removed"),
+            ) {
+                (
+                    Some(ScalarValue::Str(action)),
+                    Some(ScalarValue::Str(text)),
+                    Some(ScalarValue::Boolean(false)),
+                ) => Some(Phrase {
+                    id: key,
+                    action: action.to_string(),
+                    text: text.to_string(),
+                }),
+                _ => None,
+            }
+        })
+        .collect();
     Ok((unit, out))
 }
 

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hotline_model::credential::may_manage;
 use hotline_model::role::Role;
 use serde::Deserialize;
-use web::{AccountRow, AccountsPage, Choice, Flash};
+use web::{AccountRow, AccountsPage, Choice};
 
-use super::format::{unit_name, url_encode};
-use super::{Staff, layout, render};
+use super::format::{code_of, unit_name, url_encode};
+use super::{Done, Staff, layout, render};
 use crate::auth::accounts::{NewAccount, create as create_account, reset_password, set_disabled};
 use crate::config::NodeRole;
 use crate::state::AppState;
@@ -28,20 +28,6 @@ const ROLES: [Role; 8] = [
     Role::Admin,
 ];
 
-fn code(role: Role) -> String {
-    serde_json::to_value(role)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// `?done=` after a change.
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// `GET /staff/accounts`.
 pub async fn page(
     State(state): State<AppState>,
@@ -49,14 +35,7 @@ pub async fn page(
     Query(q): Query<Done>,
 ) -> Response {
     let mut l = layout(&state, &user, "账号管理", "/staff/accounts");
-    l.flash = q.done.map(|d| Flash {
-        kind: if d.contains("未完成") {
-            "error"
-        } else {
-            "ok"
-        },
-        text: d,
-    });
+    l.flash = q.flash();
     let rd = state.refdata();
     let rows = rd
         .users
@@ -83,7 +62,7 @@ pub async fn page(
     let roles = ROLES
         .iter()
         .map(|r| Choice {
-            value: code(*r),
+            value: code_of(r),
             label: r.label().into(),
             hint: String::new(),
             selected: false,
@@ -128,7 +107,7 @@ pub async fn create(
     Staff(user): Staff,
     Form(f): Form<NewForm>,
 ) -> Response {
-    let Some(role) = ROLES.iter().copied().find(|r| code(*r) == f.role) else {
+    let Some(role) = ROLES.iter().copied().find(|r| code_of(r) == f.role) else {
         return back("新建账号未完成：岗位无效");
     };
     let new = NewAccount {

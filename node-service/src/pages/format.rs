@@ -59,3 +59,11 @@ pub fn url_encode(s: &str) -> String {
     }
     out
 }
+
+/// The wire name of a value that serialises as a string (a role, an action, a channel).
+pub fn code_of<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

@@ -366,7 +366,7 @@ pub fn available(
                 ]
                 .iter()
                 .enumerate()
-                .map(|(i, s)| choice(&code(s), s.label(), i == 0))
+                .map(|(i, s)| choice(&super::format::code_of(s), s.label(), i == 0))
                 .collect(),
             ),
             field("note", "回访记录", "textarea", false),
@@ -458,15 +458,8 @@ pub fn available(
         .collect()
 }
 
-fn code<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn action_code(kind: ActionKind) -> String {
-    code(kind)
+    super::format::code_of(kind)
 }
 
 /// Form fields that are booleans (a checkbox sends `true`, an unticked one nothing).

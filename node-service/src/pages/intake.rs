@@ -13,7 +13,7 @@ use replica_store::TicketFilter;
 use serde::Deserialize;
 use web::{CallerOrder, CallerPanel, Choice, IntakePage, IntakeValues, KbHit, KbPanel, Registered};
 
-use super::format::local_time;
+use super::format::{code_of, local_time};
 use super::{Staff, error_page, layout, render};
 use crate::api::tickets::{CreateRequest, list_for, register};
 use crate::state::AppState;
@@ -25,13 +25,6 @@ const CHANNELS: [Channel; 5] = [
     Channel::Email,
     Channel::Wechat,
 ];
-
-fn code_of<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
 
 /// The intake form as posted.
 #[derive(Debug, Default, Deserialize)]

@@ -148,6 +148,23 @@ async fn require_session(State(state): State<AppState>, mut req: Request, next: 
     }
 }
 
+/// `?done=` on a page after a change: what happened, shown at the top (a refusal says 未).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+impl Done {
+    /// The message to show, if any.
+    pub fn flash(self) -> Option<web::Flash> {
+        self.done.map(|text| web::Flash {
+            kind: if text.contains('未') { "error" } else { "ok" },
+            text,
+        })
+    }
+}
+
 /// The signed-in user of a page request.
 pub struct Staff(pub User);
 

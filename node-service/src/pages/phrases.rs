@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hotline_model::event::ActionKind;
 use replica_store::phrases_doc::Phrase;
 use serde::Deserialize;
-use web::{Choice, Flash, PhraseRow, PhrasesPage};
+use web::{Choice, PhraseRow, PhrasesPage};
 
-use super::format::url_encode;
-use super::{Staff, error_page, layout, render};
+use super::format::{code_of, url_encode};
+use super::{Done, Staff, error_page, layout, render};
 use crate::api::error::ApiError;
 use crate::state::AppState;
 
@@ -29,20 +29,6 @@ pub const FOR: [ActionKind; 8] = [
 /// The longest template, in characters.
 const MAX_CHARS: usize = 500;
 
-fn code(k: ActionKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// `?done=`.
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    done: Option<String>,
-}
-
 /// `GET /staff/phrases`: the signed-in user's unit's templates.
 pub async fn page(
     State(state): State<AppState>,
@@ -50,17 +36,14 @@ pub async fn page(
     Query(q): Query<Done>,
 ) -> Response {
     let mut l = layout(&state, &user, "常用语", "/staff/phrases");
-    l.flash = q.done.map(|d| Flash {
-        kind: if d.contains("未") { "error" } else { "ok" },
-        text: d,
-    });
+    l.flash = q.flash();
     let phrases = match state.store.phrases(user.unit.clone()).await {
         Ok(p) => p,
         Err(e) => return error_page(l, &ApiError::from(e)),
     };
     let label = |a: &str| {
         FOR.iter()
-            .find(|k| code(**k) == a)
+            .find(|k| code_of(*k) == a)
             .map_or_else(|| a.to_owned(), |k| k.label().to_owned())
     };
     render(&PhrasesPage {
@@ -75,7 +58,7 @@ pub async fn page(
         actions: FOR
             .iter()
             .map(|k| Choice {
-                value: code(*k),
+                value: code_of(k),
                 label: k.label().into(),
                 hint: String::new(),
                 selected: false,
@@ -106,7 +89,7 @@ pub async fn add(
     if text.is_empty() || text.chars().count() > MAX_CHARS {
         return back(&format!("未保存：常用语须为 1–{MAX_CHARS} 个字"));
     }
-    if !FOR.iter().any(|k| code(*k) == f.action) {
+    if !FOR.iter().any(|k| code_of(k) == f.action) {
         return back("未保存：用途无效");
     }
     let phrase = Phrase {
