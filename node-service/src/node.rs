@@ -269,6 +269,11 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         Some(h) => Some(crate::tls::server_config(&h.cert, &h.key)?),
         None => None,
     };
+    // Sessions past their longest life are of no use: dropped at every start.
+    let stale = clock() - policy.absolute_ms;
+    store
+        .write(move |ctx| replica_store::sessions::remove_stale(ctx.conn, stale))
+        .await?;
     let auth = Arc::new(crate::auth::Auth::load(&store, policy, tls.is_some()).await?);
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
