@@ -560,6 +560,17 @@ impl Store {
             .await
     }
 
+    /// Per unit: its counts of `statuses` and its overdue orders at `now` (the board's units view).
+    pub async fn unit_loads(
+        &self,
+        units: Vec<String>,
+        statuses: Vec<&'static str>,
+        now: i64,
+    ) -> Result<Vec<(String, Vec<i64>, i64)>> {
+        self.read(move |c| projection::unit_loads(c, &units, &statuses, now))
+            .await
+    }
+
     /// Ticket counts per status.
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>> {
         self.read(projection::status_counts).await

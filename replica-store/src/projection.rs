@@ -645,3 +645,28 @@ pub fn counts_within(
     }
     Ok(out)
 }
+
+/// Per unit of `units`: how many orders of each of `statuses` its subtree sees (running totals)
+/// and how many of those it holds are past their deadline at `now` (one index range each).
+pub fn unit_loads(
+    conn: &Connection,
+    units: &[String],
+    statuses: &[&str],
+    now: i64,
+) -> Result<Vec<(String, Vec<i64>, i64)>> {
+    let mut out = Vec::with_capacity(units.len());
+    for u in units {
+        let counts = counts_within(conn, Some(u), statuses)?
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        let overdue: i64 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM ticket_reach
+                 WHERE unit = ?1 AND due_at IS NOT NULL AND due_at <= ?2",
+            )?
+            .query_row(params![u, now], |r| r.get(0))?;
+        out.push((u.clone(), counts, overdue));
+    }
+    Ok(out)
+}

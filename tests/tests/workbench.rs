@@ -209,6 +209,9 @@ async fn a_call_travels_down_three_tiers_and_back_through_the_pages() -> Result<
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
     b.sign_in(&hub, "sv01", PW).await?;
     b.shot("10-board").await?;
+    b.goto(&format!("{hub}/staff/board?tab=units")).await?;
+    b.wait_for("table.orders", 10).await?;
+    b.shot("10b-board-units").await?;
     open_order(&b, &hub, &number).await?;
     assert_eq!(status_of(&b).await?, "待审核结果");
     assert!(b.text(".order").await?.contains("排风机消声设备"));

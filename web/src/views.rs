@@ -602,3 +602,30 @@ pub struct PhrasesPage {
     /// The actions a template can be for.
     pub actions: Vec<Choice>,
 }
+
+/// One unit's load on the board.
+#[derive(Clone, Debug)]
+pub struct UnitLoad {
+    /// Unit code (for links).
+    pub code: String,
+    /// Unit name.
+    pub name: String,
+    /// Counts per stage, in the page's column order.
+    pub counts: Vec<i64>,
+    /// Orders past their deadline.
+    pub overdue: i64,
+}
+
+/// The board's view by unit.
+#[derive(Template)]
+#[template(path = "board_units.html")]
+pub struct BoardUnitsPage {
+    /// Around it.
+    pub l: Layout,
+    /// The board's tabs.
+    pub tabs: Vec<Tab>,
+    /// Stage column headings, with their tab keys.
+    pub stages: Vec<Choice>,
+    /// The units, most overdue first.
+    pub units: Vec<UnitLoad>,
+}

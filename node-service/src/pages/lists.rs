@@ -9,7 +9,7 @@ use hotline_model::event::SupervisionLevel;
 use hotline_model::role::{Role, User};
 use replica_store::{TicketFilter, TicketSummary};
 use serde::Deserialize;
-use web::{Choice, Flash, ListPage, Row, RowButton, Tab};
+use web::{BoardUnitsPage, Choice, Flash, ListPage, Row, RowButton, Tab, UnitLoad};
 
 use super::format::{due, local_time, unit_name, url_encode};
 use super::{Staff, error_page, layout, render};
@@ -31,6 +31,9 @@ pub struct ListQuery {
     done: Option<String>,
     #[serde(default)]
     failed: Option<String>,
+    /// The board narrowed to one unit's subtree (centre staff).
+    #[serde(default)]
+    unit: Option<String>,
 }
 
 /// A tab: its key, label and the statuses it lists.
@@ -189,6 +192,7 @@ async fn list_page(
     defs: &[TabDef],
     q: ListQuery,
     within: Option<String>,
+    lead_tabs: Vec<Tab>,
 ) -> Response {
     let current = q
         .tab
@@ -222,14 +226,14 @@ async fn list_page(
     let mut l = layout(state, user, title, base);
     l.flash = flash(&q);
     let page = ListPage {
-        tabs: defs
-            .iter()
-            .map(|d| Tab {
+        tabs: lead_tabs
+            .into_iter()
+            .chain(defs.iter().map(|d| Tab {
                 href: format!("{base}{sep}tab={}", d.key),
                 label: d.label.into(),
                 count: counts.iter().find(|(s, _)| s == d.status).map(|(_, n)| *n),
                 current: d.key == def.key,
-            })
+            }))
             .collect(),
         rows: rows.into_iter().map(|s| row(state, s, now)).collect(),
         next: next.map(|n| format!("{here}&after={}", url_encode(&n))),
@@ -267,7 +271,17 @@ pub async fn inbox(
     Query(q): Query<ListQuery>,
 ) -> Response {
     let within = (!user.role.is_centre()).then(|| user.unit.clone());
-    list_page(&state, &user, "待办工单", "/staff/inbox", &INBOX, q, within).await
+    list_page(
+        &state,
+        &user,
+        "待办工单",
+        "/staff/inbox",
+        &INBOX,
+        q,
+        within,
+        Vec::new(),
+    )
+    .await
 }
 
 /// `GET /staff/queue`: the centre's queue (review, dispatch, returned, results, callbacks).
@@ -276,7 +290,17 @@ pub async fn queue(
     Staff(user): Staff,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    list_page(&state, &user, "审核派单", "/staff/queue", &QUEUE, q, None).await
+    list_page(
+        &state,
+        &user,
+        "审核派单",
+        "/staff/queue",
+        &QUEUE,
+        q,
+        None,
+        Vec::new(),
+    )
+    .await
 }
 
 /// `?tab=overdue|near|<stage>` of the board.
@@ -287,10 +311,27 @@ pub async fn board(
 ) -> Response {
     let title = "督办看板";
     let base = "/staff/board";
-    let within = (!user.role.is_centre()).then(|| user.unit.clone());
+    let within = if user.role.is_centre() {
+        q.unit.clone().filter(|u| state.refdata().org.contains(u))
+    } else {
+        Some(user.unit.clone())
+    };
     let tab = q.tab.clone().unwrap_or_else(|| "overdue".into());
+    if tab == "units" {
+        return board_units(&state, &user, within).await;
+    }
     if tab != "overdue" && tab != "near" {
-        return list_page(&state, &user, title, base, &STAGES, q, within).await;
+        return list_page(
+            &state,
+            &user,
+            title,
+            base,
+            &STAGES,
+            q,
+            within,
+            board_tabs(&tab),
+        )
+        .await;
     }
     let now = state.now();
     let rd = state.refdata();
@@ -340,20 +381,7 @@ pub async fn board(
             r
         })
         .collect();
-    let mut tabs = vec![
-        Tab {
-            href: format!("{base}?tab=overdue"),
-            label: "已逾期".into(),
-            count: None,
-            current: tab == "overdue",
-        },
-        Tab {
-            href: format!("{base}?tab=near"),
-            label: "临期（一个工作日内）".into(),
-            count: None,
-            current: tab == "near",
-        },
-    ];
+    let mut tabs = board_tabs(&tab);
     tabs.extend(STAGES.iter().zip(counts).map(|(d, (_, n))| Tab {
         href: format!("{base}?tab={}", d.key),
         label: d.label.into(),
@@ -374,6 +402,78 @@ pub async fn board(
         },
         bulk_units: Vec::new(),
         here,
+    })
+}
+
+/// The board's own tabs: overdue, near-due, by unit.
+fn board_tabs(current: &str) -> Vec<Tab> {
+    [
+        ("overdue", "已逾期"),
+        ("near", "临期（一个工作日内）"),
+        ("units", "按单位"),
+    ]
+    .into_iter()
+    .map(|(key, label)| Tab {
+        href: format!("/staff/board?tab={key}"),
+        label: label.into(),
+        count: None,
+        current: key == current,
+    })
+    .collect()
+}
+
+/// The board by unit: each unit below the user's (the centre: the bureaus and districts) with its
+/// open orders by stage and its overdue ones, most overdue first.
+async fn board_units(state: &AppState, user: &User, within: Option<String>) -> Response {
+    let rd = state.refdata();
+    let top = within.unwrap_or_else(|| user.unit.clone());
+    let units: Vec<String> = rd.org.children(&top).map(|u| u.code.clone()).collect();
+    let stages = ["dispatched", "handling", "replied"];
+    let loads = match state
+        .store
+        .unit_loads(units, stages.to_vec(), state.now())
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            return error_page(
+                layout(state, user, "督办看板", "/staff/board"),
+                &crate::api::error::ApiError::from(e),
+            );
+        }
+    };
+    let mut units: Vec<UnitLoad> = loads
+        .into_iter()
+        .map(|(code, counts, overdue)| UnitLoad {
+            name: unit_name(&rd, &code),
+            code,
+            counts,
+            overdue,
+        })
+        .collect();
+    units.sort_by(|a, b| {
+        b.overdue.cmp(&a.overdue).then_with(|| {
+            b.counts
+                .iter()
+                .sum::<i64>()
+                .cmp(&a.counts.iter().sum::<i64>())
+        })
+    });
+    let stage_cols = stages
+        .iter()
+        .filter_map(|s| STAGES.iter().find(|d| d.status == *s))
+        .map(|d| Choice {
+            value: d.key.into(),
+            label: d.label.into(),
+            hint: String::new(),
+            selected: false,
+        })
+        .collect();
+    render(&BoardUnitsPage {
+        l: layout(state, user, "督办看板", "/staff/board"),
+        tabs: board_tabs("units"),
+        stages: stage_cols,
+        units,
     })
 }
 
