@@ -13,7 +13,9 @@ pub struct Failures<K> {
     window_ms: i64,
 }
 
-/// Keys kept before expired ones are swept out (bounds memory under a flood of distinct keys).
+/// Keys kept before expired ones are swept out; if a flood of distinct keys within one window
+/// still leaves more, the keys not locked are forgotten (a locked key stays locked), so memory
+/// stays bounded whatever the callers send.
 const SWEEP_AT: usize = 100_000;
 
 impl<K: Hash + Eq> Failures<K> {
@@ -46,6 +48,10 @@ impl<K: Hash + Eq> Failures<K> {
         if map.len() > SWEEP_AT {
             let window = self.window_ms;
             map.retain(|_, (_, since)| now - *since < window);
+            if map.len() > SWEEP_AT / 2 {
+                let max = self.max;
+                map.retain(|_, (n, _)| *n >= max);
+            }
         }
         let entry = map.entry(key).or_insert((0, now));
         if now - entry.1 >= self.window_ms {
@@ -84,5 +90,18 @@ mod tests {
         );
         f.clear(&"a");
         assert_eq!(f.locked_for(&"a", 1001), None);
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_stays_bounded_and_locked_keys_stay_locked() {
+        let f = Failures::new(2, 60_000);
+        f.fail(u64::MAX, 0);
+        f.fail(u64::MAX, 0);
+        for k in 0..(SWEEP_AT as u64 + 10) {
+            f.fail(k, 1);
+        }
+        let kept = f.map.lock().map(|m| m.len()).unwrap_or(0);
+        assert!(kept <= SWEEP_AT, "{kept}");
+        assert!(f.locked(&u64::MAX, 2), "a locked key survives the flood");
     }
 }
