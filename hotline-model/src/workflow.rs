@@ -491,6 +491,17 @@ impl TicketState {
         Ok(())
     }
 
+    /// How often units returned the order (退单): the count the centre weighs before a final
+    /// assignment (审定).
+    pub fn returns(&self) -> usize {
+        self.past
+            .iter()
+            .chain(self.lead.iter())
+            .chain(self.co.iter())
+            .filter(|a| a.status == AssignmentStatus::Returned)
+            .count()
+    }
+
     /// The current deadline: the lead unit's, while it has one to meet.
     pub fn due_at(&self) -> Option<i64> {
         self.lead

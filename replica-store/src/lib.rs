@@ -531,16 +531,6 @@ impl Store {
         .await
     }
 
-    /// How many orders of each of `statuses` the subtree of `unit` sees (every order without one).
-    pub async fn counts_within(
-        &self,
-        unit: Option<String>,
-        statuses: Vec<&'static str>,
-    ) -> Result<Vec<(String, i64)>> {
-        self.read(move |c| projection::counts_within(c, unit.as_deref(), &statuses))
-            .await
-    }
-
     /// Adds (or, with `removed`, removes) one of `unit`'s text templates; resolves once durable.
     pub async fn put_phrase(
         &self,

@@ -2,7 +2,7 @@
 //! a session signed in at a town node is used at that node. Both are kept by the SHA-256 of their
 //! secret, so a copy of the database opens no session.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::error::Result;
 
@@ -132,23 +132,6 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredToken> {
         created_ms: r.get(3)?,
         created_by: r.get(4)?,
     })
-}
-
-/// The token with this hash, if issued here and not revoked.
-pub fn token(conn: &Connection, hash: &str) -> Result<Option<StoredToken>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT hash, name, login, created_ms, created_by FROM service_tokens WHERE hash = ?1",
-        )?
-        .query_row([hash], token_row)
-        .optional()?)
-}
-
-/// Revokes every token of an account; returns how many.
-pub fn revoke_tokens(conn: &Connection, login: &str) -> Result<usize> {
-    Ok(conn
-        .prepare_cached("DELETE FROM service_tokens WHERE login = ?1")?
-        .execute([login])?)
 }
 
 /// Every token issued here.

@@ -92,7 +92,7 @@ fn reporter_masked(view: &TicketView, user: &User) -> bool {
 }
 
 /// What a user may see of a ticket.
-pub fn for_viewer(mut view: TicketView, user: &User) -> TicketView {
+fn for_viewer(mut view: TicketView, user: &User) -> TicketView {
     if reporter_masked(&view, user) {
         view.intake.caller_name = mask_name(&view.intake.caller_name);
         view.intake.caller_phone = mask_phone(&view.intake.caller_phone);

@@ -106,6 +106,38 @@ fn managed(state: &AppState, admin: &User, login: &str) -> Result<User, ApiError
     Ok(target)
 }
 
+/// Changes `login`'s credential for a user administrator: a new hash, a new disabled flag, or
+/// both; a new password or disabling ends the user's sessions here (elsewhere, as it arrives).
+async fn change_credential(
+    state: &AppState,
+    admin: &User,
+    login: &str,
+    hash: Option<String>,
+    disabled: Option<bool>,
+) -> Result<(), ApiError> {
+    let target = managed(state, admin, login)?;
+    let current = state.auth.credential(login).map(|(_, c)| c);
+    let credential = Credential {
+        disabled: disabled.unwrap_or_else(|| current.as_ref().is_some_and(|c| c.disabled)),
+        hash: match hash {
+            Some(h) => h,
+            None => current.map(|c| c.hash).unwrap_or_default(),
+        },
+        changed_ms: state.now(),
+    };
+    let ends = credential.disabled || disabled.is_none();
+    write_credential(state, &target.unit, login, credential).await?;
+    if ends {
+        state
+            .auth
+            .end_sessions_of(&state.store, login)
+            .await
+            .map_err(internal)?;
+    }
+    tracing::info!(%login, ?disabled, by = %admin.login, "account changed");
+    Ok(())
+}
+
 /// Sets a new password for `login` (a user administrator); the user's sessions end.
 pub async fn reset_password(
     state: &AppState,
@@ -113,33 +145,13 @@ pub async fn reset_password(
     login: &str,
     new: &str,
 ) -> Result<(), ApiError> {
-    let target = managed(state, admin, login)?;
+    // Refused before the (deliberately slow) hashing, so no one else makes the node hash.
+    managed(state, admin, login)?;
     check_new_password(login, new).map_err(weak)?;
     let hash = password::hash_async(new.to_owned())
         .await
         .map_err(internal)?;
-    let disabled = state
-        .auth
-        .credential(login)
-        .is_some_and(|(_, c)| c.disabled);
-    write_credential(
-        state,
-        &target.unit,
-        login,
-        Credential {
-            hash,
-            disabled,
-            changed_ms: state.now(),
-        },
-    )
-    .await?;
-    state
-        .auth
-        .end_sessions_of(&state.store, login)
-        .await
-        .map_err(internal)?;
-    tracing::info!(%login, by = %admin.login, "password reset");
-    Ok(())
+    change_credential(state, admin, login, Some(hash), None).await
 }
 
 /// Disables (or re-enables) `login` (a user administrator); disabling ends their sessions.
@@ -149,32 +161,7 @@ pub async fn set_disabled(
     login: &str,
     disabled: bool,
 ) -> Result<(), ApiError> {
-    let target = managed(state, admin, login)?;
-    let hash = state
-        .auth
-        .credential(login)
-        .map(|(_, c)| c.hash)
-        .unwrap_or_default();
-    write_credential(
-        state,
-        &target.unit,
-        login,
-        Credential {
-            hash,
-            disabled,
-            changed_ms: state.now(),
-        },
-    )
-    .await?;
-    if disabled {
-        state
-            .auth
-            .end_sessions_of(&state.store, login)
-            .await
-            .map_err(internal)?;
-    }
-    tracing::info!(%login, disabled, by = %admin.login, "account enabled flag set");
-    Ok(())
+    change_credential(state, admin, login, None, Some(disabled)).await
 }
 
 /// A new account.

@@ -231,15 +231,12 @@ impl Auth {
                 via: Via::Token(token.name),
             });
         }
-        let credential = {
-            let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-            let live = sessions.get(&hash).ok_or(AuthFailure::Missing)?;
-            self.credential(&live.session.login)
-        };
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         let Some(live) = sessions.get_mut(&hash) else {
             return Err(AuthFailure::Missing);
         };
+        // The credentials' lock is only ever taken alone or inside this one: no lock order to break.
+        let credential = self.credential(&live.session.login);
         let checked = live
             .session
             .check(now, self.policy, credential.as_ref().map(|(_, c)| c))

@@ -68,16 +68,7 @@ pub async fn page(
             selected: false,
         })
         .collect();
-    let units = rd
-        .org
-        .subtree(&user.unit)
-        .map(|u| Choice {
-            value: u.code.clone(),
-            label: u.name.clone(),
-            hint: String::new(),
-            selected: u.code == user.unit,
-        })
-        .collect();
+    let units = super::format::unit_choices(&rd, &user.unit, false, &user.unit);
     render(&AccountsPage {
         l,
         rows,

@@ -1,6 +1,6 @@
 //! Formatting for pages: local times, countdowns, names of units and users.
 
-use hotline_model::countdown::{Mark, countdown};
+use hotline_model::countdown::countdown;
 use hotline_model::number::LOCAL_OFFSET_HOURS;
 use hotline_model::refdata::ReferenceData;
 
@@ -24,12 +24,7 @@ pub fn local_time(ms: i64) -> String {
 /// A deadline's countdown text and mark class at `now` (working time, holidays counted).
 pub fn due(refdata: &ReferenceData, now: i64, due_ms: i64) -> (String, &'static str) {
     let k = countdown(&refdata.calendar, now, due_ms);
-    let class = match k.mark {
-        Mark::OnTime => "",
-        Mark::Near => "near",
-        Mark::Overdue => "overdue",
-    };
-    (k.text_zh(), class)
+    (k.text_zh(), k.mark.class())
 }
 
 /// A unit's name (its code when unknown here).
@@ -38,6 +33,26 @@ pub fn unit_name(refdata: &ReferenceData, code: &str) -> String {
         .org
         .get(code)
         .map_or_else(|| code.to_owned(), |u| u.name.clone())
+}
+
+/// The units of `top`'s subtree as choices (`top` itself unless `below_only`), `selected` marked.
+pub fn unit_choices(
+    refdata: &ReferenceData,
+    top: &str,
+    below_only: bool,
+    selected: &str,
+) -> Vec<web::Choice> {
+    refdata
+        .org
+        .subtree(top)
+        .filter(|u| !(below_only && u.code == top))
+        .map(|u| web::Choice {
+            value: u.code.clone(),
+            label: u.name.clone(),
+            hint: String::new(),
+            selected: u.code == selected,
+        })
+        .collect()
 }
 
 /// A user's name and login (the login alone when unknown here).

@@ -8,7 +8,6 @@ use hotline_model::hlc::Hlc;
 use hotline_model::refdata::ReferenceData;
 use hotline_model::role::{Role, User};
 use hotline_model::ticket::TicketView;
-use hotline_model::workflow::AssignmentStatus;
 use serde_json::{Map, Value};
 use web::{ActionForm, Choice, Field};
 
@@ -49,7 +48,6 @@ fn unit_choice(refdata: &ReferenceData, code: &str, selected: bool) -> Choice {
 /// centre, by code.
 pub fn dispatch_units(refdata: &ReferenceData, subject: &str) -> Vec<Choice> {
     let suggested = refdata.default_units(subject);
-    let root = refdata.org.root().to_owned();
     let mut out: Vec<Choice> = suggested
         .iter()
         .enumerate()
@@ -60,11 +58,9 @@ pub fn dispatch_units(refdata: &ReferenceData, subject: &str) -> Vec<Choice> {
         })
         .collect();
     out.extend(
-        refdata
-            .org
-            .subtree(&root)
-            .filter(|u| u.code != root && !suggested.contains(&u.code))
-            .map(|u| unit_choice(refdata, &u.code, false)),
+        super::format::unit_choices(refdata, refdata.org.root(), true, "")
+            .into_iter()
+            .filter(|c| !suggested.contains(&c.value)),
     );
     out
 }
@@ -127,12 +123,7 @@ pub fn available(
                 .map(|u| u.code.clone())
         })
         .unwrap_or_default();
-    let returns = state
-        .past
-        .iter()
-        .chain(state.lead.iter())
-        .filter(|a| a.status == AssignmentStatus::Returned)
-        .count();
+    let returns = state.returns();
     let mut candidates: Vec<(ActionRequest, ActionForm)> = Vec::new();
     let mut add = |req: ActionRequest, kind: ActionKind, label: &str, fields: Vec<Field>| {
         let code = action_code(kind);

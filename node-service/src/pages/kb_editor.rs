@@ -11,7 +11,7 @@ use hotline_model::article::{ArticleAction, ArticleContent, ArticleState, Articl
 use hotline_model::role::{Role, User};
 use serde::Deserialize;
 use web::{
-    ArticleRow, ArticleValues, Choice, DiffPiece, Fact, FieldDiff, Flash, KbAction, KbArticlePage,
+    ArticleRow, ArticleValues, DiffPiece, Fact, FieldDiff, Flash, KbAction, KbArticlePage,
     KbListPage, Tab, VersionRow,
 };
 
@@ -126,16 +126,7 @@ pub async fn list(
         user.role,
         Role::UnitInfoAdmin | Role::ShiftLeader | Role::Supervisor
     );
-    let units = rd
-        .org
-        .subtree(&user.unit)
-        .map(|u| Choice {
-            value: u.code.clone(),
-            label: u.name.clone(),
-            hint: String::new(),
-            selected: u.code == user.unit,
-        })
-        .collect();
+    let units = super::format::unit_choices(&rd, &user.unit, false, &user.unit);
     render(&KbListPage {
         l,
         tabs,

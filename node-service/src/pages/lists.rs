@@ -251,17 +251,7 @@ async fn list_page(
 
 fn units_for_bulk(state: &AppState) -> Vec<Choice> {
     let rd = state.refdata();
-    let root = rd.org.root().to_owned();
-    rd.org
-        .subtree(&root)
-        .filter(|u| u.code != root)
-        .map(|u| Choice {
-            value: u.code.clone(),
-            label: u.name.clone(),
-            hint: String::new(),
-            selected: false,
-        })
-        .collect()
+    super::format::unit_choices(&rd, rd.org.root(), true, "")
 }
 
 /// `GET /staff/inbox`: the unit's orders by tab (待签收 / 办理中 / 待审核 / 已办结).

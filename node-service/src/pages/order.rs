@@ -211,12 +211,7 @@ pub fn build(
                 + &format!("，{}节点", view.created_node),
         ),
     ];
-    let returns = s
-        .past
-        .iter()
-        .chain(s.lead.iter())
-        .filter(|a| a.status == AssignmentStatus::Returned)
-        .count();
+    let returns = s.returns();
     let mut figures = Vec::new();
     if returns > 0 {
         figures.push(fact("被退回次数", format!("{returns} 次")));
