@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::category::RequestType;
 use crate::event::Satisfaction;
 use crate::workflow::{Assignment, AssignmentStatus, Part, TicketState};
 
@@ -146,6 +147,22 @@ pub struct Fact {
     pub counts: [i64; COUNTERS],
 }
 
+/// The key under which the public facts of one request type are kept (`type:complaint`); the
+/// public figures of the whole city are kept under the empty key.
+pub fn type_key(t: RequestType) -> String {
+    format!("{TYPE_PREFIX}{}", t.code())
+}
+
+/// The prefix of [`type_key`]s (no unit code contains a colon).
+pub const TYPE_PREFIX: &str = "type:";
+
+impl Fact {
+    /// Whether this is a public fact (the city's or a request type's), not a unit's.
+    pub fn is_public(&self) -> bool {
+        self.unit.is_empty() || self.unit.starts_with(TYPE_PREFIX)
+    }
+}
+
 /// An assignment's deadline while it can still be missed: not replied and still with the unit.
 /// The unit is overdue once `now` is past it (counted at the time of asking, not kept as a fact).
 pub fn open_due(a: &Assignment) -> Option<i64> {
@@ -193,12 +210,19 @@ fn unit_fact(a: &Assignment, final_lead: bool, order: &TicketState) -> Fact {
 pub fn facts(order: &TicketState) -> Vec<Fact> {
     use public_counter as p;
     let mut out = Vec::new();
+    let by_type = type_key(order.request_type);
     let mut public = |at: Option<i64>, set: &[(usize, i64)]| {
         if let Some(at) = at {
             let mut counts = [0i64; COUNTERS];
             for (i, v) in set {
                 counts[*i] = *v;
             }
+            // The city's figures, and the same counts under the order's request type.
+            out.push(Fact {
+                unit: by_type.clone(),
+                at,
+                counts,
+            });
             out.push(Fact {
                 unit: String::new(),
                 at,
@@ -331,8 +355,22 @@ pub fn public_figures<'a>(
     from: i64,
     to: i64,
 ) -> PublicFigures {
+    public_figures_of(orders, from, to, None)
+}
+
+/// The public figures for `[from, to)` of the orders of one request type (or all), recomputed
+/// from the orders.
+pub fn public_figures_of<'a>(
+    orders: impl IntoIterator<Item = &'a TicketState>,
+    from: i64,
+    to: i64,
+    request_type: Option<RequestType>,
+) -> PublicFigures {
     let mut sum = [0i64; COUNTERS];
     for o in orders {
+        if request_type.is_some_and(|t| t != o.request_type) {
+            continue;
+        }
         for f in facts(o) {
             if f.unit.is_empty() && f.at >= from && f.at < to {
                 add_counts(&mut sum, &f.counts);
@@ -354,7 +392,7 @@ pub fn assess<'a>(
     let mut by_unit: BTreeMap<String, ([i64; COUNTERS], u32)> = BTreeMap::new();
     for order in orders {
         for f in facts(order) {
-            if f.unit.is_empty() || f.at < from || f.at >= to || !include(&f.unit) {
+            if f.is_public() || f.at < from || f.at >= to || !include(&f.unit) {
                 continue;
             }
             let entry = by_unit.entry(f.unit.clone()).or_default();

@@ -38,6 +38,24 @@ impl RequestType {
         RequestType::Repair,
     ];
 
+    /// The snake_case code used in the API, the catalogue and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestType::Consultation => "consultation",
+            RequestType::Complaint => "complaint",
+            RequestType::Report => "report",
+            RequestType::Help => "help",
+            RequestType::Suggestion => "suggestion",
+            RequestType::Praise => "praise",
+            RequestType::Repair => "repair",
+        }
+    }
+
+    /// Parses [`RequestType::code`].
+    pub fn parse(code: &str) -> Option<RequestType> {
+        RequestType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     /// The Chinese label shown to users.
     pub fn label(self) -> &'static str {
         match self {

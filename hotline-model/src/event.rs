@@ -252,6 +252,23 @@ pub enum Action {
         /// The new deadline (Unix ms).
         due_at: i64,
     },
+    /// 评价: the citizen's own rating, given once on the public website (or by SMS) after the
+    /// reply was accepted. It counts as the order's callback; "not solved" or 不满意 asks the
+    /// centre to review the order for redo (重办审核).
+    Rate {
+        /// The rating, on the callback's scale.
+        satisfaction: Satisfaction,
+        /// Whether the citizen says the problem was solved.
+        solved: bool,
+        /// What the citizen wrote.
+        #[serde(default)]
+        comment: String,
+    },
+    /// 维持办结: the centre reviewed a citizen's "not solved" and keeps the order closed.
+    KeepClosed {
+        /// Why (told to nobody but the centre).
+        reason: String,
+    },
     /// 办结: final.
     Close {
         /// Publish the result on the portal (公示).
@@ -320,6 +337,10 @@ pub enum ActionKind {
     Callback,
     /// See [`Action::Reopen`].
     Reopen,
+    /// See [`Action::Rate`].
+    Rate,
+    /// See [`Action::KeepClosed`].
+    KeepClosed,
     /// See [`Action::Close`].
     Close,
     /// See [`Action::Merge`].
@@ -349,6 +370,8 @@ impl ActionKind {
             ActionKind::ReviewResult => "审核结果",
             ActionKind::Callback => "回访",
             ActionKind::Reopen => "重办",
+            ActionKind::Rate => "市民评价",
+            ActionKind::KeepClosed => "维持办结",
             ActionKind::Close => "办结",
             ActionKind::Merge => "合并",
             ActionKind::Urge => "催办",
@@ -388,6 +411,8 @@ impl Action {
             Action::ReviewResult { .. } => ActionKind::ReviewResult,
             Action::Callback { .. } => ActionKind::Callback,
             Action::Reopen { .. } => ActionKind::Reopen,
+            Action::Rate { .. } => ActionKind::Rate,
+            Action::KeepClosed { .. } => ActionKind::KeepClosed,
             Action::Close { .. } => ActionKind::Close,
             Action::Merge { .. } => ActionKind::Merge,
             Action::Urge { .. } => ActionKind::Urge,
@@ -455,6 +480,20 @@ impl Action {
             Action::ReviewResult { accept, reason, .. } => text("reason", reason, !accept),
             Action::Callback { note, .. } => text("note", note, false),
             Action::Reopen { reason, .. } => text("reason", reason, true),
+            Action::Rate {
+                satisfaction,
+                comment,
+                ..
+            } => {
+                if *satisfaction == Satisfaction::Unreachable {
+                    return Err(FieldError::Invalid {
+                        field: "satisfaction".into(),
+                        reason: "a citizen's rating is 满意, 基本满意 or 不满意".into(),
+                    });
+                }
+                check_text("comment", comment, 500, false, true)
+            }
+            Action::KeepClosed { reason } => text("reason", reason, true),
             Action::Close { note, .. } => text("note", note, false),
             Action::Merge { master } => code("master", master),
             Action::Urge { target, note } => {

@@ -20,6 +20,8 @@ pub enum Channel {
     Wechat,
     /// A member unit's own intake (部门自受理).
     Unit,
+    /// An outside app through the Open311 GeoReport v2 interface.
+    Open311,
 }
 
 impl Channel {
@@ -32,6 +34,7 @@ impl Channel {
             Channel::Email => "电子邮件",
             Channel::Wechat => "微信",
             Channel::Unit => "部门受理",
+            Channel::Open311 => "开放接口",
         }
     }
 }

@@ -59,17 +59,28 @@ impl Role {
         use ActionKind as A;
         use Role as R;
         match action {
-            A::Created => matches!(self, R::Operator | R::ShiftLeader | R::UnitHandler),
+            // System: the citizens' website, Open311 apps and other intake channels.
+            A::Created => matches!(
+                self,
+                R::Operator | R::ShiftLeader | R::UnitHandler | R::System
+            ),
             A::AnswerDirectly | A::Resubmit => matches!(self, R::Operator | R::ShiftLeader),
             A::Review | A::Dispatch | A::Merge => matches!(self, R::ShiftLeader),
             A::Transfer | A::Sign | A::Return | A::RequestExtension | A::Reply => {
                 matches!(self, R::UnitHandler)
             }
-            A::ApproveExtension | A::RejectExtension | A::ReviewResult | A::Reopen | A::Close => {
+            A::ApproveExtension
+            | A::RejectExtension
+            | A::ReviewResult
+            | A::Reopen
+            | A::KeepClosed
+            | A::Close => {
                 matches!(self, R::ShiftLeader | R::Supervisor)
             }
             A::Callback => matches!(self, R::Operator | R::Supervisor),
             A::Urge => matches!(self, R::Supervisor | R::System),
+            // The citizen rates through the website, which acts as the system.
+            A::Rate => matches!(self, R::System),
             A::Supervise => matches!(self, R::Supervisor | R::Leader | R::System),
         }
     }

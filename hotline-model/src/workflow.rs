@@ -318,6 +318,12 @@ pub enum Rejection {
     /// The order cannot be merged into itself.
     #[error("an order cannot be merged into itself")]
     SelfMerge,
+    /// The citizen has already rated this order (一事一评).
+    #[error("the citizen has already rated this order")]
+    AlreadyRated,
+    /// No citizen's "not solved" waits for the centre's review.
+    #[error("no redo review is pending")]
+    NoRedoReview,
 }
 
 impl Rejection {
@@ -347,8 +353,23 @@ impl Rejection {
             Rejection::NotUnsatisfied => "只有回访不满意的工单可以重办".into(),
             Rejection::NotOverdue { unit } => format!("单位 {unit} 尚未超期，请使用催办"),
             Rejection::SelfMerge => "工单不能合并到自身".into(),
+            Rejection::AlreadyRated => "该工单已评价过，每件工单只能评价一次".into(),
+            Rejection::NoRedoReview => "该工单没有待审核的重办申请".into(),
         }
     }
+}
+
+/// The citizen's own rating of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CitizenRating {
+    /// The rating.
+    pub satisfaction: Satisfaction,
+    /// Whether the citizen says it was solved.
+    pub solved: bool,
+    /// What they wrote.
+    pub comment: String,
+    /// When (Unix ms).
+    pub at: i64,
 }
 
 /// An event that lost: it was recorded but not applied.
@@ -405,8 +426,14 @@ pub struct TicketState {
     pub sent_back_count: u32,
     /// Callback result.
     pub satisfaction: Option<Satisfaction>,
-    /// When called back.
+    /// When called back (by an operator, or the citizen's own rating).
     pub callback_at: Option<i64>,
+    /// The citizen's own rating (评价), given once.
+    #[serde(default)]
+    pub citizen_rating: Option<CitizenRating>,
+    /// The citizen said "not solved" or 不满意: the centre must decide on a redo (重办审核).
+    #[serde(default)]
+    pub redo_review: bool,
     /// When closed.
     pub closed_at: Option<i64>,
     /// Result published on the portal.
@@ -446,6 +473,8 @@ impl TicketState {
             sent_back_count: 0,
             satisfaction: None,
             callback_at: None,
+            citizen_rating: None,
+            redo_review: false,
             closed_at: None,
             published: false,
             merged_into: None,
@@ -821,22 +850,66 @@ impl TicketState {
                 self.status = Status::CalledBack;
             }
             Action::Reopen { due_at, .. } => {
-                self.require(kind, &[Status::CalledBack])?;
-                if self.satisfaction != Some(Satisfaction::Unsatisfied) {
-                    return Err(Rejection::NotUnsatisfied);
+                // After an unsatisfied callback, or a closed order the citizen says is not solved.
+                if self.status == Status::Closed {
+                    if !self.redo_review {
+                        return Err(Rejection::NoRedoReview);
+                    }
+                } else {
+                    self.require(kind, &[Status::CalledBack])?;
+                    if self.satisfaction != Some(Satisfaction::Unsatisfied) && !self.redo_review {
+                        return Err(Rejection::NotUnsatisfied);
+                    }
                 }
                 if *due_at <= now {
                     return Err(Rejection::DeadlineInPast);
                 }
                 self.reopen_count += 1;
                 self.final_reply = None;
+                self.redo_review = false;
+                self.closed_at = None;
+                self.published = false;
                 self.reactivate_lead(Some(*due_at), now);
+            }
+            Action::Rate {
+                satisfaction,
+                solved,
+                comment,
+            } => {
+                self.require(
+                    kind,
+                    &[Status::AwaitingCallback, Status::CalledBack, Status::Closed],
+                )?;
+                if self.citizen_rating.is_some() {
+                    return Err(Rejection::AlreadyRated);
+                }
+                self.citizen_rating = Some(CitizenRating {
+                    satisfaction: *satisfaction,
+                    solved: *solved,
+                    comment: comment.clone(),
+                    at: now,
+                });
+                // The citizen's own word is the order's rating; it is its callback if none was made.
+                self.satisfaction = Some(*satisfaction);
+                self.callback_at = self.callback_at.or(Some(now));
+                if self.status == Status::AwaitingCallback {
+                    self.status = Status::CalledBack;
+                }
+                self.redo_review = !*solved || *satisfaction == Satisfaction::Unsatisfied;
+            }
+            Action::KeepClosed { .. } => {
+                if !self.redo_review {
+                    return Err(Rejection::NoRedoReview);
+                }
+                self.redo_review = false;
             }
             Action::Close { publish, .. } => {
                 self.require(kind, &[Status::AwaitingCallback, Status::CalledBack])?;
                 self.status = Status::Closed;
                 self.closed_at = Some(now);
                 self.published = *publish;
+                // Closing after the review of a citizen's "not solved" decides it.
+                self.redo_review = false;
             }
             Action::Merge { master } => {
                 self.require(

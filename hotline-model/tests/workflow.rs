@@ -80,6 +80,20 @@ fn reopen(due_at: i64) -> Action {
     }
 }
 
+fn rate(satisfaction: Satisfaction, solved: bool) -> Action {
+    Action::Rate {
+        satisfaction,
+        solved,
+        comment: "处理及时".into(),
+    }
+}
+
+fn keep_closed() -> Action {
+    Action::KeepClosed {
+        reason: "已按政策答复，诉求超出政策范围".into(),
+    }
+}
+
 fn close(publish: bool) -> Action {
     Action::Close {
         publish,
@@ -127,6 +141,8 @@ fn every_action(now: i64) -> Vec<Action> {
         review_result(true, None),
         callback(Satisfaction::Satisfied),
         reopen(now + 5 * DAY),
+        rate(Satisfaction::Satisfied, true),
+        keep_closed(),
         close(false),
         merge("20261124-C-00001"),
         urge(LEAD),
@@ -857,9 +873,16 @@ fn close_with_or_without_callback_and_then_nothing() {
     let now = f.now;
     for action in every_action(now) {
         let kind = action.kind();
+        if kind == ActionKind::Rate {
+            continue; // the citizen may still rate (tested below)
+        }
         let r = f.refused(CENTRE, action);
         match kind {
             ActionKind::Created => assert_eq!(r, Rejection::AlreadyCreated),
+            // A redo needs the citizen's "not solved" first.
+            ActionKind::Reopen | ActionKind::KeepClosed => {
+                assert_eq!(r, Rejection::NoRedoReview, "{kind:?}")
+            }
             _ => assert_eq!(r, wrong(kind, Status::Closed), "{kind:?}"),
         }
     }
@@ -868,6 +891,86 @@ fn close_with_or_without_callback_and_then_nothing() {
     f.ok(CENTRE, callback(Satisfaction::Unreachable));
     let s = f.ok(CENTRE, close(false)).clone();
     assert_eq!((s.status, s.published), (Status::Closed, false));
+}
+
+// ------------------------------------------------------------------------- the citizen's rating
+
+#[test]
+fn the_citizen_rates_once_and_it_counts_as_the_callback() {
+    let mut f = Flow::handling(&[]);
+    assert_eq!(
+        f.refused(CENTRE, rate(Satisfaction::Satisfied, true)),
+        wrong(ActionKind::Rate, Status::Handling)
+    );
+    let mut f = awaiting_callback();
+    let s = f
+        .ok(CENTRE, rate(Satisfaction::BasicallySatisfied, true))
+        .clone();
+    assert_eq!(s.status, Status::CalledBack);
+    assert_eq!(s.satisfaction, Some(Satisfaction::BasicallySatisfied));
+    assert_eq!(s.callback_at, Some(f.now));
+    assert!(!s.redo_review);
+    let r = s.citizen_rating.as_ref().expect("rating");
+    assert_eq!((r.solved, r.comment.as_str()), (true, "处理及时"));
+    // 一事一评: once per order, whatever the second says.
+    assert_eq!(
+        f.refused(CENTRE, rate(Satisfaction::Unsatisfied, false)),
+        Rejection::AlreadyRated
+    );
+    assert_eq!(f.refused(CENTRE, keep_closed()), Rejection::NoRedoReview);
+    let s = f.ok(CENTRE, close(true)).clone();
+    assert_eq!(s.status, Status::Closed);
+}
+
+#[test]
+fn not_solved_after_closing_asks_the_centre_to_reopen_or_keep_it_closed() {
+    for reopen_it in [true, false] {
+        let mut f = awaiting_callback();
+        f.ok(CENTRE, callback(Satisfaction::Satisfied));
+        f.ok(CENTRE, close(true));
+        let called_back_at = f.state.callback_at;
+        let s = f.ok(CENTRE, rate(Satisfaction::Satisfied, false)).clone();
+        // The citizen's word replaces the operator's; the callback keeps its time.
+        assert_eq!(
+            (s.status, s.redo_review, s.callback_at),
+            (Status::Closed, true, called_back_at)
+        );
+        let now = f.now;
+        if reopen_it {
+            assert_eq!(f.refused(CENTRE, reopen(now)), Rejection::DeadlineInPast);
+            let s = f.ok(CENTRE, reopen(now + 5 * DAY)).clone();
+            assert_eq!(s.status, Status::Handling);
+            assert_eq!((s.redo_review, s.closed_at, s.published), (false, None, false));
+            assert_eq!(s.reopen_count, 1);
+        } else {
+            let s = f.ok(CENTRE, keep_closed()).clone();
+            assert_eq!((s.status, s.redo_review), (Status::Closed, false));
+            assert_eq!(f.refused(CENTRE, reopen(now + DAY)), Rejection::NoRedoReview);
+        }
+    }
+    // Before closing, 不满意 from the citizen allows the redo as an operator's would.
+    let mut f = awaiting_callback();
+    let s = f.ok(CENTRE, rate(Satisfaction::Unsatisfied, true)).clone();
+    assert!(s.redo_review);
+    let now = f.now;
+    assert_eq!(f.ok(CENTRE, reopen(now + DAY)).status, Status::Handling);
+    // "Not solved" but 基本满意: the centre may still reopen.
+    let mut f = awaiting_callback();
+    f.ok(CENTRE, rate(Satisfaction::BasicallySatisfied, false));
+    let now = f.now;
+    assert_eq!(f.ok(CENTRE, reopen(now + DAY)).status, Status::Handling);
+}
+
+#[test]
+fn a_rating_is_one_of_three_and_its_comment_is_short() {
+    let too_long = Action::Rate {
+        satisfaction: Satisfaction::Satisfied,
+        solved: true,
+        comment: "好".repeat(501),
+    };
+    assert!(too_long.validate().is_err());
+    assert!(rate(Satisfaction::Unreachable, true).validate().is_err());
+    assert!(rate(Satisfaction::Unsatisfied, false).validate().is_ok());
 }
 
 // -------------------------------------------------------------------------------------------- merge

@@ -58,20 +58,22 @@ fn write_rows(
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
-                             origin_unit, closed_at, published, facts, urges, supervision)
+                             origin_unit, closed_at, published, facts, urges, supervision,
+                             redo_review)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21)
+                ?20, ?21, ?22)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
-             closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21",
+             closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
+             redo_review = ?22",
     )?
     .execute(params![
         view.id,
         view.number,
         s.status.as_str(),
         lead,
-        serde_json::to_value(s.request_type).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        s.request_type.code(),
         s.subject,
         view.intake.caller_phone,
         s.title,
@@ -88,6 +90,7 @@ fn write_rows(
         facts_json,
         urges,
         supervision,
+        s.redo_review,
     ])?;
     let old_facts: Vec<Fact> = match &old {
         Some((status, facts_text)) => {
@@ -349,6 +352,8 @@ pub struct TicketFilter {
     pub due_before: Option<i64>,
     /// Registered at or after (Unix ms).
     pub created_after: Option<i64>,
+    /// Only orders whose citizen said "not solved" and await the centre's redo review (重办审核).
+    pub redo_review: Option<bool>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
     /// Key paging: the `next` cursor of the previous page (`<key>:<number>`, the key being the
@@ -558,6 +563,9 @@ fn page_query(f: &TicketFilter) -> Result<(String, Vec<rusqlite::types::Value>)>
     }
     if let Some(c) = f.created_after {
         w.push("t.created_at >= {}", [c.into()]);
+    }
+    if let Some(r) = f.redo_review {
+        w.push(&format!("{row}.redo_review = {{}}"), [i64::from(r).into()]);
     }
     let key = match order {
         Order::Created => "t.created_at",

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "5";
+pub const PROJECTION_VERSION: &str = "6";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -112,6 +112,8 @@ pub fn create(conn: &Connection) -> Result<()> {
     // Projection version 5: what the supervisors' board shows of the alerts already sent.
     add_column_if_missing(conn, "tickets", "urges", "INTEGER NOT NULL DEFAULT 0")?;
     add_column_if_missing(conn, "tickets", "supervision", "TEXT")?;
+    // Projection version 6: the centre's redo-review queue (and public facts per request type).
+    add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),
@@ -137,6 +139,8 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS tickets_by_subject ON tickets(subject, created_at, number);
         CREATE INDEX IF NOT EXISTS tickets_published ON tickets(closed_at, number)
             WHERE published = 1;
+        CREATE INDEX IF NOT EXISTS tickets_redo_review ON tickets(created_at, number)
+            WHERE redo_review = 1;
         CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)
             WHERE open_due IS NOT NULL;
         -- The org tree as parent links, kept with the org reference document.

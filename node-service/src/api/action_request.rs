@@ -131,6 +131,11 @@ pub enum ActionRequest {
         /// Why.
         reason: String,
     },
+    /// 维持办结: after reviewing a citizen's "not solved".
+    KeepClosed {
+        /// Why.
+        reason: String,
+    },
     /// 办结
     Close {
         /// Publish on the portal.
@@ -320,6 +325,7 @@ pub fn to_action(
                 .deadlines(state.request_type, state.urgent, now_ms)
                 .1,
         },
+        ActionRequest::KeepClosed { reason } => Action::KeepClosed { reason },
         ActionRequest::Close { publish, note } => Action::Close { publish, note },
         ActionRequest::Merge { master } => {
             if master == ticket.number || master == ticket.id {

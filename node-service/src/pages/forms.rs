@@ -81,6 +81,7 @@ fn phrases(kind: ActionKind) -> Vec<String> {
         ActionKind::RequestExtension => &["需协调多个部门共同处理，申请延期。"],
         ActionKind::Callback => &["来电人表示问题已解决，对办理结果满意。"],
         ActionKind::ReviewResult | ActionKind::Reopen => &["答复内容未针对诉求，请重新核实办理。"],
+        ActionKind::KeepClosed => &["经核实已按政策答复，诉求超出政策范围，维持办结。"],
         _ => &[],
     };
     p.iter().map(|s| (*s).to_owned()).collect()
@@ -381,6 +382,12 @@ pub fn available(
         "重办",
         vec![field("reason", "重办理由", "textarea", true)],
     );
+    add(
+        ActionRequest::KeepClosed { reason: text("x") },
+        ActionKind::KeepClosed,
+        "维持办结",
+        vec![field("reason", "维持办结理由", "textarea", true)],
+    );
     if let Some(first) = active.first() {
         let targets = || {
             active
@@ -470,7 +477,7 @@ fn known_fields(action: &str) -> &'static [&'static str] {
         "reply" => &["founded", "solved", "public_reply", "internal_note"],
         "review_result" => &["accept", "reason"],
         "callback" => &["satisfaction", "note"],
-        "reopen" => &["reason"],
+        "reopen" | "keep_closed" => &["reason"],
         "close" => &["publish", "note"],
         "merge" => &["master"],
         "urge" => &["target", "note"],

@@ -66,7 +66,10 @@ const INBOX: [TabDef; 4] = [
     },
 ];
 
-const QUEUE: [TabDef; 6] = [
+/// The queue tab of orders a citizen rated "not solved" (not a status: the order may be closed).
+const REDO_REVIEW: &str = "redo_review";
+
+const QUEUE: [TabDef; 7] = [
     TabDef {
         key: "review",
         label: "待审核",
@@ -96,6 +99,11 @@ const QUEUE: [TabDef; 6] = [
         key: "called",
         label: "已回访待办结",
         status: "called_back",
+    },
+    TabDef {
+        key: "redo",
+        label: "重办审核",
+        status: REDO_REVIEW,
     },
 ];
 
@@ -204,12 +212,14 @@ async fn list_page(
     let statuses: Vec<&'static str> = defs
         .iter()
         .map(|d| d.status)
-        .filter(|s| *s != "closed")
+        .filter(|s| *s != "closed" && *s != REDO_REVIEW)
         .collect();
     // Orders a unit holds, by deadline (soonest first); the others newest first.
     let by_due = matches!(def.status, "dispatched" | "handling");
+    let redo = def.status == REDO_REVIEW;
     let filter = TicketFilter {
-        status: Some(def.status.into()),
+        status: (!redo).then(|| def.status.into()),
+        redo_review: redo.then_some(true),
         unit: within,
         due_before: by_due.then_some(i64::MAX),
         limit: Some(PAGE),

@@ -138,6 +138,25 @@ fn describe(a: &Action, rd: &ReferenceData) -> String {
             }
         }
         Action::Reopen { reason, .. } => format!("理由：{reason}"),
+        Action::Rate {
+            satisfaction,
+            solved,
+            comment,
+        } => {
+            let mut s = format!(
+                "市民在网站评价：{}；问题{}解决",
+                satisfaction.label(),
+                if *solved { "已" } else { "未" }
+            );
+            if !comment.is_empty() {
+                s.push_str(&format!("\n留言：{comment}"));
+            }
+            if !*solved || *satisfaction == hotline_model::event::Satisfaction::Unsatisfied {
+                s.push_str("\n待中心重办审核");
+            }
+            s
+        }
+        Action::KeepClosed { reason } => format!("理由：{reason}"),
         Action::Close { publish, note } => {
             let p = if *publish {
                 "公示办理结果"
