@@ -49,11 +49,30 @@ pub fn query_code(random: [u8; 8]) -> String {
 
 /// Normalises what a citizen typed: upper case, no spaces or hyphens.
 pub fn normalize_query_code(input: &str) -> String {
-    input
+    halfwidth(input)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// Full-width ASCII (what a Chinese IME types: `２０２６`, `Ｃ`, `－`) made plain ASCII, and the
+/// ideographic space a plain space.
+pub fn halfwidth(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect()
+}
+
+/// A ticket number as a citizen may type it (full-width, lower case, spaces around) made the
+/// stored form.
+pub fn normalize_ticket_number(input: &str) -> String {
+    halfwidth(input).trim().to_ascii_uppercase()
 }
 
 /// The stored form of a query code: SHA-256 over the ticket id and the code, hex.

@@ -36,6 +36,12 @@ pub struct Unit {
     /// The parent unit's code; `None` only for the root (the centre).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Its service commitment (服务承诺): what it handles for citizens, in plain words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub duties: String,
+    /// How citizens reach it (service phone, address, hours).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact: String,
 }
 
 /// Why a list of units does not form a tree.
@@ -177,6 +183,8 @@ mod tests {
             name: code.into(),
             kind,
             parent: parent.map(Into::into),
+            duties: String::new(),
+            contact: String::new(),
         }
     }
 

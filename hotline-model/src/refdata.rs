@@ -134,6 +134,10 @@ struct UnitRow {
     kind: UnitKind,
     #[serde(default)]
     parent: Option<String>,
+    #[serde(default)]
+    duties: String,
+    #[serde(default)]
+    contact: String,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +208,8 @@ pub fn parse_org(text: &str) -> Result<OrgTree, RefDataError> {
             name: u.name,
             kind: u.kind,
             parent: u.parent,
+            duties: u.duties,
+            contact: u.contact,
         })
         .collect();
     Ok(OrgTree::new(units)?)
@@ -338,6 +344,13 @@ impl ReferenceData {
             users: map,
             calendar,
         })
+    }
+
+    /// A unit's name, or its code when unknown.
+    pub fn unit_name(&self, code: &str) -> String {
+        self.org
+            .get(code)
+            .map_or_else(|| code.to_owned(), |u| u.name.clone())
     }
 
     /// A user by login.

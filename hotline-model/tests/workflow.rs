@@ -940,12 +940,18 @@ fn not_solved_after_closing_asks_the_centre_to_reopen_or_keep_it_closed() {
             assert_eq!(f.refused(CENTRE, reopen(now)), Rejection::DeadlineInPast);
             let s = f.ok(CENTRE, reopen(now + 5 * DAY)).clone();
             assert_eq!(s.status, Status::Handling);
-            assert_eq!((s.redo_review, s.closed_at, s.published), (false, None, false));
+            assert_eq!(
+                (s.redo_review, s.closed_at, s.published),
+                (false, None, false)
+            );
             assert_eq!(s.reopen_count, 1);
         } else {
             let s = f.ok(CENTRE, keep_closed()).clone();
             assert_eq!((s.status, s.redo_review), (Status::Closed, false));
-            assert_eq!(f.refused(CENTRE, reopen(now + DAY)), Rejection::NoRedoReview);
+            assert_eq!(
+                f.refused(CENTRE, reopen(now + DAY)),
+                Rejection::NoRedoReview
+            );
         }
     }
     // Before closing, 不满意 from the citizen allows the redo as an operator's would.

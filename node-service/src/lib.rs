@@ -5,6 +5,8 @@
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod blobs;
+pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod http;

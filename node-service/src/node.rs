@@ -278,7 +278,8 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
-        lookups: Default::default(),
+        citizens: Default::default(),
+        blobs: crate::blobs::Blobs::new(&config.data_dir),
         kb: Some(kb),
         store,
         refdata: Arc::new(RwLock::new(Arc::new(refdata))),

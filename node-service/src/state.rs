@@ -31,8 +31,10 @@ pub struct AppState {
     pub config: Arc<NodeConfig>,
     /// Now.
     pub clock: Clock,
-    /// Failed citizen lookups, for locking out code guessing.
-    pub lookups: Arc<crate::api::public::LookupGuard>,
+    /// The citizens' endpoints' limits and caches.
+    pub citizens: Arc<crate::citizen::CitizenGuards>,
+    /// Files attached to orders.
+    pub blobs: crate::blobs::Blobs,
     /// The knowledge-base search index (absent only while it is being opened).
     pub kb: Option<Arc<crate::kb::KbService>>,
     /// The node's sync links, for the health API (empty when sync is off).

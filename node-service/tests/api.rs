@@ -591,8 +591,12 @@ async fn citizens_look_up_with_number_and_code_and_see_no_personal_data() {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(v["status"], "待审核");
+    assert_eq!(v["status"], "已受理，正在审核派单");
+    assert_eq!(v["status_code"], "pending_review");
     assert_eq!(v["caller"], "张*");
+    assert_eq!(v["phone"], "138****8000");
+    assert_eq!(v["steps"][0]["label"], "已受理（电话）");
+    assert_eq!(v["may_rate"], false);
     let text = v.to_string();
     for secret in ["13812348000", "翠湖花园", "一个月停了五次"] {
         assert!(!text.contains(secret), "public view leaks {secret}: {text}");

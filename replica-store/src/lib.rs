@@ -316,8 +316,13 @@ impl Store {
     }
 
     /// A page of published results, the latest closed first (see [`projection::published`]).
-    pub async fn published(&self, after: Option<String>, limit: u32) -> Result<Vec<TicketView>> {
-        self.read(move |c| projection::published(c, after.as_deref(), limit))
+    pub async fn published(
+        &self,
+        after: Option<String>,
+        limit: u32,
+        words: Option<String>,
+    ) -> Result<Vec<TicketView>> {
+        self.read(move |c| projection::published(c, after.as_deref(), limit, words.as_deref()))
             .await
     }
 

@@ -381,17 +381,35 @@ fn parse_cursor(text: &str) -> Result<(i64, String)> {
 
 /// A page of published results (公示), the latest closed first, after the cursor
 /// `<closed_at>:<number>` of the previous page.
-pub fn published(conn: &Connection, after: Option<&str>, limit: u32) -> Result<Vec<TicketView>> {
+///
+/// `words`, when given, keeps the results whose title holds it (the title is the centre's own
+/// one-line summary; what a citizen said is never searched, so a search cannot probe it).
+pub fn published(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: u32,
+    words: Option<&str>,
+) -> Result<Vec<TicketView>> {
     let (key, number) = match after {
         Some(c) => parse_cursor(c)?,
         None => (i64::MAX, String::from("~")),
     };
+    let pattern = words.map(|w| {
+        let escaped = w
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
     let mut stmt = conn.prepare_cached(
         "SELECT view FROM tickets WHERE published = 1 AND closed_at IS NOT NULL
            AND (closed_at, number) < (?1, ?2)
+           AND (?4 IS NULL OR title LIKE ?4 ESCAPE '\\')
          ORDER BY closed_at DESC, number DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![key, number, limit], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map(params![key, number, limit, pattern], |r| {
+        r.get::<_, String>(0)
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let json = row?;

@@ -16,7 +16,7 @@ pub struct Asset {
 }
 
 /// Every embedded file.
-pub const ASSETS: [Asset; 4] = [
+pub const ASSETS: [Asset; 5] = [
     Asset {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
@@ -37,11 +37,16 @@ pub const ASSETS: [Asset; 4] = [
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../assets/app.css"),
     },
+    Asset {
+        name: "portal.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/portal.css"),
+    },
 ];
 
 /// The hashed URL path of each asset, in [`ASSETS`] order.
-fn urls() -> &'static [String; 4] {
-    static URLS: OnceLock<[String; 4]> = OnceLock::new();
+fn urls() -> &'static [String; 5] {
+    static URLS: OnceLock<[String; 5]> = OnceLock::new();
     URLS.get_or_init(|| {
         ASSETS.map(|a| {
             let h = hex::encode(&Sha256::digest(a.bytes)[..6]);

@@ -131,6 +131,16 @@ pub enum ActionRequest {
         /// Why.
         reason: String,
     },
+    /// 评价: the citizen's own rating (only the website or an SMS gateway records it).
+    Rate {
+        /// The rating.
+        satisfaction: Satisfaction,
+        /// Whether the problem was solved.
+        solved: bool,
+        /// What the citizen wrote.
+        #[serde(default)]
+        comment: String,
+    },
     /// 维持办结: after reviewing a citizen's "not solved".
     KeepClosed {
         /// Why.
@@ -324,6 +334,15 @@ pub fn to_action(
             due_at: refdata
                 .deadlines(state.request_type, state.urgent, now_ms)
                 .1,
+        },
+        ActionRequest::Rate {
+            satisfaction,
+            solved,
+            comment,
+        } => Action::Rate {
+            satisfaction,
+            solved,
+            comment,
         },
         ActionRequest::KeepClosed { reason } => Action::KeepClosed { reason },
         ActionRequest::Close { publish, note } => Action::Close { publish, note },

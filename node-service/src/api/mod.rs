@@ -58,15 +58,28 @@ pub fn open_routes() -> Vec<Route> {
 pub fn public_routes() -> Vec<Route> {
     vec![
         route("/api/public/lookup", &["POST"], post(public::lookup)),
+        route("/api/public/rate", &["POST"], post(public::rate)),
+        route("/api/public/requests", &["POST"], post(public::submit)),
         route(
             "/api/public/figures",
             &["GET"],
             get(public_figures::figures),
         ),
         route(
-            "/api/public/published",
+            "/api/public/figures/recent",
             &["GET"],
-            get(public_figures::published),
+            get(public::recent_figures),
+        ),
+        route("/api/public/published", &["GET"], get(public::published)),
+        route(
+            "/api/public/published/{number}",
+            &["GET"],
+            get(public::published_one),
+        ),
+        route(
+            "/api/public/commitments",
+            &["GET"],
+            get(public::commitments),
         ),
     ]
 }
@@ -134,11 +147,8 @@ pub(crate) fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppSta
 /// budget. Bodies over the configured limit are refused with 413 before they are read whole.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limit = state.config.max_body_bytes;
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(public_budget::public_slots()));
-    let public =
-        add(Router::new(), public_routes()).layer(axum::middleware::from_fn(move |req, next| {
-            public_budget::budget(slots.clone(), req, next)
-        }));
+    let public = add(Router::new(), public_routes())
+        .layer(public_budget::layer(state.citizens.slots.clone()));
     let staff = add(Router::new(), staff_routes()).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), actor::authenticate),
     );

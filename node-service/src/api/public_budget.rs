@@ -23,6 +23,8 @@ pub fn public_slots() -> usize {
 
 /// The middleware: takes a slot, runs the request, gives up at the budget.
 pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Response {
+    let page = !request.uri().path().starts_with("/api/");
+    let headers = request.headers().clone();
     let work = async {
         let _slot = slots.acquire().await;
         next.run(request).await
@@ -30,16 +32,37 @@ pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Resp
     match tokio::time::timeout(PUBLIC_BUDGET, work).await {
         Ok(response) => response,
         Err(_) => {
-            let mut response = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "查询的人较多，请稍后再试",
-            )
-            .into_response();
+            let mut response = if page {
+                crate::pages::portal::busy(&headers)
+            } else {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "查询的人较多，请稍后再试",
+                )
+                .into_response()
+            };
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
     }
+}
+
+/// The budget as a layer over a router, sharing the node's slots: the citizens' JSON endpoints
+/// and pages queue for the same few slots.
+pub fn layer(
+    slots: Arc<Semaphore>,
+) -> axum::middleware::FromFnLayer<
+    impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+    + Clone,
+    (),
+    (Request,),
+> {
+    axum::middleware::from_fn(move |req: Request, next: Next| {
+        let slots = slots.clone();
+        Box::pin(budget(slots, req, next))
+            as std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+    })
 }

@@ -7,7 +7,7 @@
 
 mod accounts;
 mod diff;
-mod format;
+pub(crate) mod format;
 mod forms;
 mod intake;
 mod kb_editor;
@@ -15,6 +15,7 @@ mod lists;
 mod login;
 mod order;
 mod phrases;
+pub mod portal;
 mod status;
 
 use axum::Router;
@@ -101,12 +102,48 @@ pub fn staff_routes() -> Vec<Route> {
     ]
 }
 
-/// The page routes: the open ones, and the staff pages behind a session.
+/// The citizens' website (served by the hub: the orders of the whole city are there).
+pub fn portal_routes() -> Vec<Route> {
+    let upload = crate::blobs::MAX_PHOTOS * crate::blobs::MAX_PHOTO_BYTES + 256 * 1024;
+    vec![
+        route("/", &["GET"], get(portal::home)),
+        route("/display", &["POST"], post(portal::display)),
+        route(
+            "/submit",
+            &["GET", "POST"],
+            get(portal::submit_form)
+                .post(portal::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(upload)),
+        ),
+        route(
+            "/lookup",
+            &["GET", "POST"],
+            get(portal::lookup_form).post(portal::lookup),
+        ),
+        route("/rate", &["POST"], post(portal::rate)),
+        route("/results", &["GET"], get(portal::results)),
+        route("/results/{number}", &["GET"], get(portal::result)),
+        route("/figures", &["GET"], get(portal::figures)),
+        route("/commitments", &["GET"], get(portal::commitments)),
+    ]
+}
+
+/// The page routes: the open ones, the citizens' website at the hub (under the public budget),
+/// and the staff pages behind a session.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let staff = add(Router::new(), staff_routes()).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), require_session),
     );
-    add(Router::new(), open_routes()).merge(staff)
+    let open = add(Router::new(), open_routes()).merge(staff);
+    if state.config.role == crate::config::NodeRole::Hub {
+        open.merge(
+            add(Router::new(), portal_routes()).layer(crate::api::public_budget::layer(
+                state.citizens.slots.clone(),
+            )),
+        )
+    } else {
+        open
+    }
 }
 
 /// Middleware: a page request without a valid session goes to the sign-in page (and back here

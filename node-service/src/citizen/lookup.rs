@@ -1,0 +1,275 @@
+//! Looking an order up by ticket number and query code, and what a citizen may see of it.
+//!
+//! Only status, handling unit, the dates of the public steps, the deadline and the public reply
+//! are shown; the caller's name and phone are masked and the address and complaint text never
+//! leave. Codes are compared by their salted hash. Five wrong codes for a number within 15 minutes
+//! lock that number's lookups for 15 minutes; 30 failed lookups from one client address within 15
+//! minutes lock that address out for 15 minutes.
+
+use std::net::IpAddr;
+
+use axum::http::StatusCode;
+use hotline_model::event::{Action, Satisfaction};
+use hotline_model::number::query_code_hash;
+use hotline_model::privacy::{mask_name, mask_phone};
+use hotline_model::refdata::ReferenceData;
+use hotline_model::ticket::TicketView;
+use hotline_model::workflow::Status;
+use serde::Serialize;
+
+use crate::api::error::ApiError;
+use crate::state::AppState;
+use crate::throttle::Failures;
+
+/// Wrong codes allowed per number per window.
+const MAX_FAILURES: u32 = 5;
+/// Failed lookups allowed per client address per window (one office's public terminal may serve
+/// many citizens; one guesser tries many numbers).
+const MAX_ADDR_FAILURES: u32 = 30;
+/// The window and lock time.
+const WINDOW_MS: i64 = 15 * 60_000;
+
+/// Failed lookups per ticket number and per client address.
+pub struct LookupGuard {
+    by_number: Failures<String>,
+    by_addr: Failures<IpAddr>,
+}
+
+impl Default for LookupGuard {
+    fn default() -> Self {
+        LookupGuard {
+            by_number: Failures::new(MAX_FAILURES, WINDOW_MS),
+            by_addr: Failures::new(MAX_ADDR_FAILURES, WINDOW_MS),
+        }
+    }
+}
+
+impl LookupGuard {
+    fn fail(&self, number: &str, addr: Option<IpAddr>, now: i64) {
+        self.by_number.fail(number.to_owned(), now);
+        if let Some(a) = addr {
+            self.by_addr.fail(a, now);
+        }
+    }
+}
+
+/// One public step of an order's handling.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PublicStep {
+    /// What happened, in plain words.
+    pub label: String,
+    /// When (Unix ms).
+    pub at: i64,
+}
+
+/// What a citizen sees of an order.
+#[derive(Clone, Debug, Serialize)]
+pub struct PublicTicket {
+    /// 工单编号.
+    pub number: String,
+    /// Status code (`hotline_model::workflow::Status::as_str`).
+    pub status_code: String,
+    /// 状态, in plain words.
+    pub status: String,
+    /// 诉求类型.
+    pub request_type: String,
+    /// 诉求标题.
+    pub title: String,
+    /// 来电人 (masked).
+    pub caller: String,
+    /// 联系电话 (masked).
+    pub phone: String,
+    /// 承办单位.
+    pub handling_unit: Option<String>,
+    /// 登记时间 (Unix ms).
+    pub created_at: Option<i64>,
+    /// 办理时限 (Unix ms).
+    pub due_at: Option<i64>,
+    /// 办结时间 (Unix ms).
+    pub closed_at: Option<i64>,
+    /// 答复内容 (the public reply, once accepted).
+    pub reply: Option<String>,
+    /// The public steps, oldest first.
+    pub steps: Vec<PublicStep>,
+    /// Whether the citizen may rate it now (replied or closed, not rated yet).
+    pub may_rate: bool,
+    /// The citizen's rating, once given.
+    pub rating: Option<String>,
+}
+
+/// The status in the words a citizen understands.
+pub fn plain_status(s: Status) -> &'static str {
+    match s {
+        Status::PendingReview | Status::SentBack | Status::ReadyToDispatch => {
+            "已受理，正在审核派单"
+        }
+        Status::Dispatched | Status::Handling | Status::Returned => "正在办理",
+        Status::Replied => "承办单位已答复，中心审核中",
+        Status::AwaitingCallback | Status::CalledBack => "已答复，等待回访评价",
+        Status::Closed => "已办结",
+        Status::Merged => "已与相同诉求合并办理",
+    }
+}
+
+fn step_label(
+    e: &hotline_model::event::Event,
+    view: &TicketView,
+    rd: &ReferenceData,
+) -> Option<String> {
+    let lead = view.state.lead.as_ref().map(|l| l.unit.as_str());
+    Some(match &e.action {
+        Action::Created => format!("已受理（{}）", view.intake.channel.label()),
+        Action::AnswerDirectly { .. } => "已当场答复".into(),
+        Action::Review { accept: true, .. } => "中心审核通过".into(),
+        Action::Dispatch { lead, .. } => format!("已派发至{}", rd.unit_name(&lead.unit)),
+        Action::Transfer { to, .. } => format!("已转交{}办理", rd.unit_name(&to.unit)),
+        Action::ApproveExtension { until, .. } => {
+            format!("办理时限延长至{}", crate::pages::format::local_date(*until))
+        }
+        // The lead unit's reply (a co-handler's is internal).
+        Action::Reply { .. } if lead == Some(e.unit.as_str()) => "承办单位已答复".into(),
+        Action::ReviewResult { accept: true, .. } => "中心已审核答复".into(),
+        Action::ReviewResult { accept: false, .. } => "中心要求承办单位重新办理".into(),
+        Action::Callback {
+            satisfaction: Satisfaction::Unreachable,
+            ..
+        } => return None,
+        Action::Callback { .. } => "已回访".into(),
+        Action::Rate { .. } => "您已评价".into(),
+        Action::Reopen { .. } => "重新办理".into(),
+        Action::Close { .. } => "已办结".into(),
+        Action::Merge { .. } => "已与相同诉求合并办理".into(),
+        _ => return None,
+    })
+}
+
+/// What a citizen may see of `view`.
+pub fn public_view(view: &TicketView, rd: &ReferenceData) -> PublicTicket {
+    let s = &view.state;
+    let lead = s.lead.as_ref().map(|l| l.unit.as_str());
+    let lost: std::collections::HashSet<&str> =
+        s.conflicts.iter().map(|c| c.event_id.as_str()).collect();
+    let steps: Vec<PublicStep> = view
+        .events
+        .iter()
+        .filter(|e| !lost.contains(e.id.as_str()))
+        .filter_map(|e| {
+            step_label(e, view, rd).map(|label| PublicStep {
+                label,
+                at: e.hlc.wall_ms,
+            })
+        })
+        .collect();
+    let reply = s
+        .final_reply
+        .as_ref()
+        .map(|r| r.public_reply.clone())
+        .or_else(|| s.direct_answer.clone());
+    PublicTicket {
+        number: view.number.clone(),
+        status_code: s.status.as_str().into(),
+        status: plain_status(s.status).into(),
+        request_type: s.request_type.label().into(),
+        title: s.title.clone(),
+        caller: mask_name(&view.intake.caller_name),
+        phone: mask_phone(&view.intake.caller_phone),
+        handling_unit: lead.map(|u| rd.unit_name(u)),
+        created_at: s.created_at,
+        due_at: s.due_at(),
+        closed_at: s.closed_at,
+        reply,
+        steps,
+        may_rate: may_rate(view),
+        rating: s.citizen_rating.as_ref().map(|r| {
+            format!(
+                "{}（问题{}解决）",
+                r.satisfaction.label(),
+                if r.solved { "已" } else { "未" }
+            )
+        }),
+    }
+}
+
+/// Whether the citizen may rate the order now: replied or closed, and not rated yet.
+pub fn may_rate(view: &TicketView) -> bool {
+    let s = &view.state;
+    s.citizen_rating.is_none()
+        && matches!(
+            s.status,
+            Status::AwaitingCallback | Status::CalledBack | Status::Closed
+        )
+        && (s.final_reply.is_some() || s.direct_answer.is_some())
+}
+
+/// Finds the order `number` if `code` is its query code, counting failures against the number and
+/// the client address; refuses while either is locked out.
+pub async fn find(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    number: &str,
+    code: &str,
+) -> Result<TicketView, ApiError> {
+    let now = state.now();
+    let number = hotline_model::number::normalize_ticket_number(number);
+    let code = hotline_model::number::normalize_query_code(code);
+    if number.is_empty() || code.is_empty() {
+        return Err(ApiError::bad_request("请输入工单编号和查询码"));
+    }
+    if number.chars().count() > 40 || code.chars().count() > 40 {
+        return Err(ApiError::bad_request("工单编号或查询码格式不正确"));
+    }
+    let guard = &state.citizens.lookups;
+    if let Some(a) = addr
+        && let Some(ms) = guard.by_addr.locked_for(&a, now)
+    {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("查询失败次数过多，请{}分钟后再试", minutes(ms)),
+        ));
+    }
+    if let Some(ms) = guard.by_number.locked_for(&number, now) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked",
+            format!(
+                "该工单查询码错误次数过多，为保护您的信息，请{}分钟后再试",
+                minutes(ms)
+            ),
+        ));
+    }
+    let wrong = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "工单编号或查询码不正确，请核对短信或受理回执上的编号和查询码",
+        )
+    };
+    let Some(view) = state.store.ticket(number.clone()).await? else {
+        guard.fail(&number, addr, now);
+        return Err(wrong());
+    };
+    let Some(stored) = state.store.query_code_hash(view.id.clone()).await? else {
+        return Err(wrong());
+    };
+    if view.number != number || query_code_hash(&view.id, &code) != stored {
+        guard.fail(&number, addr, now);
+        return Err(wrong());
+    }
+    Ok(view)
+}
+
+fn minutes(ms: i64) -> i64 {
+    (ms + 59_999) / 60_000
+}
+
+/// Looks an order up: what the citizen may see of it.
+pub async fn lookup(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    number: &str,
+    code: &str,
+) -> Result<PublicTicket, ApiError> {
+    let view = find(state, addr, number, code).await?;
+    Ok(public_view(&view, &state.refdata()))
+}
