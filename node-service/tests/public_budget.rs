@@ -29,13 +29,17 @@ async fn get_status(app: Router, uri: &str) -> (StatusCode, Option<String>, Stri
 async fn a_public_request_past_its_budget_is_answered_busy_and_frees_its_slot() {
     let slots = Arc::new(Semaphore::new(1));
     let app = Router::new()
-        .route("/stuck", get(std::future::pending::<&'static str>))
+        .route(
+            "/api/public/stuck",
+            get(std::future::pending::<&'static str>),
+        )
+        .route("/lookup", get(std::future::pending::<&'static str>))
         .route("/quick", get(|| async { "好" }))
         .layer(axum::middleware::from_fn(move |req, next| {
             budget(slots.clone(), req, next)
         }));
     // One request holds the only slot and never finishes; a second comes a second later and waits.
-    let stuck = tokio::spawn(get_status(app.clone(), "/stuck"));
+    let stuck = tokio::spawn(get_status(app.clone(), "/api/public/stuck"));
     tokio::task::yield_now().await;
     tokio::time::advance(std::time::Duration::from_secs(1)).await;
     let waiting = tokio::spawn(get_status(app.clone(), "/quick"));
@@ -50,6 +54,18 @@ async fn a_public_request_past_its_budget_is_answered_busy_and_frees_its_slot() 
     // within that caller's own budget, and the next one.
     let (status, _, body) = waiting.await.unwrap();
     assert_eq!((status, body.as_str()), (StatusCode::OK, "好"));
-    let (status, _, body) = get_status(app, "/quick").await;
+    let (status, _, body) = get_status(app.clone(), "/quick").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "好"));
+    // A citizens' page past its budget gets a page that says so, not JSON.
+    let page = tokio::spawn(get_status(app, "/lookup"));
+    tokio::time::advance(std::time::Duration::from_secs(3)).await;
+    let (status, retry, body) = page.await.unwrap();
+    assert_eq!(
+        (status, retry.as_deref()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("1"))
+    );
+    assert!(
+        body.contains("<!doctype html>") && body.contains("访问的人较多"),
+        "{body}"
+    );
 }
