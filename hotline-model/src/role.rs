@@ -25,8 +25,11 @@ pub enum Role {
     /// 用户管理员: creates and disables accounts and resets passwords, for the centre (unit `C`:
     /// every unit) or for its own unit's subtree. Takes no workflow action.
     Admin,
-    /// The platform itself (automatic urging).
+    /// The platform itself (automatic urging, the citizens' website).
     System,
+    /// 接口应用: an outside app filing requests through Open311 with its api_key. Files orders
+    /// and reads what it filed there; no staff route is open to it.
+    App,
 }
 
 impl Role {
@@ -42,6 +45,7 @@ impl Role {
             Role::UnitInfoAdmin => "信息管理员",
             Role::Admin => "用户管理员",
             Role::System => "系统",
+            Role::App => "接口应用",
         }
     }
 
@@ -59,10 +63,10 @@ impl Role {
         use ActionKind as A;
         use Role as R;
         match action {
-            // System: the citizens' website, Open311 apps and other intake channels.
+            // System: the citizens' website and other intake channels; App: Open311 apps.
             A::Created => matches!(
                 self,
-                R::Operator | R::ShiftLeader | R::UnitHandler | R::System
+                R::Operator | R::ShiftLeader | R::UnitHandler | R::System | R::App
             ),
             A::AnswerDirectly | A::Resubmit => matches!(self, R::Operator | R::ShiftLeader),
             A::Review | A::Dispatch | A::Merge => matches!(self, R::ShiftLeader),

@@ -301,6 +301,10 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
                 std::time::Duration::from_secs(state.config.alert_sweep_secs),
             )
         });
+    if state.config.role == crate::config::NodeRole::Hub {
+        // Open311 batch requests accepted before a stop are registered now.
+        tokio::spawn(crate::open311::drain_queue(state.clone()));
+    }
     let addr = listener.local_addr()?;
     let app = crate::http::app(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod credential_doc;
 pub mod docstore;
 pub mod error;
+pub mod intake_queue;
 pub mod phrases_doc;
 pub mod projection;
 pub mod refdata_doc;

@@ -421,6 +421,32 @@ pub fn published(
     Ok(out)
 }
 
+/// Published results registered in `[from, to)` (Unix ms), of one subject or all, the latest
+/// closed first, at most `limit`: what Open311's request search shows the public. It walks the
+/// published index from `from` on (an order closes after it is registered).
+pub fn published_registered(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+    subject: Option<&str>,
+    limit: u32,
+) -> Result<Vec<TicketView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT view FROM tickets WHERE published = 1 AND closed_at >= ?1
+           AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR subject = ?3)
+         ORDER BY closed_at DESC, number DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![from, to, subject, limit], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(
+            serde_json::from_str(&row?)
+                .map_err(|e| crate::error::StoreError::malformed("tickets.view", e.to_string()))?,
+        );
+    }
+    Ok(out)
+}
+
 /// The summed counts of `unit`'s facts (`""`: the public figures) in the hours `[from_hour,
 /// to_hour)`.
 pub fn fact_sum(

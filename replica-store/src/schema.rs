@@ -192,6 +192,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::sync_schema::create(conn)?;
     crate::audit::create(conn)?;
     crate::sessions::create(conn)?;
+    crate::intake_queue::create(conn)?;
     Ok(())
 }
 

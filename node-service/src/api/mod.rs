@@ -152,10 +152,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let staff = add(Router::new(), staff_routes()).route_layer(
         axum::middleware::from_fn_with_state(state.clone(), actor::authenticate),
     );
-    add(Router::new(), open_routes())
-        .merge(public)
-        .merge(staff)
-        .layer(DefaultBodyLimit::max(limit))
+    let mut router = add(Router::new(), open_routes()).merge(public).merge(staff);
+    if state.config.role == crate::config::NodeRole::Hub {
+        router = router.merge(
+            add(Router::new(), crate::open311::routes())
+                .layer(public_budget::layer(state.citizens.slots.clone())),
+        );
+    }
+    router.layer(DefaultBodyLimit::max(limit))
 }
 
 /// The API alone, as a service (what tests and tools call in-process); a node serves it with the

@@ -208,28 +208,7 @@ impl Auth {
         }
         let hash = secret_hash(&secret);
         if is_token {
-            let token = self
-                .tokens
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&hash)
-                .cloned()
-                .ok_or(AuthFailure::Missing)?;
-            // A service account is a user too: disabling it stops its tokens.
-            if self
-                .credential(&token.login)
-                .is_some_and(|(_, c)| c.disabled)
-            {
-                return Err(AuthFailure::Ended(SessionEnd::Disabled));
-            }
-            let user = users
-                .get(&token.login)
-                .cloned()
-                .ok_or(AuthFailure::Ended(SessionEnd::Disabled))?;
-            return Ok(Principal {
-                user,
-                via: Via::Token(token.name),
-            });
+            return self.resolve_token(users, &hash);
         }
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         let Some(live) = sessions.get_mut(&hash) else {
@@ -274,6 +253,37 @@ impl Auth {
                 Err(AuthFailure::Ended(end))
             }
         }
+    }
+
+    /// Resolves a service account's token (already hashed) to its user: the bearer header of the
+    /// API, or the `api_key` of Open311.
+    pub fn resolve_token(
+        &self,
+        users: &BTreeMap<String, User>,
+        hash: &str,
+    ) -> Result<Principal, AuthFailure> {
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hash)
+            .cloned()
+            .ok_or(AuthFailure::Missing)?;
+        // A service account is a user too: disabling it stops its tokens.
+        if self
+            .credential(&token.login)
+            .is_some_and(|(_, c)| c.disabled)
+        {
+            return Err(AuthFailure::Ended(SessionEnd::Disabled));
+        }
+        let user = users
+            .get(&token.login)
+            .cloned()
+            .ok_or(AuthFailure::Ended(SessionEnd::Disabled))?;
+        Ok(Principal {
+            user,
+            via: Via::Token(token.name),
+        })
     }
 
     /// Opens a session for `login` (after the caller proved who they are); returns its id, the

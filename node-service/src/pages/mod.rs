@@ -283,7 +283,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
         ],
         Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
         Role::Admin => vec![("/staff/accounts", "账号管理", 'a')],
-        Role::System => vec![],
+        Role::System | Role::App => vec![],
     };
     nav.push(("/staff/status", "节点状态", 's'));
     nav.push(("/staff/password", "修改密码", 'p'));
