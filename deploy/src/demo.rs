@@ -101,6 +101,8 @@ pub struct Demo {
     pub nodes: Vec<RunningNode>,
     /// Seeded sample tickets for the citizen lookup: `(number, query code, status)`.
     pub samples: Vec<(String, String, String)>,
+    /// The demo Open311 app's api_key (issued on first run).
+    pub open311_key: Option<String>,
 }
 
 /// Index of each node's parent in [`NODES`] (the hub has none).
@@ -260,7 +262,37 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
             }
         }
     }
-    Ok(Demo { nodes, samples })
+    let open311_key = open311_key(&nodes[0], data_dir, now_ms).await?;
+    Ok(Demo {
+        nodes,
+        samples,
+        open311_key,
+    })
+}
+
+/// The demo Open311 app's api_key: issued at the hub on first run and kept in the data
+/// directory (a real centre hands each app its key once, through `POST /api/tokens`).
+async fn open311_key(hub: &RunningNode, data_dir: &Path, now_ms: i64) -> Result<Option<String>> {
+    let file = data_dir.join("open311-key.txt");
+    if let Ok(key) = std::fs::read_to_string(&file) {
+        return Ok(Some(key.trim().to_owned()));
+    }
+    let state = &hub.state;
+    if state.refdata().user("app-suishoupai").is_none() {
+        return Ok(None);
+    }
+    let key = state
+        .auth
+        .issue_token(
+            &state.store,
+            "演示：临江随手拍",
+            "app-suishoupai",
+            "admin",
+            now_ms,
+        )
+        .await?;
+    std::fs::write(&file, &key)?;
+    Ok(Some(key))
 }
 
 /// Waits until every edge node has pulled its parent's feed to the end (or `timeout` passes);

@@ -16,6 +16,8 @@ pub struct Seeded {
     pub tickets: usize,
     /// `(number, query code, status label)` of a few tickets, for trying the citizen lookup.
     pub samples: Vec<(String, String, String)>,
+    /// `(number, query code)` of every ticket.
+    pub codes: Vec<(String, String)>,
 }
 
 /// Registers and drives the planned orders at the hub's store. `seed` draws the ids and query codes.
@@ -98,8 +100,14 @@ pub async fn run(store: &Store, plan: &SeedPlan, seed: u64) -> Result<Seeded> {
             .unwrap_or_default();
         samples.push((number.clone(), code.clone(), label));
     }
+    let codes = ids
+        .into_iter()
+        .zip(codes)
+        .filter_map(|(i, c)| Some((i?.1, c?)))
+        .collect();
     Ok(Seeded {
         tickets: plan.tickets.len(),
         samples,
+        codes,
     })
 }

@@ -76,16 +76,23 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!("  {role:<10} {logins}");
     }
     println!("演示密码：{}", deploy::demo::DEMO_PASSWORD);
+    let hub = demo.nodes[0].url();
+    println!("\n市民网站（提交诉求、办理查询、评价、办理公示、数据公开、服务承诺）：{hub}/");
     if !demo.samples.is_empty() {
-        println!("\n市民查询示例（工单编号 / 查询码 / 状态）：");
+        println!("在“办理查询”页输入下列工单编号和查询码试试（工单编号 / 查询码 / 状态）：");
         for (n, c, s) in &demo.samples {
             println!("  {n}  {c}  {s}");
         }
     }
-    let hub = demo.nodes[0].url();
     if let Some((n, c, _)) = demo.samples.first() {
         println!(
-            "\n市民查询：curl -H 'content-type: application/json' {hub}/api/public/lookup -d '{{\"number\":\"{n}\",\"code\":\"{c}\"}}'"
+            "同一查询的接口：curl -H 'content-type: application/json' {hub}/api/public/lookup -d '{{\"number\":\"{n}\",\"code\":\"{c}\"}}'"
+        );
+    }
+    println!("\nOpen311 GeoReport v2：{hub}/open311/v2/services.xml （或 .json）");
+    if let Some(key) = &demo.open311_key {
+        println!(
+            "  演示应用“临江随手拍”的 api_key：{key}\n  提交示例：curl {hub}/open311/v2/requests.json -d api_key={key} -d service_code=CG.SZ.LD -d lat=30.27 -d long=120.15 --data-urlencode 'description=路灯不亮' --data-urlencode 'address_string=滨江路口'"
         );
     }
     println!(
