@@ -487,6 +487,25 @@ impl Store {
     }
 
     /// The stored hash of a ticket's citizen query code.
+    pub async fn lookup(&self, number: String) -> Result<Option<(TicketView, String)>> {
+        let actor = self.shared.actor.clone();
+        self.read(move |c| {
+            let Some((view, hash)) = projection::view_with_code_hash(c, &number)? else {
+                return Ok(None);
+            };
+            let hash = match hash {
+                Some(h) => h,
+                None => match docstore::load(c, &view.id, &actor)? {
+                    Some((doc, _)) => ticket_doc::root_str(&doc, &view.id, "qhash")?,
+                    None => return Ok(None),
+                },
+            };
+            Ok(Some((view, hash)))
+        })
+        .await
+    }
+
+    /// The stored hash of a ticket's query code (compare with `hotline_model::number::query_code_hash`).
     pub async fn query_code_hash(&self, id: String) -> Result<Option<String>> {
         let actor = self.shared.actor.clone();
         self.read(move |c| match docstore::load(c, &id, &actor)? {

@@ -674,6 +674,34 @@ pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>>
     }
 }
 
+/// Records an order's query-code hash beside its projection (it never changes), so a citizen's
+/// lookup reads one row instead of the whole document.
+pub fn set_code_hash(conn: &Connection, id: &str, qhash: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE tickets SET qhash = ?2 WHERE id = ?1")?
+        .execute(params![id, qhash])?;
+    Ok(())
+}
+
+/// An order by number with its query-code hash (`None` when not recorded beside it yet).
+pub fn view_with_code_hash(
+    conn: &Connection,
+    number: &str,
+) -> Result<Option<(TicketView, Option<String>)>> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(String, Option<String>)> = conn
+        .prepare_cached("SELECT view, qhash FROM tickets WHERE number = ?1")?
+        .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((j, h)) => Ok(Some((
+            serde_json::from_str(&j)
+                .map_err(|e| crate::error::StoreError::malformed(number, e.to_string()))?,
+            h,
+        ))),
+    }
+}
+
 /// How many orders of each of `statuses` the subtree of `unit` sees, or every order without a
 /// unit: both from running totals, one row each.
 pub fn counts_within(

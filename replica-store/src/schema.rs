@@ -114,6 +114,8 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "supervision", "TEXT")?;
     // Projection version 6: the centre's redo-review queue (and public facts per request type).
     add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
+    // The query-code hash beside the projection: a citizen's lookup reads one row.
+    add_column_if_missing(conn, "tickets", "qhash", "TEXT")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),

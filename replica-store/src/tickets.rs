@@ -202,6 +202,12 @@ pub fn insert(ctx: &mut Ctx<'_>, p: Prepared) -> Result<Created> {
     )?;
     *ctx.seq = (*ctx.seq).max(seq);
     projection::project_new(ctx.conn, &p.created.ticket, &p.view_json, seq)?;
+    let t = &p.created.ticket;
+    projection::set_code_hash(
+        ctx.conn,
+        &t.id,
+        &hotline_model::number::query_code_hash(&t.id, &p.created.query_code),
+    )?;
     Ok(p.created)
 }
 
@@ -275,7 +281,10 @@ pub fn reproject(conn: &Connection, actor: &ActorId, all: bool, since: i64) -> R
     };
     for (id, seq) in &stale {
         match load(conn, actor, id) {
-            Ok((_, t)) => projection::project(conn, &t.view(), *seq)?,
+            Ok((_, t)) => {
+                projection::project(conn, &t.view(), *seq)?;
+                projection::set_code_hash(conn, id, &t.query_code_hash)?;
+            }
             Err(e) => tracing::error!(doc = %id, error = %e, "cannot project ticket document"),
         }
     }

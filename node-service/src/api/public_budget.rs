@@ -18,7 +18,7 @@ pub const PUBLIC_BUDGET: Duration = Duration::from_secs(2);
 
 /// Public requests served at once; the others wait their turn within their budget.
 pub fn public_slots() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+    std::thread::available_parallelism().map_or(1, |n| n.get().max(1))
 }
 
 /// The middleware: takes a slot, runs the request, gives up at the budget.

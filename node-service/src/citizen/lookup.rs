@@ -245,11 +245,8 @@ pub async fn find(
             "工单编号或查询码不正确，请核对短信或受理回执上的编号和查询码",
         )
     };
-    let Some(view) = state.store.ticket(number.clone()).await? else {
+    let Some((view, stored)) = state.store.lookup(number.clone()).await? else {
         guard.fail(&number, addr, now);
-        return Err(wrong());
-    };
-    let Some(stored) = state.store.query_code_hash(view.id.clone()).await? else {
         return Err(wrong());
     };
     if view.number != number || query_code_hash(&view.id, &code) != stored {

@@ -143,7 +143,7 @@ impl Held {
 
 /// What a peer's changes made of a document.
 enum Merged {
-    Ticket(Box<hotline_model::ticket::TicketView>, Vec<String>),
+    Ticket(Box<hotline_model::ticket::TicketView>, Vec<String>, String),
     /// Reference data, and the units it is scoped to (none: every node).
     Refdata(Vec<String>),
     /// Staff credentials of a unit.
@@ -311,7 +311,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
                 }
                 let view = ticket.view();
                 let units = view.state.scope_units();
-                Ok((kind, Merged::Ticket(Box::new(view), units)))
+                Ok((
+                    kind,
+                    Merged::Ticket(Box::new(view), units, ticket.query_code_hash),
+                ))
             }
             refdata_doc::KIND => {
                 let name = ticket_doc::root_str(doc, doc_id, "name").map_err(|e| e.to_string())?;
@@ -395,7 +398,7 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
             )));
         }
         let units = match &merged {
-            Merged::Ticket(_, units)
+            Merged::Ticket(_, units, _)
             | Merged::Article(units)
             | Merged::Refdata(units)
             | Merged::Credential(units)
@@ -450,7 +453,10 @@ impl<'a, 'c> SqlSyncStore<'a, 'c> {
         };
         self.raise(seq);
         match merged {
-            Merged::Ticket(view, _) => projection::project(self.ctx.conn, &view, seq)?,
+            Merged::Ticket(view, _, qhash) => {
+                projection::project(self.ctx.conn, &view, seq)?;
+                projection::set_code_hash(self.ctx.conn, &view.id, &qhash)?;
+            }
             Merged::Refdata(_) => self.refdata_changed = true,
             Merged::Credential(_) => self.credentials_changed = true,
             // Read from the store when a page needs them.

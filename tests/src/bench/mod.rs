@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 
 mod hub_scale;
 mod intake;
+mod portal;
 mod search;
 mod stats;
 mod sync_bootstrap;
@@ -52,6 +53,7 @@ pub fn main() -> Result<()> {
         "view" => view::run(&args),
         "stats" => stats::run(&args),
         "web" => web::run(&args),
+        "portal" => portal::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -71,6 +73,7 @@ pub const SCENARIOS: &[&str] = &[
     "view",
     "stats",
     "web",
+    "portal",
 ];
 
 /// The value at quantile `q` (0–1, nearest rank) of an ascending slice.
