@@ -29,7 +29,7 @@ use crate::event::{Action, SupervisionLevel};
 use crate::workflow::{Assignment, Part, TicketState};
 
 /// When alerts fall due.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlertPolicy {
     /// Share of the working time to a deadline after which the unit is urged, in percent.
     pub urge_at_percent: u32,
@@ -48,7 +48,7 @@ impl Default for AlertPolicy {
 }
 
 /// Which limit an alert is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Deadline {
     /// 签收时限.
@@ -58,7 +58,7 @@ pub enum Deadline {
 }
 
 /// What is due.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// 催办: a reminder before the deadline.
@@ -70,7 +70,7 @@ pub enum AlertKind {
 }
 
 /// One unit due a reminder or supervision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Alert {
     /// The unit's code.
     pub unit: String,

@@ -12,7 +12,7 @@ use time::Date;
 use uuid::Uuid;
 
 /// What an article says. One version of an article is one `ArticleContent`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleContent {
     /// The main question, as a citizen would ask it.
     pub question: String,
@@ -37,6 +37,7 @@ pub struct ArticleContent {
         with = "iso_date_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<String>")]
     pub valid_from: Option<Date>,
     /// Last day the answer holds; after it the article is expired.
     #[serde(
@@ -44,6 +45,7 @@ pub struct ArticleContent {
         with = "iso_date_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<String>")]
     pub valid_until: Option<Date>,
 }
 
@@ -101,7 +103,7 @@ impl ArticleContent {
 }
 
 /// Whether content holds on a given day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Validity {
     NotYet,
@@ -110,7 +112,7 @@ pub enum Validity {
 }
 
 /// Where the article is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleStatus {
     /// Being written by a unit (or made from an unanswered question).
@@ -139,7 +141,7 @@ impl ArticleStatus {
 }
 
 /// The part a person plays for the knowledge base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ArticleRole {
     /// 信息管理员 of a member unit: keeps the unit's entries.
@@ -155,7 +157,7 @@ pub enum ArticleRole {
 }
 
 /// Who is acting, as far as the knowledge base cares.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleActor {
     pub login: String,
     /// Code of the actor's unit.
@@ -180,7 +182,7 @@ impl ArticleActor {
 }
 
 /// Where a new article came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ArticleOrigin {
     /// Written by a unit or the centre.
@@ -190,7 +192,7 @@ pub enum ArticleOrigin {
 }
 
 /// One step of an article's life.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ArticleAction {
     /// Creates the article with its first version, as a draft.
@@ -228,7 +230,7 @@ impl ArticleAction {
 }
 
 /// An event in an article's history, as stored (JSON) in the article's document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleEvent {
     pub id: Uuid,
     /// Login of the person who acted.
@@ -241,7 +243,7 @@ pub struct ArticleEvent {
 }
 
 /// One kept version of an article.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleVersion {
     /// 1, 2, 3 … in order of creation.
     pub number: u32,
@@ -279,7 +281,7 @@ pub enum ArticleError {
 }
 
 /// An article as computed from its events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleState {
     /// Stored status (never `Expired`; see [`ArticleState::status_on`]).
     pub status: ArticleStatus,

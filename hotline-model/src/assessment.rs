@@ -13,7 +13,7 @@ use crate::event::Satisfaction;
 use crate::workflow::{Assignment, AssignmentStatus, Part, TicketState};
 
 /// Counts for one unit over a period, and the rates the centre publishes.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct UnitFigures {
     /// The unit's code.
     pub unit: String,
@@ -137,7 +137,7 @@ pub mod public_counter {
 /// of one assignment, dated by when it was made. The figures of a period are the sums of the facts
 /// dated in it, so they can be kept as running totals (the store does, per hour) and recomputed
 /// from the orders with the same numbers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Fact {
     /// The unit, or empty for the public figures.
     pub unit: String,
@@ -302,7 +302,7 @@ impl UnitFigures {
 
 /// What the centre publishes for a period (月度数据公开): orders received and closed, the share of
 /// lead replies given on time, and the share of rated callbacks that were satisfied.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PublicFigures {
     /// Orders registered in the period.
     pub received: u32,

@@ -37,7 +37,7 @@ const MS_PER_DAY: i64 = 86_400_000;
 const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
 
 /// How long a unit has for an order, as configured per request type and urgency.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum TimeLimit {
     /// Due at the end of office hours of the n-th workday after the start date.
     WorkingDays(u32),
@@ -78,7 +78,7 @@ pub enum CalendarError {
 }
 
 /// The file format of `deploy/seed/calendar.toml`.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CalendarFile {
     #[serde(default)]
@@ -86,7 +86,7 @@ struct CalendarFile {
     office_hours: OfficeHoursFile,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct YearFile {
     year: i32,
@@ -96,7 +96,7 @@ struct YearFile {
     makeup_workdays: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OfficeHoursFile {
     morning: [String; 2],

@@ -7,7 +7,19 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::TimeLimit;
 
 /// The kind of request a citizen makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestType {
     /// 咨询
@@ -71,7 +83,7 @@ impl RequestType {
 }
 
 /// A request type's settings as configured by the centre.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestTypeRule {
     /// Which request type.
     pub code: RequestType,
@@ -89,7 +101,7 @@ fn same_day() -> UrgentLimit {
 }
 
 /// How long an urgent order may take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UrgentLimit {
     /// Due at the end of today's office hours (or the next workday's).
@@ -99,7 +111,7 @@ pub enum UrgentLimit {
 }
 
 /// A leaf (or inner node) of the subject taxonomy, e.g. 城乡建设 › 物业管理 › 电梯故障.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Subject {
     /// Dotted code, e.g. `CX.WY.DT`.
     pub code: String,

@@ -12,7 +12,7 @@ use crate::org::OrgTree;
 use crate::role::{Role, User};
 
 /// A user's credential as replicated.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Credential {
     /// The password's PHC string (argon2id), or empty when no password was ever set.
     pub hash: String,

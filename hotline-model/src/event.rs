@@ -7,7 +7,7 @@ use crate::hlc::Hlc;
 use crate::intake::{FieldError, check_text, limits};
 
 /// One workflow event, as stored in the ticket document. Events are never edited or removed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Event {
     /// Unique id (UUID text).
     pub id: String,
@@ -60,7 +60,7 @@ pub fn canonical_order(events: &[Event]) -> Vec<&Event> {
 
 /// A unit being given (part of) an order, with its deadlines, computed by the dispatcher from the
 /// working-day calendar and carried in the event, so deriving state needs no calendar.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssignTo {
     /// The unit's code.
     pub unit: String,
@@ -71,7 +71,7 @@ pub struct AssignTo {
 }
 
 /// The citizen's satisfaction at callback (回访).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意
@@ -97,7 +97,19 @@ impl Satisfaction {
 }
 
 /// How serious a supervision is (督办层级).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionLevel {
     /// 督办通知: a formal notice after the deadline.
@@ -120,7 +132,7 @@ impl SupervisionLevel {
 }
 
 /// A workflow action and its data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     /// 登记: the order was registered (the citizen data is in the document itself).
@@ -304,7 +316,19 @@ pub enum Action {
 }
 
 /// The name of an action without its data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// See [`Action::Created`].

@@ -8,7 +8,18 @@ use serde::{Deserialize, Serialize};
 
 /// A hybrid-logical-clock time stamp.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (the largest wall time seen).

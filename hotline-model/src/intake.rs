@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::category::RequestType;
 
 /// How the request reached the centre.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 电话
@@ -40,7 +40,7 @@ impl Channel {
 }
 
 /// A place on the map (WGS-84).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GeoPoint {
     /// Latitude in degrees.
     pub lat: f64,
@@ -49,7 +49,7 @@ pub struct GeoPoint {
 }
 
 /// A file attached to the order, kept by content hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Attachment {
     /// The file name shown to users.
     pub name: String,
@@ -63,7 +63,7 @@ pub struct Attachment {
 
 /// The citizen's request as registered. It does not change after creation: corrections
 /// (category, summary) are workflow events, so every node derives the same current values.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Intake {
     /// Channel of intake.
     pub channel: Channel,
@@ -122,7 +122,9 @@ pub mod limits {
 }
 
 /// Why an intake or an action's text is refused.
-#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone, Serialize, Deserialize)]
+#[derive(
+    Debug, thiserror::Error, PartialEq, Eq, Clone, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FieldError {
     /// A required field is empty.

@@ -119,14 +119,14 @@ pub struct ReferenceData {
     pub calendar: WorkCalendar,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct OrgFile {
     #[serde(default)]
     unit: Vec<UnitRow>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UnitRow {
     code: String,
@@ -140,7 +140,7 @@ struct UnitRow {
     contact: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CategoriesFile {
     #[serde(default)]
@@ -149,7 +149,7 @@ struct CategoriesFile {
     subject: Vec<SubjectRow>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RuleRow {
     code: RequestType,
@@ -163,7 +163,7 @@ fn same_day() -> UrgentLimit {
     UrgentLimit::SameDay
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SubjectRow {
     code: String,
@@ -172,14 +172,14 @@ struct SubjectRow {
     default_units: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UsersFile {
     #[serde(default)]
     user: Vec<UserRow>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct UserRow {
     login: String,

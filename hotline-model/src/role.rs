@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::ActionKind;
 
 /// A user's role (岗位).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 话务员: answers calls, creates orders, calls citizens back.
@@ -91,7 +91,7 @@ impl Role {
 }
 
 /// A user account as reference data (credentials are kept by the node, not here).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct User {
     /// Login name, unique.
     pub login: String,

@@ -7,7 +7,7 @@ use crate::intake::Intake;
 use crate::workflow::TicketState;
 
 /// Everything a ticket document holds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ticket {
     /// UUID text; the document id.
     pub id: String,
@@ -37,7 +37,7 @@ impl Ticket {
 
 /// A ticket as shown to staff: header, intake, derived state and the ordered history.
 /// The query code's hash is left out.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TicketView {
     /// Document id.
     pub id: String,

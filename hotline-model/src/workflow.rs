@@ -13,7 +13,19 @@ use crate::hlc::Hlc;
 use crate::intake::Intake;
 
 /// Where an order stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 待审核: registered, waiting for the shift leader.
@@ -102,7 +114,7 @@ impl Status {
 }
 
 /// The role a unit plays on an order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     /// 主办
@@ -112,7 +124,7 @@ pub enum Part {
 }
 
 /// Where a unit's assignment stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     /// Waiting for the unit to sign.
@@ -128,7 +140,7 @@ pub enum AssignmentStatus {
 }
 
 /// A pending extension request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExtensionRequest {
     /// The deadline asked for.
     pub until: i64,
@@ -139,7 +151,7 @@ pub struct ExtensionRequest {
 }
 
 /// A unit's reply.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReplyRecord {
     /// 属实.
     pub founded: bool,
@@ -154,7 +166,7 @@ pub struct ReplyRecord {
 }
 
 /// One unit's part in an order, with its clock.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     /// Unit code.
     pub unit: String,
@@ -229,7 +241,9 @@ impl Assignment {
 }
 
 /// Why an action cannot be taken in the order's current state.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, thiserror::Error, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Rejection {
     /// The order has not been created yet (its first event must be `created`).
@@ -360,7 +374,7 @@ impl Rejection {
 }
 
 /// The citizen's own rating of an order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CitizenRating {
     /// The rating.
     pub satisfaction: Satisfaction,
@@ -373,7 +387,7 @@ pub struct CitizenRating {
 }
 
 /// An event that lost: it was recorded but not applied.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conflict {
     /// The event's id.
     pub event_id: String,
@@ -392,7 +406,7 @@ pub struct Conflict {
 }
 
 /// The derived state of a work order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TicketState {
     /// Where it stands.
     pub status: Status,

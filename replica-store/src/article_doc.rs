@@ -22,7 +22,7 @@ use crate::worker::Ctx;
 pub const KIND: &str = "article";
 
 /// An article as shown: its id, derived state, popularity and history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleView {
     /// Document id.
     pub id: String,

@@ -296,7 +296,7 @@ pub fn clear(conn: &Connection) -> Result<()> {
 }
 
 /// One row of a ticket list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TicketSummary {
     /// Document id.
     pub id: String,
@@ -332,7 +332,7 @@ pub struct TicketSummary {
 
 /// Filters of the ticket list; all optional, combined with AND. Unknown parameters are refused
 /// (an `offset` would otherwise be ignored and page 1 shown again).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketFilter {
     /// Status code.

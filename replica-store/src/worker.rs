@@ -200,7 +200,14 @@ pub fn run_reader(conn: Connection, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
             queue.recv()
         };
         match job {
-            Ok(job) => job(&conn),
+            // A job that panics (a bug) fails alone: its caller sees its answer dropped, and the
+            // reader goes on serving the others. Reads change nothing, so nothing is left half done.
+            Ok(job) => {
+                let run = std::panic::AssertUnwindSafe(|| job(&conn));
+                if std::panic::catch_unwind(run).is_err() {
+                    tracing::error!("a read job panicked; the reader goes on");
+                }
+            }
             Err(_) => break,
         }
     }

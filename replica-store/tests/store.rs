@@ -214,3 +214,23 @@ async fn concurrent_creates_get_distinct_numbers_and_all_survive() {
     let counts = store.status_counts().await.unwrap();
     assert_eq!(counts, vec![("pending_review".to_string(), 200)]);
 }
+
+#[tokio::test]
+async fn a_read_job_that_panics_fails_alone_and_the_readers_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("node.sqlite"), 1);
+    store.create_ticket(new_ticket(1, NOW)).await.unwrap();
+    // More panicking jobs than there are readers, on both queues.
+    for _ in 0..12 {
+        let r: Result<(), StoreError> = store.read(|_| panic!("a bug in a read")).await;
+        assert!(matches!(r, Err(StoreError::Closed)));
+        let r: Result<(), StoreError> = store.read_bulk(|_| panic!("a bug in long work")).await;
+        assert!(matches!(r, Err(StoreError::Closed)));
+    }
+    assert_eq!(store.list(TicketFilter::default()).await.unwrap().len(), 1);
+    let n: i64 = store
+        .read_bulk(|c| Ok(c.query_row("SELECT COUNT(*) FROM tickets", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -48,7 +48,7 @@ pub async fn enable(
 }
 
 /// `POST /api/accounts/{login}/password` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reset {
     /// The new password.
@@ -68,7 +68,7 @@ pub async fn reset(
 }
 
 /// `POST /api/tokens` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     /// What it is for (e.g. 话务系统).

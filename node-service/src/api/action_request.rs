@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::ApiError;
 
 /// An action request body: `{"action": "dispatch", "lead": "B-ZJJ", "co": ["D01"]}` and so on.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionRequest {
     /// 直接办结

@@ -110,7 +110,7 @@ pub async fn get(
 }
 
 /// `POST /api/kb/articles` body: a new draft.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArticle {
     /// The first version.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod in_process;
 pub mod kb;
+pub mod openapi;
 pub mod public;
 pub mod public_budget;
 pub mod public_figures;
@@ -50,6 +51,7 @@ pub(crate) fn route(
 pub fn open_routes() -> Vec<Route> {
     vec![
         route("/api/health", &["GET"], get(health::health)),
+        route("/api/openapi.json", &["GET"], get(openapi::openapi)),
         route("/api/session", &["POST"], post(session::sign_in)),
     ]
 }

@@ -60,7 +60,7 @@ impl FromRequestParts<AppState> for ClientAddr {
 }
 
 /// `POST /api/public/lookup` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LookupRequest {
     /// 工单编号.
@@ -104,7 +104,7 @@ pub async fn submit(
 }
 
 /// Query of the published results.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishedQuery {
     /// Words to find in the results' titles.

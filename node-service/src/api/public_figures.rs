@@ -12,7 +12,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// Query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresQuery {
     /// `YYYY-MM`.

@@ -10,7 +10,8 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// `?root=` limits the unit list to a subtree.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitQuery {
     /// Subtree root.
     pub root: Option<String>,
@@ -19,8 +20,9 @@ pub struct UnitQuery {
 /// `GET /api/units`.
 pub async fn units(
     State(state): State<AppState>,
-    Query(q): Query<UnitQuery>,
+    query: Result<Query<UnitQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
     let refdata = state.refdata();
     let root = q.root.unwrap_or_else(|| refdata.org.root().to_string());
     if !refdata.org.contains(&root) {

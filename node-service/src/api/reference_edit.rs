@@ -23,7 +23,7 @@ use crate::config::NodeRole;
 use crate::state::AppState;
 
 /// Body of a `PUT`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Edit {
     /// The document's new TOML text.

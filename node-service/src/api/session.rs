@@ -19,7 +19,7 @@ use crate::auth::{Principal, Via};
 use crate::state::AppState;
 
 /// `POST /api/session` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     /// Login name.
@@ -88,7 +88,7 @@ pub async fn sign_out(
 }
 
 /// `POST /api/session/password` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     /// The current password.

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// Query parameters: the period `[from, to)` in Unix ms (default: the 30 days up to now) and the
 /// subtree whose units are listed (default: the caller's reach).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     pub from: Option<i64>,
@@ -34,7 +34,14 @@ pub async fn units(
     let now = state.now();
     // By default up to and including this millisecond.
     let to = q.to.unwrap_or(now + 1);
-    let from = q.from.unwrap_or(to - 30 * DAY_MS);
+    let from = q.from.unwrap_or(to.saturating_sub(30 * DAY_MS));
+    // Times between 1970 and 9999: anything else is not a period (and would overflow below).
+    const LATEST: i64 = 253_402_300_799_999;
+    if !(0..=LATEST).contains(&from) || !(0..=LATEST).contains(&to) {
+        return Err(ApiError::bad_request(
+            "统计时间须为 1970 至 9999 年之间的毫秒时间戳",
+        ));
+    }
     if from >= to {
         return Err(ApiError::bad_request("统计起始时间须早于截止时间"));
     }

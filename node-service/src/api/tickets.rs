@@ -21,7 +21,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// `POST /api/tickets` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     /// What the citizen told us.

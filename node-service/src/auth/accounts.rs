@@ -165,7 +165,7 @@ pub async fn set_disabled(
 }
 
 /// A new account.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// Login name.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::state::AppState;
 
 /// A time limit of one request type.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Limit {
     /// The request type's name.
     pub request_type: String,
@@ -19,7 +19,7 @@ pub struct Limit {
 }
 
 /// One unit's commitment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Commitment {
     /// The unit's code.
     pub code: String,
@@ -34,7 +34,7 @@ pub struct Commitment {
 }
 
 /// Every commitment, with the time limits (which are the same for every unit).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Commitments {
     /// The time limits per request type.
     pub limits: Vec<Limit>,

@@ -21,7 +21,7 @@ const FRESH_MS: i64 = 5 * 60_000;
 pub const MONTHS: usize = 12;
 
 /// One month's city-wide figures.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MonthFigures {
     /// `YYYY-MM`.
     pub month: String,
@@ -31,7 +31,7 @@ pub struct MonthFigures {
 }
 
 /// One request type's figures over the twelve months.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct TypeFigures {
     /// The type's code.
     pub code: String,
@@ -43,7 +43,7 @@ pub struct TypeFigures {
 }
 
 /// One handling unit's figures over the twelve months (its own assignments).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct UnitRow {
     /// The unit's name.
     pub name: String,
@@ -53,7 +53,7 @@ pub struct UnitRow {
 }
 
 /// The report.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RecentFigures {
     /// The first month, `YYYY-MM`.
     pub from: String,

@@ -54,7 +54,7 @@ impl LookupGuard {
 }
 
 /// One public step of an order's handling.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct PublicStep {
     /// What happened, in plain words.
     pub label: String,
@@ -63,7 +63,7 @@ pub struct PublicStep {
 }
 
 /// What a citizen sees of an order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PublicTicket {
     /// 工单编号.
     pub number: String,

@@ -11,7 +11,7 @@ use crate::api::error::ApiError;
 use crate::state::AppState;
 
 /// One published result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PublicResult {
     /// 工单编号.
     pub number: String,
@@ -32,7 +32,7 @@ pub struct PublicResult {
 }
 
 /// A page of results and the cursor of the next one.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ResultPage {
     /// The results.
     pub results: Vec<PublicResult>,

@@ -14,7 +14,7 @@ use crate::api::error::ApiError;
 use crate::state::AppState;
 
 /// What a citizen sends to rate an order.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateRequest {
     /// 工单编号.

@@ -31,7 +31,7 @@ const PER_PHONE_PER_DAY: u32 = 5;
 const REMEMBERED: usize = 20_000;
 
 /// What a citizen sends.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     /// Request type code (`complaint`, `consultation` …).
@@ -63,7 +63,7 @@ pub struct Submission {
 }
 
 /// The answer to a registered request.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Submitted {
     /// 工单编号.
     pub number: String,
