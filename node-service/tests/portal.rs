@@ -65,6 +65,7 @@ struct Answer {
     status: StatusCode,
     headers: axum::http::HeaderMap,
     text: String,
+    bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -83,6 +84,7 @@ impl Site {
             status,
             headers,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -583,6 +585,34 @@ async fn the_pages_work_without_javascript_and_show_nothing_personal() {
     assert_eq!(
         std::fs::read(s.dir.path().join("blobs").join(sha)).unwrap(),
         PNG
+    );
+    // Staff who may see the order open it from the order page; a unit not involved may not.
+    let with_session = |login: &'static str, uri: String| {
+        let s = &s;
+        async move {
+            let id = s.client.session(login).await.unwrap();
+            s.send(
+                Request::get(uri)
+                    .header(
+                        header::COOKIE,
+                        format!("{}={id}", node_service::auth::COOKIE),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let page = with_session("sl01", format!("/staff/orders/{number}")).await;
+    assert!(page.text.contains(&format!("/files/{sha}")) && page.text.contains("电梯.png"));
+    let file = format!("/staff/orders/{number}/files/{sha}");
+    let a = with_session("sl01", file.clone()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(a.bytes, PNG);
+    assert_eq!(
+        with_session("d02-handler", file).await.status,
+        StatusCode::FORBIDDEN
     );
     // Looked up on the page: no code in any URL, nothing personal, never cached.
     let a = s

@@ -325,6 +325,8 @@ pub struct OrderPage {
     pub actions: Vec<ActionForm>,
     /// The public reply, if any.
     pub reply: Option<String>,
+    /// Files the citizen attached: (link, name, size in words).
+    pub files: Vec<(String, String, String)>,
 }
 
 /// A sync link's state.

@@ -70,6 +70,11 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/dispatch", &["POST"], post(lists::bulk_dispatch)),
         route("/staff/orders/{number}", &["GET"], get(order::page)),
         route("/staff/orders/{number}/act", &["POST"], post(order::act)),
+        route(
+            "/staff/orders/{number}/files/{sha}",
+            &["GET"],
+            get(order::file),
+        ),
         route("/staff/status", &["GET"], get(status::page)),
         route(
             "/staff/accounts",

@@ -320,6 +320,21 @@ pub fn build(
         parts,
         timeline,
         conflicts: s.conflicts.len(),
+        files: i
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    format!("/staff/orders/{}/files/{}", view.number, a.sha256),
+                    a.name.clone(),
+                    if a.size >= 1024 * 1024 {
+                        format!("{:.1} MB", a.size as f64 / 1_048_576.0)
+                    } else {
+                        format!("{} KB", a.size.div_ceil(1024))
+                    },
+                )
+            })
+            .collect(),
         actions: forms::available(user, view, &rd, now, &state.config.node_code, unit_phrases),
         reply,
     }
@@ -354,6 +369,54 @@ pub async fn page(
             render(&build(&state, &user, &v, state.now(), flash, &phrases))
         }
         Err(e) => error_page(layout(&state, &user, "工单", ""), &e),
+    }
+}
+
+/// `GET /staff/orders/{number}/files/{sha256}`: a file attached to the order, for those who may
+/// see the order (the opening is recorded as a view of the order). Files stay at the node that
+/// took them (the hub, for the website); another node says where the file is.
+pub async fn file(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path((number, sha)): Path<(String, String)>,
+) -> Response {
+    let v = match view(&state, &user, &number).await {
+        Ok(v) => v,
+        Err(e) => return error_page(layout(&state, &user, "附件", ""), &e),
+    };
+    let Some(a) = v.intake.attachments.iter().find(|a| a.sha256 == sha) else {
+        return error_page(
+            layout(&state, &user, "附件", ""),
+            &crate::api::error::ApiError::not_found("附件"),
+        );
+    };
+    let blobs = state.blobs.clone();
+    let sha = a.sha256.clone();
+    match tokio::task::spawn_blocking(move || blobs.get(&sha)).await {
+        Ok(Ok(Some(bytes))) => (
+            [
+                (axum::http::header::CONTENT_TYPE, a.media_type.clone()),
+                (axum::http::header::CONTENT_DISPOSITION, "inline".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Ok(None)) => error_page(
+            layout(&state, &user, "附件", ""),
+            &crate::api::error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_here",
+                "该附件保存在受理它的节点（市民网站的附件在市中心节点），本节点没有副本",
+            ),
+        ),
+        _ => error_page(
+            layout(&state, &user, "附件", ""),
+            &crate::api::error::ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "附件读取失败，请稍后重试",
+            ),
+        ),
     }
 }
 
