@@ -545,6 +545,14 @@ impl TicketState {
             .count()
     }
 
+    /// What the citizen is told: the accepted reply, or the answer given at once.
+    pub fn public_reply(&self) -> Option<String> {
+        self.final_reply
+            .as_ref()
+            .map(|r| r.public_reply.clone())
+            .or_else(|| self.direct_answer.clone())
+    }
+
     /// The current deadline: the lead unit's, while it has one to meet.
     pub fn due_at(&self) -> Option<i64> {
         self.lead

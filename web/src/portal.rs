@@ -253,6 +253,17 @@ pub struct FigureRow {
     pub satisfaction_bar: u32,
 }
 
+/// One table of the figures page.
+#[derive(Clone, Debug)]
+pub struct FigureTable {
+    /// Its heading.
+    pub title: String,
+    /// The column heads: what a row is, received, closed.
+    pub heads: [&'static str; 3],
+    /// Its rows.
+    pub rows: Vec<FigureRow>,
+}
+
 /// The monthly figures.
 #[derive(Template)]
 #[template(path = "portal/figures.html")]
@@ -261,12 +272,8 @@ pub struct PortalFigures {
     pub p: PortalLayout,
     /// The period, in words.
     pub period: String,
-    /// By month, oldest first.
-    pub months: Vec<FigureRow>,
-    /// By request type.
-    pub types: Vec<FigureRow>,
-    /// By unit.
-    pub units: Vec<FigureRow>,
+    /// By month (oldest first), by request type, by unit.
+    pub tables: Vec<FigureTable>,
     /// How it is counted.
     pub note: String,
     /// When it was computed.

@@ -160,11 +160,7 @@ pub fn public_view(view: &TicketView, rd: &ReferenceData) -> PublicTicket {
             })
         })
         .collect();
-    let reply = s
-        .final_reply
-        .as_ref()
-        .map(|r| r.public_reply.clone())
-        .or_else(|| s.direct_answer.clone());
+    let reply = s.public_reply();
     PublicTicket {
         number: view.number.clone(),
         status_code: s.status.as_str().into(),

@@ -58,11 +58,7 @@ fn to_result(state: &AppState, v: &TicketView) -> PublicResult {
         handling_unit: s.lead.as_ref().map(|l| rd.unit_name(&l.unit)),
         created_at: s.created_at,
         closed_at: s.closed_at,
-        reply: s
-            .final_reply
-            .as_ref()
-            .map(|r| r.public_reply.clone())
-            .or_else(|| s.direct_answer.clone()),
+        reply: s.public_reply(),
     }
 }
 

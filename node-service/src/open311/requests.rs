@@ -357,11 +357,7 @@ fn public_request(state: &AppState, v: &TicketView) -> Value {
     let s = &v.state;
     let subject = rd.catalogue.subject(&s.subject);
     let closed = s.status.is_final();
-    let reply = s
-        .final_reply
-        .as_ref()
-        .map(|r| r.public_reply.clone())
-        .or_else(|| s.direct_answer.clone());
+    let reply = s.public_reply();
     json!({
         "service_request_id": v.number,
         "status": if closed { "closed" } else { "open" },

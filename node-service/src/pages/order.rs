@@ -304,11 +304,7 @@ pub fn build(
             conflict: lost.get(e.id.as_str()).cloned(),
         })
         .collect();
-    let reply = s
-        .final_reply
-        .as_ref()
-        .map(|r| r.public_reply.clone())
-        .or_else(|| s.direct_answer.clone());
+    let reply = s.public_reply();
     OrderPage {
         l,
         number: view.number.clone(),

@@ -644,51 +644,65 @@ pub async fn figures(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let page = PortalFigures {
         p: layout(&headers, "数据公开", "figures", "/figures"),
         period: format!("{}至{}", month_label(&r.from), month_label(&r.to)),
-        months: r
-            .months
-            .iter()
-            .map(|m| {
-                let f = &m.figures;
-                figure_row(
-                    month_label(&m.month),
-                    f.received,
-                    max_month,
-                    f.closed,
-                    f.on_time_rate,
-                    f.satisfaction_rate,
-                )
-            })
-            .collect(),
-        types: r
-            .by_type
-            .iter()
-            .map(|t| {
-                let f = &t.figures;
-                figure_row(
-                    t.name.clone(),
-                    f.received,
-                    max_type,
-                    f.closed,
-                    f.on_time_rate,
-                    f.satisfaction_rate,
-                )
-            })
-            .collect(),
-        units: r
-            .by_unit
-            .iter()
-            .map(|u| {
-                let f = &u.figures;
-                figure_row(
-                    u.name.clone(),
-                    f.as_lead,
-                    max_unit,
-                    f.replied,
-                    f.on_time_rate,
-                    f.satisfaction_rate,
-                )
-            })
-            .collect(),
+        tables: vec![
+            FigureTable {
+                title: "按月".into(),
+                heads: ["月份", "受理", "办结"],
+                rows: r
+                    .months
+                    .iter()
+                    .map(|m| {
+                        let f = &m.figures;
+                        figure_row(
+                            month_label(&m.month),
+                            f.received,
+                            max_month,
+                            f.closed,
+                            f.on_time_rate,
+                            f.satisfaction_rate,
+                        )
+                    })
+                    .collect(),
+            },
+            FigureTable {
+                title: "按诉求类型（近12个月）".into(),
+                heads: ["类型", "受理", "办结"],
+                rows: r
+                    .by_type
+                    .iter()
+                    .map(|t| {
+                        let f = &t.figures;
+                        figure_row(
+                            t.name.clone(),
+                            f.received,
+                            max_type,
+                            f.closed,
+                            f.on_time_rate,
+                            f.satisfaction_rate,
+                        )
+                    })
+                    .collect(),
+            },
+            FigureTable {
+                title: "按承办单位（近12个月）".into(),
+                heads: ["单位", "承办", "已答复"],
+                rows: r
+                    .by_unit
+                    .iter()
+                    .map(|u| {
+                        let f = &u.figures;
+                        figure_row(
+                            u.name.clone(),
+                            f.as_lead,
+                            max_unit,
+                            f.replied,
+                            f.on_time_rate,
+                            f.satisfaction_rate,
+                        )
+                    })
+                    .collect(),
+            },
+        ],
         note: r.note.into(),
         computed: local_time(r.computed_at),
     };
