@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use node_service::NodeConfig;
 use node_service::api::in_process::Client;
+use node_service::pages::format::url_encode;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -73,7 +74,7 @@ impl Hub {
     async fn post(&self, fmt: &str, pairs: &[(&str, &str)]) -> Answer {
         let body = pairs
             .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         self.send(
@@ -100,17 +101,6 @@ impl Hub {
             text: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
         }
     }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn json_of(a: &Answer) -> Value {

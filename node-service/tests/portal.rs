@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use node_service::NodeConfig;
 use node_service::api::in_process::Client;
+use node_service::pages::format::url_encode;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -108,7 +109,7 @@ impl Site {
     async fn form(&self, uri: &str, pairs: &[(&str, &str)]) -> Answer {
         let body = pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         self.send(
@@ -168,17 +169,6 @@ impl Site {
         assert_eq!(s, StatusCode::OK, "{user} {body}: {v}");
         v
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn request(phone: &str, content: &str) -> Value {

@@ -57,3 +57,23 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// A lone hub on loopback (no sync) with the demo's reference data and its planned orders, its
+/// clock fixed at `now`; `seed` draws the orders' ids and query codes.
+pub async fn seeded_hub(
+    dir: &std::path::Path,
+    now: i64,
+    seed: u64,
+) -> anyhow::Result<(node_service::RunningNode, deploy::seed_tickets::Seeded)> {
+    let config = node_service::NodeConfig {
+        data_dir: dir.to_path_buf(),
+        seed_dir: Some(deploy::demo::seed_dir()),
+        alert_sweep_secs: 0,
+        ..node_service::NodeConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let node = node_service::start(config, listener, std::sync::Arc::new(move || now)).await?;
+    let plan = deploy::demo::plan_seed(&node.state.refdata(), now)?;
+    let seeded = deploy::seed_tickets::run(&node.state.store, &plan, seed).await?;
+    Ok((node, seeded))
+}

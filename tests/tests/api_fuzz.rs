@@ -4,7 +4,6 @@
 //! may be a 5xx, and every answer must match the schema documented for its status.
 
 use std::process::Command;
-use std::sync::Arc;
 
 /// 2026-11-24 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
@@ -23,22 +22,11 @@ async fn the_api_answers_fuzzed_requests_as_documented() {
         "schemathesis is not installed at {st}: run scripts/test, which installs it"
     );
     let dir = tempfile::tempdir().unwrap();
-    let config = node_service::NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-        seed_dir: Some(deploy::demo::seed_dir()),
-        alert_sweep_secs: 0,
-        ..node_service::NodeConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let node = node_service::start(config, listener, Arc::new(|| NOW))
+    // Some orders to read and act on.
+    let (node, _) = tests::fixtures::seeded_hub(dir.path(), NOW, 3)
         .await
         .unwrap();
     let state = node.state.clone();
-    // Some orders to read and act on.
-    let plan = deploy::demo::plan_seed(&state.refdata(), NOW).unwrap();
-    deploy::seed_tickets::run(&state.store, &plan, 3)
-        .await
-        .unwrap();
     let token = state
         .auth
         .issue_token(&state.store, "接口测试", "sl01", "admin", NOW)

@@ -4,11 +4,11 @@
 //! caller's name, the address and the complaint text. None may appear.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use node_service::pages::format::url_encode;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -26,17 +26,6 @@ fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).unwrap()
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn html_escaped(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -48,21 +37,10 @@ fn html_escaped(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_public_answer_shows_any_orders_personal_data() {
     let dir = tempfile::tempdir().unwrap();
-    let config = node_service::NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-        seed_dir: Some(deploy::demo::seed_dir()),
-        alert_sweep_secs: 0,
-        ..node_service::NodeConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let node = node_service::start(config, listener, Arc::new(|| NOW))
+    let (node, seeded) = tests::fixtures::seeded_hub(dir.path(), NOW, 11)
         .await
         .unwrap();
     let state = node.state.clone();
-    let plan = deploy::demo::plan_seed(&state.refdata(), NOW).unwrap();
-    let seeded = deploy::seed_tickets::run(&state.store, &plan, 11)
-        .await
-        .unwrap();
     assert_eq!(seeded.codes.len(), deploy::demo::SEED_TICKETS);
     let app = node_service::http::app(state.clone());
 
@@ -110,8 +88,8 @@ async fn no_public_answer_shows_any_orders_personal_data() {
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(Body::from(format!(
                     "number={}&code={}",
-                    enc(number),
-                    enc(code)
+                    url_encode(number),
+                    url_encode(code)
                 )))
                 .unwrap(),
         )
@@ -134,7 +112,7 @@ async fn no_public_answer_shows_any_orders_personal_data() {
     let mut listed = 0;
     loop {
         let uri = match &after {
-            Some(a) => format!("/api/public/published?limit=7&after={}", enc(a)),
+            Some(a) => format!("/api/public/published?limit=7&after={}", url_encode(a)),
             None => "/api/public/published?limit=7".into(),
         };
         let (_, text) = answer(&app, get(&uri)).await;
@@ -142,7 +120,7 @@ async fn no_public_answer_shows_any_orders_personal_data() {
         listed += v["results"].as_array().unwrap().len();
         answers.push((uri.clone(), text));
         let page_uri = match &after {
-            Some(a) => format!("/results?after={}", enc(a)),
+            Some(a) => format!("/results?after={}", url_encode(a)),
             None => "/results".into(),
         };
         let (_, text) = answer(&app, get(&page_uri)).await;

@@ -7,6 +7,7 @@
 //! (Chromium's own switch for scripts also stops chromedriver's clicks on form buttons, so the
 //! test proves the pages script-free instead.)
 
+#[allow(dead_code)] // the browser helpers serve several test files
 mod common;
 
 use std::time::Duration;

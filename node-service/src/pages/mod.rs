@@ -7,7 +7,7 @@
 
 mod accounts;
 mod diff;
-pub(crate) mod format;
+pub mod format;
 mod forms;
 mod intake;
 mod kb_editor;
