@@ -435,6 +435,10 @@ async fn the_citizen_follows_rates_once_and_not_solved_reaches_the_redo_review()
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.json()["rating"], "基本满意（问题未解决）");
+    assert_eq!(
+        a.json()["status"],
+        "您反映问题未解决，中心正在审核是否重新办理"
+    );
     assert_eq!(a.json()["may_rate"], false);
     let a = s
         .json_from("203.0.113.8:1", "/api/public/rate", rate("satisfied", true))

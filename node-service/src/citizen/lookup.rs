@@ -105,7 +105,8 @@ pub fn plain_status(s: Status) -> &'static str {
         }
         Status::Dispatched | Status::Handling | Status::Returned => "正在办理",
         Status::Replied => "承办单位已答复，中心审核中",
-        Status::AwaitingCallback | Status::CalledBack => "已答复，等待回访评价",
+        Status::AwaitingCallback => "已答复，等待回访评价",
+        Status::CalledBack => "已回访，等待办结",
         Status::Closed => "已办结",
         Status::Merged => "已与相同诉求合并办理",
     }
@@ -164,7 +165,11 @@ pub fn public_view(view: &TicketView, rd: &ReferenceData) -> PublicTicket {
     PublicTicket {
         number: view.number.clone(),
         status_code: s.status.as_str().into(),
-        status: plain_status(s.status).into(),
+        status: if s.redo_review {
+            "您反映问题未解决，中心正在审核是否重新办理".into()
+        } else {
+            plain_status(s.status).into()
+        },
         request_type: s.request_type.label().into(),
         title: s.title.clone(),
         caller: mask_name(&view.intake.caller_name),
