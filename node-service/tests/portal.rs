@@ -623,6 +623,26 @@ async fn the_pages_work_without_javascript_and_show_nothing_personal() {
         .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
     assert!(a.text.contains("工单编号或查询码不正确"));
+    // A rating with a wrong code counts once against the number, like a lookup: with the one
+    // failed lookup above, four wrong ratings make five and the right code still opens it.
+    for _ in 0..3 {
+        let a = s
+            .form(
+                "/rate",
+                &[
+                    ("number", &number),
+                    ("code", "WRONGCODE00"),
+                    ("satisfaction", "satisfied"),
+                    ("solved", "true"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+    }
+    let a = s
+        .form("/lookup", &[("number", &number), ("code", &code)])
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "wrong ratings were counted twice");
     for page in [
         "/results",
         "/results?q=%E7%94%B5%E6%A2%AF",

@@ -23,8 +23,10 @@ pub fn public_slots() -> usize {
 
 /// The middleware: takes a slot, runs the request, gives up at the budget.
 pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Response {
-    let page = !request.uri().path().starts_with("/api/");
-    let headers = request.headers().clone();
+    // The website's pages answer with a page; the JSON API and Open311 with JSON.
+    let path = request.uri().path();
+    let page = !path.starts_with("/api/") && !path.starts_with("/open311/");
+    let large = page && crate::pages::portal::wants_large(request.headers());
     let work = async {
         let _slot = slots.acquire().await;
         next.run(request).await
@@ -33,7 +35,7 @@ pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Resp
         Ok(response) => response,
         Err(_) => {
             let mut response = if page {
-                crate::pages::portal::busy(&headers)
+                crate::pages::portal::busy(large)
             } else {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,

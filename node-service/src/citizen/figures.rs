@@ -123,11 +123,8 @@ async fn compute(state: &AppState, now: i64) -> Result<RecentFigures, ApiError> 
     }
     let first = hours.iter().find(|(f, t)| t > f).map_or(0, |(f, _)| *f);
     let last = hours.last().map_or(0, |(_, t)| *t);
-    let keys: Vec<String> = std::iter::once(String::new())
-        .chain(RequestType::ALL.iter().map(|t| type_key(*t)))
-        .collect();
-    let ranges = hours.clone();
-    let keys_for_read = keys.clone();
+    let type_keys: Vec<String> = RequestType::ALL.iter().map(|t| type_key(*t)).collect();
+    let ranges = hours;
     let (by_month, by_type) = state
         .store
         .read_bulk(move |c| {
@@ -136,7 +133,7 @@ async fn compute(state: &AppState, now: i64) -> Result<RecentFigures, ApiError> 
                 by_month.push(fact_sum(c, "", *f, *t)?);
             }
             let mut by_type = Vec::new();
-            for k in keys_for_read.iter().skip(1) {
+            for k in &type_keys {
                 by_type.push(fact_sum(c, k, first, last)?);
             }
             Ok::<(Vec<[i64; COUNTERS]>, Vec<[i64; COUNTERS]>), replica_store::StoreError>((

@@ -373,10 +373,6 @@ fn public_request(state: &AppState, v: &TicketView) -> Value {
     })
 }
 
-fn query_field<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    field(q, name)
-}
-
 /// `GET requests/{id}.{fmt}`.
 pub async fn one(
     state: &AppState,
@@ -384,7 +380,7 @@ pub async fn one(
     id: &str,
     fmt: Format,
 ) -> Result<Response, Open311Error> {
-    let app = app_of(state, query_field(query, "api_key"))?;
+    let app = app_of(state, field(query, "api_key"))?;
     let missing = || Open311Error::new(StatusCode::NOT_FOUND, format!("没有服务请求 {id}"));
     let number = hotline_model::number::normalize_ticket_number(id);
     if number.is_empty() || number.len() > 40 {

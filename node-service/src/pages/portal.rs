@@ -41,10 +41,17 @@ fn layout(headers: &HeaderMap, title: &str, current: &'static str, here: &str) -
     }
 }
 
+/// Whether a request asks for large print (its `portal_large` cookie).
+pub fn wants_large(headers: &HeaderMap) -> bool {
+    large(headers)
+}
+
 /// The page when the citizens' pages are too busy to answer within their budget.
-pub fn busy(headers: &HeaderMap) -> Response {
+pub fn busy(large: bool) -> Response {
+    let mut p = layout(&HeaderMap::new(), "请稍后再试", "home", "/");
+    p.large = large;
     message(
-        layout(headers, "请稍后再试", "home", "/"),
+        p,
         StatusCode::SERVICE_UNAVAILABLE,
         "访问的人较多",
         "请稍等一会儿再刷新页面；急事请直接拨打12345。",
@@ -480,9 +487,13 @@ pub async fn rate(
             StatusCode::OK
         }
         Err(e) => {
-            // Show the order again with the reason, when the number and code are right.
+            // Show the order again with the reason when the number and code were right (a
+            // wrong code or a lockout was already counted: no second lookup).
             page.error = Some(e.message.clone());
-            if let Ok(t) = citizen::lookup::lookup(&state, addr, &f.number, &f.code).await {
+            let code_was_right = !matches!(e.code, "not_found" | "locked" | "too_many_attempts");
+            if !code_was_right {
+                page.number = f.number;
+            } else if let Ok(t) = citizen::lookup::lookup(&state, addr, &f.number, &f.code).await {
                 page.code = f.code;
                 page.order = Some(card(t));
             } else {
