@@ -18,6 +18,7 @@ pub mod intake;
 pub mod number;
 pub mod org;
 pub mod privacy;
+pub mod public;
 pub mod refdata;
 pub mod role;
 pub mod ticket;

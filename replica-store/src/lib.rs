@@ -1,5 +1,7 @@
 //! A node's durable replica: automerge documents in SQLite, the local change feed and the query
-//! projections, served from two owned threads so rusqlite never blocks the async runtime.
+//! projections, served from owned threads (a writer, interactive readers, a reader for long work)
+//! so rusqlite never blocks the async runtime — except point reads of one row by a unique key,
+//! which run on the caller's thread and never wait (`point_reads`).
 //!
 //! Invariants:
 //! - Documents are the source of truth; `tickets` and `ticket_units` are derived and are rebuilt at
@@ -23,6 +25,7 @@ pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
 pub mod unit_map_doc;
+mod point_reads;
 mod worker;
 
 use std::path::Path;
@@ -73,6 +76,23 @@ fn reader_count() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
 }
 
+/// The query code's hash as stored beside the projection, or (not recorded there yet) from the
+/// order's document.
+fn code_hash(
+    c: &Connection,
+    actor: &ActorId,
+    id: &str,
+    stored: Option<String>,
+) -> Result<Option<String>> {
+    match stored {
+        Some(h) => Ok(Some(h)),
+        None => match docstore::load(c, id, actor)? {
+            Some((doc, _)) => Ok(Some(ticket_doc::root_str(&doc, id, "qhash")?)),
+            None => Ok(None),
+        },
+    }
+}
+
 /// A handle to a node's store; cheap to clone, usable from any task.
 #[derive(Clone)]
 pub struct Store {
@@ -81,6 +101,7 @@ pub struct Store {
     bulk: mpsc::Sender<worker::ReadJob>,
     committed: watch::Receiver<i64>,
     shared: Arc<worker::Shared>,
+    points: Arc<point_reads::PointReads>,
 }
 
 impl Store {
@@ -202,6 +223,10 @@ impl Store {
             bulk: btx,
             committed: crx,
             shared,
+            points: Arc::new(point_reads::PointReads::new(
+                path.to_path_buf(),
+                reader_count(),
+            )),
         })
     }
 
@@ -258,6 +283,20 @@ impl Store {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         Self::read_on(&self.reader, f).await
+    }
+
+    /// Runs a read of a few rows by a unique key (a citizen's lookup) on the caller's own thread
+    /// when one of the point-read connections is free, else on the interactive reader pool. `f`
+    /// must be that short: it holds up the caller's async worker while it runs.
+    pub async fn read_point<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
+    {
+        if let Some(out) = self.points.run(&f) {
+            return out;
+        }
+        self.read(move |c| f(c)).await
     }
 
     /// Runs a long read job (statistics, exports, sweeps) on the reader kept for long work, where
@@ -486,21 +525,30 @@ impl Store {
             .await
     }
 
-    /// The stored hash of a ticket's citizen query code.
+    /// An order by number with the stored hash of its citizen query code (for the citizen's rating).
     pub async fn lookup(&self, number: String) -> Result<Option<(TicketView, String)>> {
         let actor = self.shared.actor.clone();
-        self.read(move |c| {
+        self.read_point(move |c| {
             let Some((view, hash)) = projection::view_with_code_hash(c, &number)? else {
                 return Ok(None);
             };
-            let hash = match hash {
-                Some(h) => h,
-                None => match docstore::load(c, &view.id, &actor)? {
-                    Some((doc, _)) => ticket_doc::root_str(&doc, &view.id, "qhash")?,
-                    None => return Ok(None),
-                },
+            Ok(code_hash(c, &actor, &view.id, hash)?.map(|h| (view, h)))
+        })
+        .await
+    }
+
+    /// What a citizen may see of the order `number`, with its id and the stored hash of its query
+    /// code: one row by its unique key, read on the caller's thread when it can be.
+    pub async fn lookup_public(
+        &self,
+        number: String,
+    ) -> Result<Option<(String, String, hotline_model::public::PublicRecord)>> {
+        let actor = self.shared.actor.clone();
+        self.read_point(move |c| {
+            let Some((id, hash, public)) = projection::public_with_code_hash(c, &number)? else {
+                return Ok(None);
             };
-            Ok(Some((view, hash)))
+            Ok(code_hash(c, &actor, &id, hash)?.map(|h| (id, h, public)))
         })
         .await
     }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use hotline_model::assessment::{self, COUNTERS, Fact};
+use hotline_model::public::PublicRecord;
 use hotline_model::ticket::TicketView;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,8 @@ fn write_rows(
     };
     let facts_json = serde_json::to_string(&facts)
         .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
+    let public_json = serde_json::to_string(&PublicRecord::of(view))
+        .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
     // Listed on the public results page: published, and never a confidential report.
     let public_result = s.published && !view.intake.confidential;
     // The alerts already sent to the units holding it now (the supervisors' board).
@@ -59,14 +62,14 @@ fn write_rows(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
                              origin_unit, closed_at, published, facts, urges, supervision,
-                             redo_review)
+                             redo_review, public)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22)
+                ?20, ?21, ?22, ?23)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
              closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
-             redo_review = ?22",
+             redo_review = ?22, public = ?23",
     )?
     .execute(params![
         view.id,
@@ -91,6 +94,7 @@ fn write_rows(
         urges,
         supervision,
         s.redo_review,
+        public_json,
     ])?;
     let old_facts: Vec<Fact> = match &old {
         Some((status, facts_text)) => {
@@ -680,6 +684,27 @@ pub fn set_code_hash(conn: &Connection, id: &str, qhash: &str) -> Result<()> {
     conn.prepare_cached("UPDATE tickets SET qhash = ?2 WHERE id = ?1")?
         .execute(params![id, qhash])?;
     Ok(())
+}
+
+/// What a citizen may see of the order `number`, with its id and query-code hash (to check the
+/// code against): one row, no history read or parsed.
+pub fn public_with_code_hash(
+    conn: &Connection,
+    number: &str,
+) -> Result<Option<(String, Option<String>, PublicRecord)>> {
+    use rusqlite::OptionalExtension;
+    let row: Option<(String, Option<String>, String)> = conn
+        .prepare_cached("SELECT id, qhash, public FROM tickets WHERE number = ?1")?
+        .query_row([number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((id, h, j)) => {
+            let public = serde_json::from_str(&j)
+                .map_err(|e| crate::error::StoreError::malformed(&id, e.to_string()))?;
+            Ok(Some((id, h, public)))
+        }
+    }
 }
 
 /// An order by number with its query-code hash (`None` when not recorded beside it yet).

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "6";
+pub const PROJECTION_VERSION: &str = "7";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -116,6 +116,9 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
     // The query-code hash beside the projection: a citizen's lookup reads one row.
     add_column_if_missing(conn, "tickets", "qhash", "TEXT")?;
+    // Projection version 7: what a citizen may see of it (`hotline_model::public`), so a lookup
+    // neither reads nor parses the order's history.
+    add_column_if_missing(conn, "tickets", "public", "TEXT NOT NULL DEFAULT '{}'")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),

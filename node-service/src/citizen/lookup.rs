@@ -9,9 +9,8 @@
 use std::net::IpAddr;
 
 use axum::http::StatusCode;
-use hotline_model::event::{Action, Satisfaction};
 use hotline_model::number::query_code_hash;
-use hotline_model::privacy::{mask_name, mask_phone};
+use hotline_model::public::{PublicRecord, Step};
 use hotline_model::refdata::ReferenceData;
 use hotline_model::ticket::TicketView;
 use hotline_model::workflow::Status;
@@ -112,104 +111,83 @@ pub fn plain_status(s: Status) -> &'static str {
     }
 }
 
-fn step_label(
-    e: &hotline_model::event::Event,
-    view: &TicketView,
-    rd: &ReferenceData,
-) -> Option<String> {
-    let lead = view.state.lead.as_ref().map(|l| l.unit.as_str());
-    Some(match &e.action {
-        Action::Created => format!("已受理（{}）", view.intake.channel.label()),
-        Action::AnswerDirectly { .. } => "已当场答复".into(),
-        Action::Review { accept: true, .. } => "中心审核通过".into(),
-        Action::Dispatch { lead, .. } => format!("已派发至{}", rd.unit_name(&lead.unit)),
-        Action::Transfer { to, .. } => format!("已转交{}办理", rd.unit_name(&to.unit)),
-        Action::ApproveExtension { until, .. } => {
+fn step_label(step: &Step, rd: &ReferenceData) -> String {
+    match step {
+        Step::Received { channel } => format!("已受理（{}）", channel.label()),
+        Step::AnsweredDirectly => "已当场答复".into(),
+        Step::Accepted => "中心审核通过".into(),
+        Step::Dispatched { unit } => format!("已派发至{}", rd.unit_name(unit)),
+        Step::Transferred { unit } => format!("已转交{}办理", rd.unit_name(unit)),
+        Step::Extended { until } => {
             format!("办理时限延长至{}", crate::pages::format::local_date(*until))
         }
-        // The lead unit's reply (a co-handler's is internal).
-        Action::Reply { .. } if lead == Some(e.unit.as_str()) => "承办单位已答复".into(),
-        Action::ReviewResult { accept: true, .. } => "中心已审核答复".into(),
-        Action::ReviewResult { accept: false, .. } => "中心要求承办单位重新办理".into(),
-        Action::Callback {
-            satisfaction: Satisfaction::Unreachable,
-            ..
-        } => return None,
-        Action::Callback { .. } => "已回访".into(),
-        Action::Rate { .. } => "您已评价".into(),
-        Action::Reopen { .. } => "重新办理".into(),
-        Action::Close { .. } => "已办结".into(),
-        Action::Merge { .. } => "已与相同诉求合并办理".into(),
-        _ => return None,
-    })
+        Step::Replied => "承办单位已答复".into(),
+        Step::ReplyAccepted => "中心已审核答复".into(),
+        Step::ReplySentBack => "中心要求承办单位重新办理".into(),
+        Step::CalledBack => "已回访".into(),
+        Step::Rated => "您已评价".into(),
+        Step::Reopened => "重新办理".into(),
+        Step::Closed => "已办结".into(),
+        Step::Merged => "已与相同诉求合并办理".into(),
+    }
 }
 
-/// What a citizen may see of `view`.
-pub fn public_view(view: &TicketView, rd: &ReferenceData) -> PublicTicket {
-    let s = &view.state;
-    let lead = s.lead.as_ref().map(|l| l.unit.as_str());
-    let lost: std::collections::HashSet<&str> =
-        s.conflicts.iter().map(|c| c.event_id.as_str()).collect();
-    let steps: Vec<PublicStep> = view
-        .events
-        .iter()
-        .filter(|e| !lost.contains(e.id.as_str()))
-        .filter_map(|e| {
-            step_label(e, view, rd).map(|label| PublicStep {
-                label,
-                at: e.hlc.wall_ms,
-            })
-        })
-        .collect();
-    let reply = s.public_reply();
+/// What a citizen sees of an order, in words: the model's public record with unit names resolved.
+pub fn public_ticket(r: PublicRecord, rd: &ReferenceData) -> PublicTicket {
     PublicTicket {
-        number: view.number.clone(),
-        status_code: s.status.as_str().into(),
-        status: if s.redo_review {
+        status_code: r.status.as_str().into(),
+        status: if r.redo_review {
             "您反映问题未解决，中心正在审核是否重新办理".into()
         } else {
-            plain_status(s.status).into()
+            plain_status(r.status).into()
         },
-        request_type: s.request_type.label().into(),
-        title: s.title.clone(),
-        caller: mask_name(&view.intake.caller_name),
-        phone: mask_phone(&view.intake.caller_phone),
-        handling_unit: lead.map(|u| rd.unit_name(u)),
-        created_at: s.created_at,
-        due_at: s.due_at(),
-        closed_at: s.closed_at,
-        reply,
-        steps,
-        may_rate: may_rate(view),
-        rating: s.citizen_rating.as_ref().map(|r| {
+        request_type: r.request_type.label().into(),
+        handling_unit: r.handling_unit.map(|u| rd.unit_name(&u)),
+        steps: r
+            .steps
+            .iter()
+            .map(|s| PublicStep {
+                label: step_label(&s.step, rd),
+                at: s.at,
+            })
+            .collect(),
+        rating: r.rating.map(|r| {
             format!(
                 "{}（问题{}解决）",
                 r.satisfaction.label(),
                 if r.solved { "已" } else { "未" }
             )
         }),
+        number: r.number,
+        title: r.title,
+        caller: r.caller,
+        phone: r.phone,
+        created_at: r.created_at,
+        due_at: r.due_at,
+        closed_at: r.closed_at,
+        reply: r.reply,
+        may_rate: r.may_rate,
     }
 }
 
-/// Whether the citizen may rate the order now: replied or closed, and not rated yet.
-pub fn may_rate(view: &TicketView) -> bool {
-    let s = &view.state;
-    s.citizen_rating.is_none()
-        && matches!(
-            s.status,
-            Status::AwaitingCallback | Status::CalledBack | Status::Closed
-        )
-        && (s.final_reply.is_some() || s.direct_answer.is_some())
+/// What a citizen may see of `view`.
+pub fn public_view(view: &TicketView, rd: &ReferenceData) -> PublicTicket {
+    public_ticket(PublicRecord::of(view), rd)
 }
 
-/// Finds the order `number` if `code` is its query code, counting failures against the number and
-/// the client address; refuses while either is locked out.
-pub async fn find(
+/// A number and code as asked, normalised, once neither is locked out.
+struct Asked {
+    number: String,
+    code: String,
+}
+
+/// Normalises what was typed and refuses while the number or the client address is locked out.
+fn admit(
     state: &AppState,
     addr: Option<IpAddr>,
     number: &str,
     code: &str,
-) -> Result<TicketView, ApiError> {
+) -> Result<Asked, ApiError> {
     let now = state.now();
     let number = hotline_model::number::normalize_ticket_number(number);
     let code = hotline_model::number::normalize_query_code(code);
@@ -239,21 +217,49 @@ pub async fn find(
             ),
         ));
     }
-    let wrong = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "工单编号或查询码不正确，请核对短信或受理回执上的编号和查询码",
-        )
-    };
-    let Some((view, stored)) = state.store.lookup(number.clone()).await? else {
-        guard.fail(&number, addr, now);
-        return Err(wrong());
-    };
-    if view.number != number || query_code_hash(&view.id, &code) != stored {
-        guard.fail(&number, addr, now);
-        return Err(wrong());
+    Ok(Asked { number, code })
+}
+
+/// Keeps what was found for `asked` if it is that order and the code is its query code (checked
+/// against the stored hash); a miss or a wrong code counts against the number and the client
+/// address.
+fn confirm<T>(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    asked: &Asked,
+    found: Option<T>,
+    key: impl Fn(&T) -> (&str, &str, &str),
+) -> Result<T, ApiError> {
+    if let Some(f) = found {
+        let (id, number, stored) = key(&f);
+        if number == asked.number && query_code_hash(id, &asked.code) == stored {
+            return Ok(f);
+        }
     }
+    state
+        .citizens
+        .lookups
+        .fail(&asked.number, addr, state.now());
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "工单编号或查询码不正确，请核对短信或受理回执上的编号和查询码",
+    ))
+}
+
+/// Finds the order `number` if `code` is its query code, counting failures against the number and
+/// the client address; refuses while either is locked out.
+pub async fn find(
+    state: &AppState,
+    addr: Option<IpAddr>,
+    number: &str,
+    code: &str,
+) -> Result<TicketView, ApiError> {
+    let asked = admit(state, addr, number, code)?;
+    let found = state.store.lookup(asked.number.clone()).await?;
+    let (view, _) = confirm(state, addr, &asked, found, |(v, h)| {
+        (v.id.as_str(), v.number.as_str(), h.as_str())
+    })?;
     Ok(view)
 }
 
@@ -261,13 +267,17 @@ fn minutes(ms: i64) -> i64 {
     (ms + 59_999) / 60_000
 }
 
-/// Looks an order up: what the citizen may see of it.
+/// Looks an order up: what the citizen may see of it (its stored public record, not its history).
 pub async fn lookup(
     state: &AppState,
     addr: Option<IpAddr>,
     number: &str,
     code: &str,
 ) -> Result<PublicTicket, ApiError> {
-    let view = find(state, addr, number, code).await?;
-    Ok(public_view(&view, &state.refdata()))
+    let asked = admit(state, addr, number, code)?;
+    let found = state.store.lookup_public(asked.number.clone()).await?;
+    let (_, _, record) = confirm(state, addr, &asked, found, |(id, h, r)| {
+        (id.as_str(), r.number.as_str(), h.as_str())
+    })?;
+    Ok(public_ticket(record, &state.refdata()))
 }

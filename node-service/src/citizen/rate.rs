@@ -50,7 +50,7 @@ pub async fn rate(
             "该工单已评价过，每件工单只能评价一次",
         ));
     }
-    if !super::lookup::may_rate(&view) {
+    if !hotline_model::public::may_rate(&view) {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "not_yet",
