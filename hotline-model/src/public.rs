@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::category::RequestType;
 use crate::event::{Action, Event, Satisfaction};
 use crate::intake::Channel;
 use crate::privacy::{mask_name, mask_phone};
 use crate::ticket::TicketView;
-use crate::category::RequestType;
 use crate::workflow::Status;
 
 /// One public step of an order's handling.

@@ -17,6 +17,7 @@ pub mod docstore;
 pub mod error;
 pub mod intake_queue;
 pub mod phrases_doc;
+mod point_reads;
 pub mod projection;
 pub mod refdata_doc;
 pub mod schema;
@@ -25,7 +26,6 @@ pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
 pub mod unit_map_doc;
-mod point_reads;
 mod worker;
 
 use std::path::Path;

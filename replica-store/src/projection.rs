@@ -62,14 +62,14 @@ fn write_rows(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
                              origin_unit, closed_at, published, facts, urges, supervision,
-                             redo_review, public)
+                             redo_review)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23)
+                ?20, ?21, ?22)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
              closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
-             redo_review = ?22, public = ?23",
+             redo_review = ?22",
     )?
     .execute(params![
         view.id,
@@ -94,8 +94,12 @@ fn write_rows(
         urges,
         supervision,
         s.redo_review,
-        public_json,
     ])?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_public(number, id, record) VALUES(?1, ?2, ?3)
+         ON CONFLICT(number) DO UPDATE SET id = ?2, record = ?3",
+    )?
+    .execute(params![view.number, view.id, public_json])?;
     let old_facts: Vec<Fact> = match &old {
         Some((status, facts_text)) => {
             if status != s.status.as_str() {
@@ -294,6 +298,7 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
+         DELETE FROM ticket_public;
          DELETE FROM fact_totals; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
     Ok(())
@@ -678,11 +683,11 @@ pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>>
     }
 }
 
-/// Records an order's query-code hash beside its projection (it never changes), so a citizen's
-/// lookup reads one row instead of the whole document.
-pub fn set_code_hash(conn: &Connection, id: &str, qhash: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE tickets SET qhash = ?2 WHERE id = ?1")?
-        .execute(params![id, qhash])?;
+/// Records an order's query-code hash beside its public record (it never changes), so a citizen's
+/// lookup reads one short row instead of the whole document.
+pub fn set_code_hash(conn: &Connection, number: &str, qhash: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE ticket_public SET qhash = ?2 WHERE number = ?1")?
+        .execute(params![number, qhash])?;
     Ok(())
 }
 
@@ -694,7 +699,7 @@ pub fn public_with_code_hash(
 ) -> Result<Option<(String, Option<String>, PublicRecord)>> {
     use rusqlite::OptionalExtension;
     let row: Option<(String, Option<String>, String)> = conn
-        .prepare_cached("SELECT id, qhash, public FROM tickets WHERE number = ?1")?
+        .prepare_cached("SELECT id, qhash, record FROM ticket_public WHERE number = ?1")?
         .query_row([number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     match row {
@@ -714,7 +719,10 @@ pub fn view_with_code_hash(
 ) -> Result<Option<(TicketView, Option<String>)>> {
     use rusqlite::OptionalExtension;
     let row: Option<(String, Option<String>)> = conn
-        .prepare_cached("SELECT view, qhash FROM tickets WHERE number = ?1")?
+        .prepare_cached(
+            "SELECT t.view, p.qhash FROM tickets t LEFT JOIN ticket_public p ON p.number = t.number
+             WHERE t.number = ?1",
+        )?
         .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match row {

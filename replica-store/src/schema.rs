@@ -79,6 +79,15 @@ pub fn create(conn: &Connection) -> Result<()> {
             doc_seq INTEGER NOT NULL,
             view TEXT NOT NULL
         );
+        -- What a citizen may see of each order (`hotline_model::public`) and its query code's
+        -- hash, in a table of short rows of its own: a lookup reads one of them, neither the
+        -- order's history nor the long rows of `tickets`.
+        CREATE TABLE IF NOT EXISTS ticket_public(
+            number TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
+            qhash TEXT,
+            record TEXT NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ticket_units(
             ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
             unit TEXT NOT NULL,
@@ -114,11 +123,8 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "supervision", "TEXT")?;
     // Projection version 6: the centre's redo-review queue (and public facts per request type).
     add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
-    // The query-code hash beside the projection: a citizen's lookup reads one row.
-    add_column_if_missing(conn, "tickets", "qhash", "TEXT")?;
-    // Projection version 7: what a citizen may see of it (`hotline_model::public`), so a lookup
-    // neither reads nor parses the order's history.
-    add_column_if_missing(conn, "tickets", "public", "TEXT NOT NULL DEFAULT '{}'")?;
+    // Projection version 7: the query-code hash moved to `ticket_public` (a `tickets.qhash`
+    // column of version 6 stays, unused).
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),

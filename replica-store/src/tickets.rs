@@ -205,7 +205,7 @@ pub fn insert(ctx: &mut Ctx<'_>, p: Prepared) -> Result<Created> {
     let t = &p.created.ticket;
     projection::set_code_hash(
         ctx.conn,
-        &t.id,
+        &t.number,
         &hotline_model::number::query_code_hash(&t.id, &p.created.query_code),
     )?;
     Ok(p.created)
@@ -283,7 +283,7 @@ pub fn reproject(conn: &Connection, actor: &ActorId, all: bool, since: i64) -> R
         match load(conn, actor, id) {
             Ok((_, t)) => {
                 projection::project(conn, &t.view(), *seq)?;
-                projection::set_code_hash(conn, id, &t.query_code_hash)?;
+                projection::set_code_hash(conn, &t.number, &t.query_code_hash)?;
             }
             Err(e) => tracing::error!(doc = %id, error = %e, "cannot project ticket document"),
         }

@@ -74,14 +74,12 @@ pub fn put_entry(
     Ok(seq)
 }
 
+/// One entry of a unit's map: its key and its fields.
+pub type Entry = (String, Vec<(String, ScalarValue)>);
+
 /// Reads a unit's document: its unit (checked against the id `<kind>:<unit>`) and its entries
 /// as `(key, field → scalar)`, in key order. `Err` when malformed.
-pub fn entries(
-    doc: &AutoCommit,
-    kind: &str,
-    map: &str,
-    id: &str,
-) -> Result<(String, Vec<(String, Vec<(String, ScalarValue)>)>)> {
+pub fn entries(doc: &AutoCommit, kind: &str, map: &str, id: &str) -> Result<(String, Vec<Entry>)> {
     let unit = root_str(doc, id, "unit")?;
     if id != format!("{kind}:{unit}") || !unit_ok(&unit) {
         return Err(StoreError::malformed(id, format!("names unit {unit}")));
