@@ -15,6 +15,7 @@ pub mod credential;
 pub mod event;
 pub mod hlc;
 pub mod intake;
+pub mod notify;
 pub mod number;
 pub mod org;
 pub mod privacy;

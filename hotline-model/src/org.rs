@@ -42,6 +42,10 @@ pub struct Unit {
     /// How citizens reach it (service phone, address, hours).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub contact: String,
+    /// Its duty contacts for urgent news (assignments, urges, supervisions): mobile numbers and
+    /// e-mail addresses. Internal: never shown to citizens.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duty: Vec<String>,
 }
 
 /// Why a list of units does not form a tree.
@@ -185,6 +189,7 @@ mod tests {
             parent: parent.map(Into::into),
             duties: String::new(),
             contact: String::new(),
+            duty: Vec::new(),
         }
     }
 

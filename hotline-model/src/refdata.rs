@@ -138,6 +138,8 @@ struct UnitRow {
     duties: String,
     #[serde(default)]
     contact: String,
+    #[serde(default)]
+    duty: Vec<String>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -210,6 +212,7 @@ pub fn parse_org(text: &str) -> Result<OrgTree, RefDataError> {
             parent: u.parent,
             duties: u.duties,
             contact: u.contact,
+            duty: u.duty,
         })
         .collect();
     Ok(OrgTree::new(units)?)

@@ -1,0 +1,491 @@
+//! Who hears what when an order changes: the notifications (SMS and e-mail) a recorded event
+//! causes, and when they may be sent.
+//!
+//! Pure: the node that records an event asks [`notices`] what it causes and writes the answer to
+//! its outbox in the same transaction (see `replica_store::outbox`); events that arrive by sync
+//! were notified by the node that recorded them. Each notice has a key unique to the event, the
+//! medium and the recipient, so it is never queued twice.
+//!
+//! Default rules, each switchable ([`NoticeRules`]):
+//! - citizens, by SMS to a mobile number: the number and query code when an order is registered
+//!   (not for confidential reports: the caller may not want a text), and the public reply when it
+//!   is closed;
+//! - units, by SMS and e-mail to their duty contacts (`Unit::duty`): a new assignment (dispatch,
+//!   transfer), an urge (催办), a supervision (督办), an extension decision, a redo (reply sent back),
+//!   a reopen.
+//!
+//! SMS to citizens waits out the quiet hours (default 21:00–08:00 Beijing time) unless urgent.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Action, Event};
+use crate::org::OrgTree;
+use crate::ticket::TicketView;
+
+/// How a notification travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Medium {
+    /// 短信.
+    Sms,
+    /// 电子邮件.
+    Email,
+}
+
+impl Medium {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Medium::Sms => "sms",
+            Medium::Email => "email",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Medium> {
+        match s {
+            "sms" => Some(Medium::Sms),
+            "email" => Some(Medium::Email),
+            _ => None,
+        }
+    }
+
+    /// 短信 / 邮件.
+    pub fn label(self) -> &'static str {
+        match self {
+            Medium::Sms => "短信",
+            Medium::Email => "邮件",
+        }
+    }
+}
+
+/// One notification to send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Unique per event, medium and recipient: the outbox never holds it twice.
+    pub key: String,
+    /// How it travels.
+    pub medium: Medium,
+    /// A mobile number or an e-mail address.
+    pub to: String,
+    /// The e-mail subject (SMS: empty).
+    pub subject: String,
+    /// The text.
+    pub body: String,
+    /// The order's number.
+    pub ticket: String,
+    /// Sent even in the quiet hours.
+    pub urgent: bool,
+    /// Addressed to a citizen (quiet hours apply to SMS), not to staff.
+    pub citizen: bool,
+}
+
+/// Quiet hours, in minutes after local midnight (Beijing time): no SMS to citizens from `start`
+/// until `end` (across midnight when `start > end`) unless urgent. Equal values: none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QuietHours {
+    /// From (minutes after midnight).
+    pub start: u32,
+    /// Until (minutes after midnight).
+    pub end: u32,
+}
+
+impl Default for QuietHours {
+    /// 21:00–08:00.
+    fn default() -> Self {
+        QuietHours {
+            start: 21 * 60,
+            end: 8 * 60,
+        }
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+const BEIJING_MS: i64 = 8 * 3_600_000;
+
+impl QuietHours {
+    /// The earliest time at or after `now_ms` a non-urgent SMS to a citizen may go.
+    pub fn next_allowed(&self, now_ms: i64) -> i64 {
+        if self.start == self.end {
+            return now_ms;
+        }
+        let local = now_ms + BEIJING_MS;
+        let minute = (local.rem_euclid(DAY_MS) / 60_000) as u32;
+        let quiet = if self.start < self.end {
+            minute >= self.start && minute < self.end
+        } else {
+            minute >= self.start || minute < self.end
+        };
+        if !quiet {
+            return now_ms;
+        }
+        let midnight = local - local.rem_euclid(DAY_MS);
+        let mut end = midnight + i64::from(self.end) * 60_000;
+        if end <= local {
+            end += DAY_MS;
+        }
+        end - BEIJING_MS
+    }
+}
+
+/// Which notifications are sent, and their texts. `{number}`, `{code}`, `{unit}`, `{title}`,
+/// `{reply}`, `{what}` and `{hotline}` are filled in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
+pub struct NoticeRules {
+    /// Text the citizen the number and query code on registration.
+    pub citizen_registered: bool,
+    /// Text the citizen the public reply on closing.
+    pub citizen_closed: bool,
+    /// Tell units' duty contacts of assignments, urges, supervisions, extension decisions, redos
+    /// and reopens.
+    pub units: bool,
+    /// No SMS to citizens in these hours unless urgent.
+    pub quiet_hours: QuietHours,
+    /// The hotline's name in texts.
+    pub hotline: String,
+    /// To the citizen on registration.
+    pub registered_text: String,
+    /// To the citizen on closing.
+    pub closed_text: String,
+    /// To a unit: `{what}` is what happened (新派工单, 催办, 督办通知 …).
+    pub unit_text: String,
+}
+
+impl Default for NoticeRules {
+    fn default() -> Self {
+        NoticeRules {
+            citizen_registered: true,
+            citizen_closed: true,
+            units: true,
+            quiet_hours: QuietHours::default(),
+            hotline: "12345热线".into(),
+            registered_text: "【{hotline}】您反映的问题已受理，工单编号{number}，查询码{code}。\
+                              可凭编号和查询码在网站查询办理进度。"
+                .into(),
+            closed_text: "【{hotline}】您的工单{number}已办结。答复：{reply} \
+                          如有疑问请拨打12345。"
+                .into(),
+            unit_text: "【{hotline}】{what}：工单{number}（{title}），请登录工作台及时办理。"
+                .into(),
+        }
+    }
+}
+
+fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in pairs {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// Whether `phone` is a mainland mobile number (texts go only there).
+pub fn is_mobile(phone: &str) -> bool {
+    phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What units hear of `action` (what, which units, urgent), if anything; `lead` is the lead unit
+/// after it.
+fn unit_news<'a>(
+    action: &'a Action,
+    lead: Option<&'a str>,
+) -> Option<(&'static str, Vec<&'a str>, bool)> {
+    Some(match action {
+        Action::Dispatch { lead, co, .. } => (
+            "新派工单",
+            std::iter::once(lead.unit.as_str())
+                .chain(co.iter().map(|a| a.unit.as_str()))
+                .collect(),
+            false,
+        ),
+        Action::Transfer { to, co, .. } => (
+            "转办工单",
+            std::iter::once(to.unit.as_str())
+                .chain(co.iter().map(|a| a.unit.as_str()))
+                .collect(),
+            false,
+        ),
+        Action::Urge { target, .. } => ("催办", vec![target.as_str()], false),
+        Action::Supervise { target, level, .. } => (level.label(), vec![target.as_str()], true),
+        Action::ApproveExtension { for_unit, .. } => {
+            ("延期申请已批准", vec![for_unit.as_str()], false)
+        }
+        Action::RejectExtension { for_unit, .. } => {
+            ("延期申请未批准", vec![for_unit.as_str()], false)
+        }
+        Action::ReviewResult { accept: false, .. } => ("答复被退回重办", vec![lead?], false),
+        Action::Reopen { .. } => ("工单重新办理", vec![lead?], false),
+        _ => return None,
+    })
+}
+
+/// The notifications the events `events` (just recorded on `view`, which includes them) cause.
+/// `query_code` is the plain query code, known only when the order was registered just now.
+pub fn notices(
+    view: &TicketView,
+    events: &[Event],
+    query_code: Option<&str>,
+    org: &OrgTree,
+    rules: &NoticeRules,
+) -> Vec<Notice> {
+    let mut out = Vec::new();
+    let title = view.state.title.as_str();
+    let phone = view.intake.caller_phone.as_str();
+    let citizen_sms = |key: String, body: String, out: &mut Vec<Notice>| {
+        if is_mobile(phone) {
+            out.push(Notice {
+                key,
+                medium: Medium::Sms,
+                to: phone.to_owned(),
+                subject: String::new(),
+                body,
+                ticket: view.number.clone(),
+                urgent: false,
+                citizen: true,
+            });
+        }
+    };
+    for e in events {
+        match &e.action {
+            Action::Created if rules.citizen_registered && !view.intake.confidential => {
+                if let Some(code) = query_code {
+                    let body = fill(
+                        &rules.registered_text,
+                        &[
+                            ("hotline", &rules.hotline),
+                            ("number", &view.number),
+                            ("code", code),
+                        ],
+                    );
+                    citizen_sms(format!("{}:citizen:sms", e.id), body, &mut out);
+                }
+            }
+            Action::Close { .. } if rules.citizen_closed => {
+                let reply = view.state.public_reply().unwrap_or_default();
+                let reply: String = reply.chars().take(200).collect();
+                let body = fill(
+                    &rules.closed_text,
+                    &[
+                        ("hotline", &rules.hotline),
+                        ("number", &view.number),
+                        ("reply", &reply),
+                    ],
+                );
+                citizen_sms(format!("{}:citizen:sms", e.id), body, &mut out);
+            }
+            action if rules.units => {
+                let lead = view.state.lead.as_ref().map(|l| l.unit.as_str());
+                let Some((what, units, urgent)) = unit_news(action, lead) else {
+                    continue;
+                };
+                for unit in units {
+                    let Some(u) = org.get(unit) else { continue };
+                    for to in &u.duty {
+                        let medium = if to.contains('@') {
+                            Medium::Email
+                        } else if is_mobile(to) {
+                            Medium::Sms
+                        } else {
+                            continue;
+                        };
+                        let body = fill(
+                            &rules.unit_text,
+                            &[
+                                ("hotline", &rules.hotline),
+                                ("what", what),
+                                ("number", &view.number),
+                                ("title", title),
+                                ("unit", &u.name),
+                            ],
+                        );
+                        out.push(Notice {
+                            key: format!("{}:{}:{}:{}", e.id, unit, medium.as_str(), to),
+                            medium,
+                            to: to.clone(),
+                            subject: if medium == Medium::Email {
+                                format!("【{}】{}：工单{}", rules.hotline, what, view.number)
+                            } else {
+                                String::new()
+                            },
+                            body,
+                            ticket: view.number.clone(),
+                            urgent,
+                            citizen: false,
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{AssignTo, SupervisionLevel};
+    use crate::hlc::Hlc;
+    use crate::workflow::TicketState;
+
+    fn org() -> OrgTree {
+        crate::refdata::parse_org(include_str!("../../deploy/seed/org.toml")).expect("org")
+    }
+
+    fn intake() -> crate::intake::Intake {
+        crate::intake::Intake {
+            channel: crate::intake::Channel::Phone,
+            caller_name: "李四".into(),
+            caller_phone: "13900001111".into(),
+            address: "翠屏街道".into(),
+            request_type: crate::category::RequestType::Complaint,
+            subject: "CX.WY.DT".into(),
+            location: None,
+            title: "噪音扰民".into(),
+            content: "夜间施工噪音。".into(),
+            attachments: vec![],
+            urgent: false,
+            confidential: false,
+            call_id: None,
+        }
+    }
+
+    /// The view after `actions`, and its events.
+    fn view(intake: crate::intake::Intake, actions: Vec<Action>) -> TicketView {
+        let mut state = TicketState::initial(&intake);
+        let mut events = Vec::new();
+        for (i, action) in std::iter::once(Action::Created).chain(actions).enumerate() {
+            let e = Event {
+                id: format!("e{i}"),
+                author: "u".into(),
+                unit: "C".into(),
+                node: "HUB".into(),
+                hlc: Hlc::at(1_795_485_600_000 + i as i64 * 60_000),
+                action,
+            };
+            state.apply(&e).expect("applies");
+            events.push(e);
+        }
+        TicketView {
+            id: "t1".into(),
+            number: "20261124-HUB-00001".into(),
+            created_node: "HUB".into(),
+            intake,
+            state,
+            events,
+        }
+    }
+
+    fn dispatch(unit: &str) -> Action {
+        Action::Dispatch {
+            lead: AssignTo {
+                unit: unit.into(),
+                sign_due_at: 1_795_485_600_000 + 200_000,
+                due_at: 1_796_500_000_000,
+            },
+            co: vec![],
+            note: String::new(),
+            final_assignment: false,
+        }
+    }
+
+    #[test]
+    fn the_citizen_gets_number_and_code_and_a_unit_its_assignment_and_urges() {
+        let rules = NoticeRules::default();
+        let v = view(intake(), vec![]);
+        let n = notices(&v, &v.events, Some("ABCD-1234"), &org(), &rules);
+        assert_eq!(n.len(), 1);
+        assert_eq!(
+            (n[0].medium, n[0].to.as_str()),
+            (Medium::Sms, "13900001111")
+        );
+        assert!(n[0].body.contains("20261124-HUB-00001") && n[0].body.contains("ABCD-1234"));
+        assert!(n[0].citizen);
+        // Confidential reports get no text; nor do landlines.
+        let mut secret = intake();
+        secret.confidential = true;
+        let v = view(secret, vec![]);
+        assert!(notices(&v, &v.events, Some("X"), &org(), &rules).is_empty());
+        let mut landline = intake();
+        landline.caller_phone = "079986110001".into();
+        let v = view(landline, vec![]);
+        assert!(notices(&v, &v.events, Some("X"), &org(), &rules).is_empty());
+
+        // D01's duty phone and mailbox hear of the dispatch, then of an urge and a supervision.
+        let v = view(
+            intake(),
+            vec![
+                Action::accept_review(""),
+                dispatch("D01"),
+                Action::Urge {
+                    target: "D01".into(),
+                    note: String::new(),
+                },
+                Action::Supervise {
+                    target: "D01".into(),
+                    level: SupervisionLevel::Notice,
+                    note: String::new(),
+                },
+            ],
+        );
+        let n = notices(&v, &v.events[2..], None, &org(), &rules);
+        let got: Vec<(Medium, &str, bool)> = n
+            .iter()
+            .map(|n| (n.medium, n.to.as_str(), n.urgent))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Medium::Sms, "13807991001", false),
+                (Medium::Email, "zhiban@donghu.linjiang.example", false),
+                (Medium::Sms, "13807991001", false),
+                (Medium::Email, "zhiban@donghu.linjiang.example", false),
+                (Medium::Sms, "13807991001", true),
+                (Medium::Email, "zhiban@donghu.linjiang.example", true),
+            ]
+        );
+        assert!(n[0].body.contains("新派工单") && n[2].body.contains("催办"));
+        assert!(n[5].subject.contains("督办通知"));
+        // Every key differs: the outbox keeps each once.
+        let keys: std::collections::HashSet<&str> = n.iter().map(|n| n.key.as_str()).collect();
+        assert_eq!(keys.len(), n.len());
+        // Switched off, units hear nothing.
+        let off = NoticeRules {
+            units: false,
+            ..NoticeRules::default()
+        };
+        assert!(notices(&v, &v.events[2..], None, &org(), &off).is_empty());
+    }
+
+    #[test]
+    fn quiet_hours_hold_a_text_until_they_end_at_every_minute_of_a_day() {
+        let q = QuietHours::default();
+        // 2026-11-24 00:00 Beijing.
+        let midnight = 1_795_449_600_000;
+        for m in 0..(24 * 60) {
+            let now = midnight + m * 60_000;
+            let next = q.next_allowed(now);
+            let minute = m as u32;
+            if (8 * 60..21 * 60).contains(&minute) {
+                assert_eq!(next, now, "minute {m}");
+            } else if minute < 8 * 60 {
+                assert_eq!(next, midnight + 8 * 3_600_000, "minute {m}");
+            } else {
+                assert_eq!(next, midnight + 32 * 3_600_000, "minute {m}");
+            }
+        }
+        // No quiet hours at all.
+        let none = QuietHours { start: 0, end: 0 };
+        assert_eq!(none.next_allowed(midnight + 60_000), midnight + 60_000);
+        // A window within one day.
+        let lunch = QuietHours {
+            start: 12 * 60,
+            end: 14 * 60,
+        };
+        assert_eq!(
+            lunch.next_allowed(midnight + 13 * 3_600_000),
+            midnight + 14 * 3_600_000
+        );
+    }
+}
