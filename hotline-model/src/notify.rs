@@ -76,8 +76,23 @@ pub struct Notice {
     pub ticket: String,
     /// Sent even in the quiet hours.
     pub urgent: bool,
-    /// Addressed to a citizen (quiet hours apply to SMS), not to staff.
+    /// Addressed to a citizen, not to staff.
     pub citizen: bool,
+    /// Not to be sent before (Unix ms): the end of the quiet hours for a text to a citizen.
+    pub not_before: i64,
+}
+
+/// Delivery attempts before a notification is given up (dead letter).
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// How long to wait after the `attempts`-th failed attempt before the next (doubling from 30 s,
+/// at most an hour); `None` once [`MAX_ATTEMPTS`] were made: the notification is dead.
+pub fn retry_delay(attempts: u32) -> Option<i64> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let doubled = 30_000i64 << attempts.saturating_sub(1).min(20);
+    Some(doubled.min(3_600_000))
 }
 
 /// Quiet hours, in minutes after local midnight (Beijing time): no SMS to citizens from `start`
@@ -228,6 +243,7 @@ pub fn notices(
     query_code: Option<&str>,
     org: &OrgTree,
     rules: &NoticeRules,
+    now_ms: i64,
 ) -> Vec<Notice> {
     let mut out = Vec::new();
     let title = view.state.title.as_str();
@@ -243,6 +259,7 @@ pub fn notices(
                 ticket: view.number.clone(),
                 urgent: false,
                 citizen: true,
+                not_before: rules.quiet_hours.next_allowed(now_ms),
             });
         }
     };
@@ -312,6 +329,7 @@ pub fn notices(
                             ticket: view.number.clone(),
                             urgent,
                             citizen: false,
+                            not_before: now_ms,
                         });
                     }
                 }
@@ -328,6 +346,9 @@ mod tests {
     use crate::event::{AssignTo, SupervisionLevel};
     use crate::hlc::Hlc;
     use crate::workflow::TicketState;
+
+    /// 2026-11-24 10:00 Beijing.
+    const NOW: i64 = 1_795_485_600_000;
 
     fn org() -> OrgTree {
         crate::refdata::parse_org(include_str!("../../deploy/seed/org.toml")).expect("org")
@@ -394,7 +415,7 @@ mod tests {
     fn the_citizen_gets_number_and_code_and_a_unit_its_assignment_and_urges() {
         let rules = NoticeRules::default();
         let v = view(intake(), vec![]);
-        let n = notices(&v, &v.events, Some("ABCD-1234"), &org(), &rules);
+        let n = notices(&v, &v.events, Some("ABCD-1234"), &org(), &rules, NOW);
         assert_eq!(n.len(), 1);
         assert_eq!(
             (n[0].medium, n[0].to.as_str()),
@@ -402,15 +423,26 @@ mod tests {
         );
         assert!(n[0].body.contains("20261124-HUB-00001") && n[0].body.contains("ABCD-1234"));
         assert!(n[0].citizen);
+        assert_eq!(n[0].not_before, NOW);
+        // At 23:00 the text waits for 08:00.
+        let late = notices(
+            &v,
+            &v.events,
+            Some("ABCD-1234"),
+            &org(),
+            &rules,
+            NOW + 13 * 3_600_000,
+        );
+        assert_eq!(late[0].not_before, NOW + 22 * 3_600_000);
         // Confidential reports get no text; nor do landlines.
         let mut secret = intake();
         secret.confidential = true;
         let v = view(secret, vec![]);
-        assert!(notices(&v, &v.events, Some("X"), &org(), &rules).is_empty());
+        assert!(notices(&v, &v.events, Some("X"), &org(), &rules, NOW).is_empty());
         let mut landline = intake();
         landline.caller_phone = "079986110001".into();
         let v = view(landline, vec![]);
-        assert!(notices(&v, &v.events, Some("X"), &org(), &rules).is_empty());
+        assert!(notices(&v, &v.events, Some("X"), &org(), &rules, NOW).is_empty());
 
         // D01's duty phone and mailbox hear of the dispatch, then of an urge and a supervision.
         let v = view(
@@ -429,7 +461,7 @@ mod tests {
                 },
             ],
         );
-        let n = notices(&v, &v.events[2..], None, &org(), &rules);
+        let n = notices(&v, &v.events[2..], None, &org(), &rules, NOW);
         let got: Vec<(Medium, &str, bool)> = n
             .iter()
             .map(|n| (n.medium, n.to.as_str(), n.urgent))
@@ -455,7 +487,17 @@ mod tests {
             units: false,
             ..NoticeRules::default()
         };
-        assert!(notices(&v, &v.events[2..], None, &org(), &off).is_empty());
+        assert!(notices(&v, &v.events[2..], None, &org(), &off, NOW).is_empty());
+    }
+
+    #[test]
+    fn failed_deliveries_back_off_then_die() {
+        let delays: Vec<Option<i64>> = (1..=MAX_ATTEMPTS).map(retry_delay).collect();
+        assert_eq!(delays[0], Some(30_000));
+        assert_eq!(delays[1], Some(60_000));
+        assert_eq!(delays[6], Some(1_920_000));
+        assert_eq!(delays[7], None);
+        assert!(delays.windows(2).all(|w| w[1].is_none() || w[0] <= w[1]));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod credential_doc;
 pub mod docstore;
 pub mod error;
 pub mod intake_queue;
+pub mod outbox;
 pub mod phrases_doc;
 mod point_reads;
 pub mod projection;
@@ -102,7 +103,22 @@ pub struct Store {
     committed: watch::Receiver<i64>,
     shared: Arc<worker::Shared>,
     points: Arc<point_reads::PointReads>,
+    notifier: Arc<std::sync::RwLock<Option<Notifier>>>,
 }
+
+/// What a node sends when it records events on an order (its view after them, the events, and
+/// the plain query code when the order was registered just now): asked inside the transaction
+/// that records them, its answer queued in the outbox by that same transaction. Orders imported
+/// whole and events that arrive by sync notify nobody here: the node that recorded them did.
+pub type Notifier = Arc<
+    dyn Fn(
+            &TicketView,
+            &[hotline_model::event::Event],
+            Option<&str>,
+        ) -> Vec<hotline_model::notify::Notice>
+        + Send
+        + Sync,
+>;
 
 impl Store {
     /// Opens (or creates) the store at `path` for node `node`. `actor` is this process's automerge
@@ -227,6 +243,7 @@ impl Store {
                 path.to_path_buf(),
                 reader_count(),
             )),
+            notifier: Arc::new(std::sync::RwLock::new(None)),
         })
     }
 
@@ -327,8 +344,34 @@ impl Store {
 
     /// Registers a ticket; resolves once it is durable.
     pub async fn create_ticket(&self, req: NewTicket) -> Result<Created> {
+        let now = req.now_ms;
         let prepared = tickets::prepare(&self.shared, req)?;
-        self.write(move |ctx| tickets::insert(ctx, prepared)).await
+        let notifier = self.notifier();
+        self.write(move |ctx| {
+            let created = tickets::insert(ctx, prepared)?;
+            if let Some(n) = notifier {
+                let view = &created.ticket;
+                outbox::enqueue(
+                    ctx.conn,
+                    &n(view, &view.events, Some(&created.query_code)),
+                    now,
+                )?;
+            }
+            Ok(created)
+        })
+        .await
+    }
+
+    /// Sets what this node sends when it records events (see [`Notifier`]).
+    pub fn set_notifier(&self, notifier: Notifier) {
+        *self.notifier.write().unwrap_or_else(|p| p.into_inner()) = Some(notifier);
+    }
+
+    fn notifier(&self) -> Option<Notifier> {
+        self.notifier
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Imports an order whole, with its history (see [`tickets::prepare_import`]); resolves once
@@ -341,8 +384,68 @@ impl Store {
 
     /// Applies a workflow action to a ticket (by id or number); resolves once it is durable.
     pub async fn apply(&self, ticket: String, req: NewEvent) -> Result<TicketView> {
-        self.write(move |ctx| tickets::apply(ctx, &ticket, req))
+        let now = req.now_ms;
+        let notifier = self.notifier();
+        self.write(move |ctx| {
+            let view = tickets::apply(ctx, &ticket, req)?;
+            if let Some(n) = notifier {
+                let last = view.events.len().saturating_sub(1);
+                outbox::enqueue(ctx.conn, &n(&view, &view.events[last..], None), now)?;
+            }
+            Ok(view)
+        })
+        .await
+    }
+
+    /// Up to `limit` notifications due at `now_ms` (see [`outbox::due`]).
+    pub async fn outbox_due(&self, now_ms: i64, limit: u32) -> Result<Vec<outbox::Outgoing>> {
+        self.read(move |c| outbox::due(c, now_ms, limit)).await
+    }
+
+    /// When the next pending notification falls due.
+    pub async fn outbox_next_due(&self) -> Result<Option<i64>> {
+        self.read(outbox::next_due).await
+    }
+
+    /// Records a delivery attempt (see [`outbox::record`]); resolves once durable.
+    pub async fn outbox_record(
+        &self,
+        id: i64,
+        now_ms: i64,
+        outcome: outbox::Outcome,
+    ) -> Result<String> {
+        self.write(move |ctx| outbox::record(ctx.conn, id, now_ms, &outcome))
             .await
+    }
+
+    /// Puts a dead notification back in the queue (see [`outbox::retry`]).
+    pub async fn outbox_retry(&self, id: i64, now_ms: i64) -> Result<bool> {
+        self.write(move |ctx| outbox::retry(ctx.conn, id, now_ms))
+            .await
+    }
+
+    /// A page of the outbox, newest first, with each notification's attempts.
+    pub async fn outbox_list(
+        &self,
+        state: Option<String>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(outbox::Outgoing, Vec<outbox::Attempt>)>> {
+        self.read(move |c| {
+            outbox::list(c, state.as_deref(), before, limit)?
+                .into_iter()
+                .map(|o| {
+                    let a = outbox::attempts(c, o.id)?;
+                    Ok((o, a))
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// How many notifications are pending, sent and dead.
+    pub async fn outbox_counts(&self) -> Result<(i64, i64, i64)> {
+        self.read(outbox::counts).await
     }
 
     /// A ticket's full view, by id or number.

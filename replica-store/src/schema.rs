@@ -204,6 +204,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::audit::create(conn)?;
     crate::sessions::create(conn)?;
     crate::intake_queue::create(conn)?;
+    crate::outbox::create(conn)?;
     Ok(())
 }
 
