@@ -47,6 +47,8 @@ pub struct NodeConfig {
     pub session_max_hours: u32,
     /// Node-to-node sync (off by default).
     pub sync: crate::sync::SyncConfig,
+    /// Notifications: who hears what, the mail server and the SMS gateway.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Default for NodeConfig {
@@ -65,6 +67,7 @@ impl Default for NodeConfig {
             session_idle_minutes: 30,
             session_max_hours: 12,
             sync: crate::sync::SyncConfig::default(),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }

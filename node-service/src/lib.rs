@@ -12,6 +12,7 @@ pub mod config;
 pub mod http;
 pub mod kb;
 pub mod node;
+pub mod notify;
 pub mod open311;
 pub mod pages;
 pub mod state;

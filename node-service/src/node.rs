@@ -31,6 +31,7 @@ pub struct RunningNode {
     suspended_listen: Option<SocketAddr>,
     alerts: Option<JoinHandle<()>>,
     kb_follow: Option<JoinHandle<()>>,
+    sender: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -84,9 +85,13 @@ impl RunningNode {
 
     /// Stops sync links, then serving (in-flight requests finish), and waits until it has.
     pub async fn shutdown(mut self) -> Result<()> {
-        for task in [self.alerts.take(), self.kb_follow.take()]
-            .into_iter()
-            .flatten()
+        for task in [
+            self.alerts.take(),
+            self.kb_follow.take(),
+            self.sender.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             task.abort();
             let _ = task.await;
@@ -301,6 +306,13 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
                 std::time::Duration::from_secs(state.config.alert_sweep_secs),
             )
         });
+    // What events recorded here cause is queued with them, and delivered from the outbox.
+    crate::notify::install(&state);
+    let channels = Arc::new(
+        crate::notify::Channels::new(&state.config.notify)
+            .context("notification settings ([notify])")?,
+    );
+    let sender = tokio::spawn(crate::notify::run_sender(state.clone(), channels));
     if state.config.role == crate::config::NodeRole::Hub {
         // Open311 batch requests accepted before a stop are registered now.
         tokio::spawn(crate::open311::drain_queue(state.clone()));
@@ -342,5 +354,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         suspended_listen: None,
         alerts,
         kb_follow: Some(kb_follow),
+        sender: Some(sender),
     })
 }

@@ -52,19 +52,16 @@ pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Resp
     }
 }
 
+/// A budgeted request's answer, to come.
+type Budgeted = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+
 /// The budget as a layer over a router, sharing the node's slots: the citizens' JSON endpoints
 /// and pages queue for the same few slots.
 pub fn layer(
     slots: Arc<Semaphore>,
-) -> axum::middleware::FromFnLayer<
-    impl Fn(Request, Next) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
-    + Clone,
-    (),
-    (Request,),
-> {
+) -> axum::middleware::FromFnLayer<impl Fn(Request, Next) -> Budgeted + Clone, (), (Request,)> {
     axum::middleware::from_fn(move |req: Request, next: Next| {
         let slots = slots.clone();
-        Box::pin(budget(slots, req, next))
-            as std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>
+        Box::pin(budget(slots, req, next)) as Budgeted
     })
 }

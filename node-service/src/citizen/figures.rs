@@ -156,7 +156,7 @@ async fn compute(state: &AppState, now: i64) -> Result<RecentFigures, ApiError> 
             figures: f,
         })
         .collect();
-    by_unit.sort_by(|a, b| b.figures.as_lead.cmp(&a.figures.as_lead));
+    by_unit.sort_by_key(|u| std::cmp::Reverse(u.figures.as_lead));
     let label = |(y, m): (i32, u8)| format!("{y:04}-{m:02}");
     Ok(RecentFigures {
         from: label(months[0]),

@@ -125,10 +125,10 @@ fn filing(state: &AppState, form: &[(String, String)]) -> Result<Filing, Open311
         .unwrap_or_default()
         .trim()
         .to_owned();
-    if let Some(id) = field(form, "address_id") {
-        if address.is_empty() {
-            address = format!("地址编码 {}", id.trim());
-        }
+    if let Some(id) = field(form, "address_id")
+        && address.is_empty()
+    {
+        address = format!("地址编码 {}", id.trim());
     }
     if location.is_none() && address.is_empty() {
         return Err(Open311Error::bad(

@@ -1,0 +1,552 @@
+//! Notifications that really arrive: a real SMTP server (aiosmtpd, STARTTLS with a certificate
+//! from the project's CA, a login) receives the units' e-mails, and a local SMS gateway that
+//! recomputes each provider's signature receives the texts; gateways that fail, refuse or never
+//! answer are retried or given up as they deserve.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use node_service::NodeConfig;
+use node_service::api::in_process::Client;
+use node_service::notify::sms::SmsConfig;
+use node_service::notify::{NotifyConfig, email::SmtpConfig, sms_sign};
+use serde_json::{Value, json};
+
+/// 2026-11-24 (Tuesday) 10:00 Beijing time.
+const NOW: i64 = 1_795_485_600_000;
+const SECRET: &str = "test-secret";
+
+/// What the gateway does with the next requests.
+const ACCEPT: u8 = 0;
+const FAIL_500: u8 = 1;
+const REFUSE: u8 = 2;
+const HANG: u8 = 3;
+
+#[derive(Default)]
+struct Gateway {
+    mode: AtomicU8,
+    /// (provider, phone, text, signature valid) of every request received.
+    got: Mutex<Vec<(String, String, String, bool)>>,
+}
+
+async fn aliyun(
+    State(g): State<Arc<Gateway>>,
+    RawQuery(q): RawQuery,
+    Query(params): Query<HashMap<String, String>>,
+) -> (StatusCode, String) {
+    let valid = sms_sign::aliyun_verify_query(&q.unwrap_or_default(), SECRET);
+    let param = |k: &str| params.get(k).cloned().unwrap_or_default();
+    let text: Value = serde_json::from_str(&param("TemplateParam")).unwrap_or_default();
+    g.got.lock().unwrap().push((
+        "aliyun".into(),
+        param("PhoneNumbers"),
+        text["content"].as_str().unwrap_or_default().into(),
+        valid,
+    ));
+    if !valid {
+        return (
+            StatusCode::OK,
+            json!({"Code": "SignatureDoesNotMatch", "Message": "bad signature"}).to_string(),
+        );
+    }
+    answer(
+        &g,
+        || json!({"Code": "OK", "Message": "OK", "BizId": "900100"}),
+    )
+    .await
+}
+
+async fn tencent(
+    State(g): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    let h = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    let ts: i64 = h("x-tc-timestamp").parse().unwrap_or_default();
+    let valid = sms_sign::tc3_secret_id(h("authorization")) == Some("AKIDtest")
+        && sms_sign::tc3_verify(
+            h("authorization"),
+            SECRET,
+            "sms",
+            "127.0.0.1",
+            h("content-type"),
+            &body,
+            ts,
+        );
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    g.got.lock().unwrap().push((
+        "tencent".into(),
+        v["PhoneNumberSet"][0].as_str().unwrap_or_default().into(),
+        v["TemplateParamSet"][0].as_str().unwrap_or_default().into(),
+        valid,
+    ));
+    answer(&g, || {
+        json!({"Response": {"SendStatusSet": [{"Code": "Ok", "SerialNo": "5000:1"}], "RequestId": "r1"}})
+    })
+    .await
+}
+
+async fn answer(g: &Gateway, ok: impl Fn() -> Value) -> (StatusCode, String) {
+    match g.mode.load(Ordering::SeqCst) {
+        ACCEPT => (StatusCode::OK, ok().to_string()),
+        FAIL_500 => (StatusCode::INTERNAL_SERVER_ERROR, "down".into()),
+        REFUSE => (
+            StatusCode::OK,
+            json!({"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号",
+                   "Response": {"Error": {"Code": "InvalidParameterValue.IncorrectPhoneNumber", "Message": "号码错误"}}})
+            .to_string(),
+        ),
+        _ => std::future::pending().await,
+    }
+}
+
+/// Starts the gateway on a port it bound; its base URL.
+async fn gateway() -> (Arc<Gateway>, String) {
+    let g = Arc::new(Gateway::default());
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(aliyun).post(tencent))
+        .with_state(g.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (g, url)
+}
+
+/// aiosmtpd with STARTTLS required and a login, its certificate from the project's CA.
+struct Smtp {
+    child: Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+    ca: std::path::PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp(dir: &std::path::Path) -> Smtp {
+    let now = time::OffsetDateTime::from_unix_timestamp(NOW / 1000).unwrap();
+    let now = now.max(time::OffsetDateTime::now_utc());
+    let ca = sync_protocol::pki::CertificateAuthority::create("测试CA", now, 30, [7; 16]).unwrap();
+    let (cert, key) = ca
+        .issue_web(&["localhost".into()], now, 30, [8; 16])
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.cert_pem()).unwrap();
+    std::fs::write(dir.join("smtp.pem"), cert).unwrap();
+    std::fs::write(dir.join("smtp.key"), key).unwrap();
+    let maildir = dir.join("maildir");
+    let mut child = Command::new("/usr/bin/python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py"))
+        .args([&maildir, &dir.join("smtp.pem"), &dir.join("smtp.key")])
+        .args(["notice", "s3cret"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 with aiosmtpd (scripts/test installs python3-aiosmtpd)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("smtp server said {line:?}"))
+        .parse()
+        .unwrap();
+    Smtp {
+        child,
+        port,
+        maildir,
+        ca: dir.join("ca.pem"),
+    }
+}
+
+/// The messages in the Maildir: (recipient, subject, body), decoded.
+fn mails(maildir: &std::path::Path) -> Vec<(String, String, String)> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| {
+            let raw = std::fs::read(e.unwrap().path()).unwrap();
+            let text = String::from_utf8_lossy(&raw).to_string();
+            // A header with its folded continuation lines.
+            let header = |name: &str| {
+                let mut lines = text
+                    .lines()
+                    .skip_while(|l| !l.starts_with(&format!("{name}: ")));
+                let mut value = lines
+                    .next()
+                    .map(|l| l[name.len() + 2..].to_owned())
+                    .unwrap_or_default();
+                for l in lines.take_while(|l| l.starts_with([' ', '\t'])) {
+                    value.push(' ');
+                    value.push_str(l.trim());
+                }
+                value
+            };
+            let body = text.split("\r\n\r\n").nth(1).or(text.split("\n\n").nth(1));
+            (
+                header("To"),
+                decode_words(&header("Subject")),
+                decode_body(&text, body.unwrap_or_default()),
+            )
+        })
+        .collect()
+}
+
+/// RFC 2047 `=?utf-8?b?…?=` words, as lettre writes Chinese subjects.
+fn decode_words(s: &str) -> String {
+    use base64::Engine as _;
+    s.split_whitespace()
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            match lower
+                .strip_prefix("=?utf-8?b?")
+                .and_then(|r| r.strip_suffix("?="))
+            {
+                Some(_) => {
+                    let b64 = &w[10..w.len() - 2];
+                    String::from_utf8(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(b64)
+                            .unwrap(),
+                    )
+                    .unwrap()
+                }
+                None => w.to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn decode_body(text: &str, body: &str) -> String {
+    use base64::Engine as _;
+    if text.contains("Content-Transfer-Encoding: base64") {
+        let clean: String = body.split_whitespace().collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .unwrap(),
+        )
+        .unwrap()
+    } else {
+        body.to_owned()
+    }
+}
+
+struct Hub {
+    node: node_service::node::RunningNode,
+    client: Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn hub(dir: tempfile::TempDir, notify: NotifyConfig) -> Hub {
+    let config = NodeConfig {
+        data_dir: dir.path().join("hub"),
+        seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
+        alert_sweep_secs: 0,
+        notify,
+        ..NodeConfig::default()
+    };
+    let clock = Arc::new(AtomicI64::new(NOW));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let node = node_service::start(
+        config,
+        listener,
+        Arc::new(move || clock.load(Ordering::SeqCst)),
+    )
+    .await
+    .unwrap();
+    Hub {
+        client: Client::new(node.state.clone()),
+        node,
+        _dir: dir,
+    }
+}
+
+/// Re-checks `check` after every commit of the hub's store (each attempt is recorded in one)
+/// until it holds; fails after ten seconds.
+async fn until(hub: &Hub, what: &str, mut check: impl FnMut() -> bool) {
+    let mut committed = hub.node.state.store.committed();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check() {
+        let step = (tokio::time::Instant::now() + Duration::from_millis(200)).min(deadline);
+        let _ = tokio::time::timeout_at(step, committed.changed()).await;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited in vain for {what}"
+        );
+    }
+}
+
+async fn outbox(hub: &Hub) -> Vec<(String, String, String, u32, Option<String>)> {
+    hub.node
+        .state
+        .store
+        .outbox_list(None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(o, _)| (o.recipient, o.state, o.body, o.attempts, o.last_error))
+        .collect()
+}
+
+async fn act(h: &Hub, number: &str, user: &str, body: Value) {
+    let (s, v) = h
+        .client
+        .call(
+            "POST",
+            &format!("/api/tickets/{number}/actions"),
+            Some(user),
+            Some(&body),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn texts_and_mails_reach_citizens_and_units_through_real_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = smtp(dir.path());
+    let (gw, url) = gateway().await;
+    let notify = NotifyConfig {
+        smtp: Some(SmtpConfig {
+            host: "localhost".into(),
+            port: server.port,
+            starttls: true,
+            ca_cert: Some(server.ca.clone()),
+            username: Some("notice".into()),
+            password: Some("s3cret".into()),
+            from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
+        }),
+        sms: Some(SmsConfig::Aliyun {
+            access_key_id: "testId".into(),
+            access_key_secret: SECRET.into(),
+            sign_name: "临江12345".into(),
+            template_code: "SMS_1".into(),
+            region_id: "cn-hangzhou".into(),
+            endpoint: url,
+        }),
+        send_timeout_secs: 2,
+        ..NotifyConfig::default()
+    };
+    let h = hub(dir, notify).await;
+    let (s, created) = h
+        .client
+        .call(
+            "POST",
+            "/api/tickets",
+            Some("op01"),
+            Some(&json!({"intake": {
+                "channel": "phone", "caller_name": "张三", "caller_phone": "13812348000",
+                "address": "东湖区翠湖花园3栋", "request_type": "complaint", "subject": "CX.WY.DT",
+                "title": "电梯频繁停运", "content": "3号楼电梯一个月停了五次。", "urgent": false
+            }})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let number = created["ticket"]["number"].as_str().unwrap().to_owned();
+    let code = created["query_code"].as_str().unwrap().to_owned();
+    // The citizen's text: number and query code, through a correctly signed request.
+    until(&h, "the citizen's text", || {
+        !gw.got.lock().unwrap().is_empty()
+    })
+    .await;
+    {
+        let got = gw.got.lock().unwrap();
+        assert_eq!(got[0].0, "aliyun");
+        assert_eq!(got[0].1, "13812348000");
+        assert!(
+            got[0].2.contains(&number) && got[0].2.contains(&code),
+            "{}",
+            got[0].2
+        );
+        assert!(got[0].3, "signature checked by the gateway");
+    }
+
+    // Dispatched to 东湖区: its duty mailbox gets the e-mail over STARTTLS with a login, its duty
+    // phone the text.
+    act(
+        &h,
+        &number,
+        "sl01",
+        json!({"action": "review", "accept": true}),
+    )
+    .await;
+    act(
+        &h,
+        &number,
+        "sl01",
+        json!({"action": "dispatch", "lead": "D01", "note": "请核实处理"}),
+    )
+    .await;
+    until(&h, "the unit's e-mail", || {
+        !mails(&server.maildir).is_empty()
+    })
+    .await;
+    let m = mails(&server.maildir);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].0, "zhiban@donghu.linjiang.example");
+    assert!(
+        m[0].1.contains("新派工单") && m[0].1.contains(&number),
+        "{:?}",
+        m[0]
+    );
+    assert!(m[0].2.contains("电梯频繁停运"), "{:?}", m[0]);
+    assert!(!m[0].2.contains("张三") && !m[0].2.contains("13812348000"));
+    until(&h, "the unit's text", || gw.got.lock().unwrap().len() == 2).await;
+    assert_eq!(gw.got.lock().unwrap()[1].1, "13807991001");
+
+    // A gateway that fails is tried again later; one that refuses the number gives the text up
+    // at once; one that never answers is cut off at the attempt's time limit.
+    gw.mode.store(FAIL_500, Ordering::SeqCst);
+    act(
+        &h,
+        &number,
+        "sv01",
+        json!({"action": "urge", "target": "D01", "note": "请加快办理"}),
+    )
+    .await;
+    until(&h, "a failed attempt", || gw.got.lock().unwrap().len() == 3).await;
+    let mut waited = 0;
+    loop {
+        let o = outbox(&h).await;
+        if let Some(x) = o
+            .iter()
+            .find(|x| x.2.contains("催办") && x.0 == "13807991001")
+        {
+            if x.3 == 1 {
+                assert_eq!(x.1, "pending", "retried later: {x:?}");
+                assert!(x.4.as_deref().unwrap_or_default().contains("500"), "{x:?}");
+                break;
+            }
+        }
+        waited += 1;
+        assert!(waited < 100, "the failed attempt was not recorded");
+        let _ = tokio::time::timeout(
+            Duration::from_millis(100),
+            h.node.state.store.committed().changed(),
+        )
+        .await;
+    }
+    drop(server);
+}
+
+#[tokio::test]
+async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
+    let (gw, url) = gateway().await;
+    let tls = node_service::notify::http::Tls::new(None).unwrap();
+    let o = replica_store::outbox::Outgoing {
+        id: 1,
+        key: "e1:citizen:sms".into(),
+        medium: hotline_model::notify::Medium::Sms,
+        recipient: "13812348000".into(),
+        subject: String::new(),
+        body: "【12345热线】您的工单已办结。".into(),
+        ticket: "20261124-HUB-00001".into(),
+        urgent: false,
+        citizen: true,
+        created_at: NOW,
+        state: "pending".into(),
+        attempts: 0,
+        next_at: NOW,
+        last_error: None,
+        sent_at: None,
+    };
+    let tencent = SmsConfig::Tencent {
+        secret_id: "AKIDtest".into(),
+        secret_key: SECRET.into(),
+        sdk_app_id: "1400000000".into(),
+        sign_name: "临江12345".into(),
+        template_id: "100001".into(),
+        region: "ap-guangzhou".into(),
+        endpoint: url.clone(),
+    };
+    use replica_store::outbox::Outcome;
+    let sent = node_service::notify::sms::send(&tencent, &tls, &o, NOW).await;
+    assert_eq!(sent, Outcome::Sent("SerialNo 5000:1".into()));
+    {
+        let got = gw.got.lock().unwrap();
+        assert_eq!(
+            got[0],
+            (
+                "tencent".into(),
+                "+8613812348000".into(),
+                o.body.clone(),
+                true
+            )
+        );
+    }
+    // A wrong key: the gateway's check fails.
+    let wrong = SmsConfig::Tencent {
+        secret_id: "AKIDtest".into(),
+        secret_key: "other".into(),
+        sdk_app_id: "1400000000".into(),
+        sign_name: "临江12345".into(),
+        template_id: "100001".into(),
+        region: "ap-guangzhou".into(),
+        endpoint: url.clone(),
+    };
+    node_service::notify::sms::send(&wrong, &tls, &o, NOW).await;
+    assert!(!gw.got.lock().unwrap()[1].3);
+    // Refused numbers are final; a gateway down is not.
+    gw.mode.store(REFUSE, Ordering::SeqCst);
+    assert!(matches!(
+        node_service::notify::sms::send(&tencent, &tls, &o, NOW).await,
+        Outcome::Failed {
+            permanent: true,
+            ..
+        }
+    ));
+    gw.mode.store(FAIL_500, Ordering::SeqCst);
+    let generic = SmsConfig::Http {
+        url: url.clone(),
+        token: Some("t".into()),
+    };
+    assert!(matches!(
+        node_service::notify::sms::send(&generic, &tls, &o, NOW).await,
+        Outcome::Failed {
+            permanent: false,
+            ..
+        }
+    ));
+    // A gateway that never answers: the attempt's time limit ends it, to be tried again.
+    gw.mode.store(HANG, Ordering::SeqCst);
+    let channels = node_service::notify::Channels::new(&NotifyConfig {
+        sms: Some(tencent),
+        send_timeout_secs: 1,
+        ..NotifyConfig::default()
+    })
+    .unwrap();
+    assert!(matches!(
+        channels.send(&o, NOW).await,
+        Outcome::Failed { permanent: false, ref error } if error.contains("超时")
+    ));
+    // With no mail server configured, an e-mail is given up with the reason.
+    let mail = replica_store::outbox::Outgoing {
+        medium: hotline_model::notify::Medium::Email,
+        recipient: "zhiban@donghu.linjiang.example".into(),
+        ..o.clone()
+    };
+    assert!(matches!(
+        channels.send(&mail, NOW).await,
+        Outcome::Failed { permanent: true, ref error } if error.contains("未配置邮件服务器")
+    ));
+}
