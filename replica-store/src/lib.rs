@@ -104,6 +104,7 @@ pub struct Store {
     shared: Arc<worker::Shared>,
     points: Arc<point_reads::PointReads>,
     notifier: Arc<std::sync::RwLock<Option<Notifier>>>,
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// What a node sends when it records events on an order (its view after them, the events, and
@@ -244,6 +245,7 @@ impl Store {
                 reader_count(),
             )),
             notifier: Arc::new(std::sync::RwLock::new(None)),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -347,19 +349,35 @@ impl Store {
         let now = req.now_ms;
         let prepared = tickets::prepare(&self.shared, req)?;
         let notifier = self.notifier();
-        self.write(move |ctx| {
-            let created = tickets::insert(ctx, prepared)?;
-            if let Some(n) = notifier {
-                let view = &created.ticket;
-                outbox::enqueue(
-                    ctx.conn,
-                    &n(view, &view.events, Some(&created.query_code)),
-                    now,
-                )?;
-            }
-            Ok(created)
-        })
-        .await
+        let (created, queued) = self
+            .write(move |ctx| {
+                let created = tickets::insert(ctx, prepared)?;
+                let queued = match notifier {
+                    Some(n) => {
+                        let view = &created.ticket;
+                        let notices = n(view, &view.events, Some(&created.query_code));
+                        outbox::enqueue(ctx.conn, &notices, now)?
+                    }
+                    None => 0,
+                };
+                Ok((created, queued))
+            })
+            .await?;
+        self.outbox_queued(queued);
+        Ok(created)
+    }
+
+    /// Wakes the sender when notifications were queued.
+    fn outbox_queued(&self, n: usize) {
+        if n > 0 {
+            self.outbox_wake.notify_one();
+        }
+    }
+
+    /// Resolves when notifications were queued (or queued again) since the last call: the
+    /// sender's wake-up. A wake-up that comes while nobody waits is kept for the next call.
+    pub async fn outbox_queued_wait(&self) {
+        self.outbox_wake.notified().await;
     }
 
     /// Sets what this node sends when it records events (see [`Notifier`]).
@@ -386,15 +404,21 @@ impl Store {
     pub async fn apply(&self, ticket: String, req: NewEvent) -> Result<TicketView> {
         let now = req.now_ms;
         let notifier = self.notifier();
-        self.write(move |ctx| {
-            let view = tickets::apply(ctx, &ticket, req)?;
-            if let Some(n) = notifier {
-                let last = view.events.len().saturating_sub(1);
-                outbox::enqueue(ctx.conn, &n(&view, &view.events[last..], None), now)?;
-            }
-            Ok(view)
-        })
-        .await
+        let (view, queued) = self
+            .write(move |ctx| {
+                let view = tickets::apply(ctx, &ticket, req)?;
+                let queued = match notifier {
+                    Some(n) => {
+                        let last = view.events.len().saturating_sub(1);
+                        outbox::enqueue(ctx.conn, &n(&view, &view.events[last..], None), now)?
+                    }
+                    None => 0,
+                };
+                Ok((view, queued))
+            })
+            .await?;
+        self.outbox_queued(queued);
+        Ok(view)
     }
 
     /// Up to `limit` notifications due at `now_ms` (see [`outbox::due`]).
@@ -420,8 +444,11 @@ impl Store {
 
     /// Puts a dead notification back in the queue (see [`outbox::retry`]).
     pub async fn outbox_retry(&self, id: i64, now_ms: i64) -> Result<bool> {
-        self.write(move |ctx| outbox::retry(ctx.conn, id, now_ms))
-            .await
+        let queued = self
+            .write(move |ctx| outbox::retry(ctx.conn, id, now_ms))
+            .await?;
+        self.outbox_queued(usize::from(queued));
+        Ok(queued)
     }
 
     /// A page of the outbox, newest first, with each notification's attempts.

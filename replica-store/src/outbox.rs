@@ -5,7 +5,8 @@
 //! causes. A notification is `pending` until delivered (`sent`) or given up after
 //! [`hotline_model::notify::MAX_ATTEMPTS`] (`dead`, visible to administrators, who may retry it).
 //! The sender records an attempt only after trying it, so a notification in flight when the node
-//! dies is tried again at restart (sent twice at worst); nothing else is.
+//! dies is tried again at restart (sent twice at worst); nothing else is. A citizen's text is not
+//! kept once delivered (it carries the query code).
 
 use hotline_model::notify::{Medium, Notice, retry_delay};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -150,6 +151,9 @@ pub fn next_due(conn: &Connection) -> Result<Option<i64>> {
         .optional()?)
 }
 
+/// What stays of a citizen's text once delivered.
+pub const SENT_TO_CITIZEN: &str = "（已送达；为保护市民信息，短信内容发送后不再保存）";
+
 /// What a delivery attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -181,10 +185,13 @@ pub fn record(conn: &Connection, id: i64, now_ms: i64, outcome: &Outcome) -> Res
     .execute(params![id, now_ms, ok, detail])?;
     let state = match outcome {
         Outcome::Sent(_) => {
+            // A citizen's text carries their query code: once delivered, it is not kept.
             conn.prepare_cached(
-                "UPDATE outbox SET state = 'sent', attempts = ?2, sent_at = ?3 WHERE id = ?1",
+                "UPDATE outbox SET state = 'sent', attempts = ?2, sent_at = ?3,
+                     body = CASE WHEN citizen THEN ?4 ELSE body END
+                 WHERE id = ?1",
             )?
-            .execute(params![id, attempts, now_ms])?;
+            .execute(params![id, attempts, now_ms, SENT_TO_CITIZEN])?;
             "sent"
         }
         Outcome::Failed { error, permanent } => {

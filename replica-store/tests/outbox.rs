@@ -94,6 +94,12 @@ async fn a_notification_is_queued_with_its_event_or_not_at_all_and_delivered_wit
             .unwrap(),
         "sent"
     );
+    // A citizen's text is not kept once delivered.
+    let sent = store
+        .outbox_list(Some("sent".into()), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(sent[0].0.body, replica_store::outbox::SENT_TO_CITIZEN);
     let mut at = NOW + 10;
     for i in 1..=MAX_ATTEMPTS {
         let state = store

@@ -631,3 +631,48 @@ pub struct BoardUnitsPage {
     /// The units, most overdue first.
     pub units: Vec<UnitLoad>,
 }
+
+/// One notification on the outbox page.
+#[derive(Clone, Debug)]
+pub struct OutboxRow {
+    /// Row id.
+    pub id: i64,
+    /// 短信 / 邮件.
+    pub medium: String,
+    /// Recipient (citizens' numbers masked).
+    pub recipient: String,
+    /// The order's number.
+    pub ticket: String,
+    /// Subject or text.
+    pub text: String,
+    /// 待发送 / 已送达 / 已停止重试.
+    pub state: String,
+    /// `pending`, `sent` or `dead`.
+    pub state_code: String,
+    /// Queued at.
+    pub created: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The next try, or when delivered.
+    pub when: String,
+    /// The last error.
+    pub error: String,
+}
+
+/// The outbox page: what this node sent and could not send.
+#[derive(Template)]
+#[template(path = "outbox.html")]
+pub struct OutboxPage {
+    /// Around it.
+    pub l: Layout,
+    /// Pending, sent and dead totals.
+    pub counts: (i64, i64, i64),
+    /// The state shown (`""`: all).
+    pub shown: String,
+    /// The rows, newest first.
+    pub rows: Vec<OutboxRow>,
+    /// Whether the viewer may send a dead one again.
+    pub may_retry: bool,
+    /// The next page's `before`, when there is one.
+    pub next: Option<i64>,
+}

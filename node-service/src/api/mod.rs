@@ -9,6 +9,7 @@ pub mod health;
 pub mod in_process;
 pub mod kb;
 pub mod openapi;
+pub mod outbox;
 pub mod public;
 pub mod public_budget;
 pub mod public_figures;
@@ -126,6 +127,8 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/kb/articles/{id}/actions", &["POST"], post(kb::act)),
         route("/api/kb/articles/{id}/used", &["POST"], post(kb::used)),
         route("/api/audit", &["GET"], get(audit::list)),
+        route("/api/outbox", &["GET"], get(outbox::list)),
+        route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
         route("/api/units", &["GET"], get(reference::units)),
         route("/api/categories", &["GET"], get(reference::categories)),

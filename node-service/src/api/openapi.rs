@@ -294,6 +294,15 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             let p = b.query::<super::audit::AuditQuery>();
             with_params(staff("个人信息访问审计记录", (200, object())), p)
         }),
+        ("get", "/api/outbox", {
+            let p = b.query::<super::outbox::OutboxQuery>();
+            with_params(staff("消息发送记录（短信、邮件）", (200, object())), p)
+        }),
+        (
+            "post",
+            "/api/outbox/{id}/retry",
+            staff("重新发送一条已停止重试的消息", (200, object())),
+        ),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
             with_params(staff("单位考核", (200, object())), p)

@@ -100,10 +100,9 @@ pub fn install(state: &AppState) {
         }));
 }
 
-/// Delivers what falls due, for as long as the node runs: wakes when a write commits (a new
-/// notification) or when the next one falls due, and records every attempt.
+/// Delivers what falls due, for as long as the node runs: wakes when notifications are queued or
+/// when the next one falls due, and records every attempt.
 pub async fn run_sender(state: AppState, channels: Arc<Channels>) {
-    let mut committed = state.store.committed();
     loop {
         match deliver_due(&state, &channels).await {
             Ok(true) => continue,
@@ -119,7 +118,7 @@ pub async fn run_sender(state: AppState, channels: Arc<Channels>) {
             continue;
         }
         tokio::select! {
-            changed = committed.changed() => if changed.is_err() { return },
+            _ = state.store.outbox_queued_wait() => {}
             _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
         }
     }

@@ -14,6 +14,7 @@ mod kb_editor;
 mod lists;
 mod login;
 mod order;
+mod outbox;
 mod phrases;
 pub mod portal;
 mod status;
@@ -76,6 +77,8 @@ pub fn staff_routes() -> Vec<Route> {
             get(order::file),
         ),
         route("/staff/status", &["GET"], get(status::page)),
+        route("/staff/outbox", &["GET"], get(outbox::page)),
+        route("/staff/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route(
             "/staff/accounts",
             &["GET", "POST"],
@@ -280,6 +283,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/board", "督办看板", 'b'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
+            ("/staff/outbox", "消息发送", 'm'),
         ],
         Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![
@@ -287,7 +291,10 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/phrases", "常用语", 't'),
         ],
         Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
-        Role::Admin => vec![("/staff/accounts", "账号管理", 'a')],
+        Role::Admin => vec![
+            ("/staff/accounts", "账号管理", 'a'),
+            ("/staff/outbox", "消息发送", 'm'),
+        ],
         Role::System | Role::App => vec![],
     };
     nav.push(("/staff/status", "节点状态", 's'));
