@@ -380,6 +380,15 @@ impl Store {
         self.outbox_wake.notified().await;
     }
 
+    /// A handle to the same store that notifies nobody of what it records: for loading history
+    /// (a demo's or a migration's orders), never for people's actions.
+    pub fn quiet(&self) -> Store {
+        Store {
+            notifier: Arc::new(std::sync::RwLock::new(None)),
+            ..self.clone()
+        }
+    }
+
     /// Sets what this node sends when it records events (see [`Notifier`]).
     pub fn set_notifier(&self, notifier: Notifier) {
         *self.notifier.write().unwrap_or_else(|p| p.into_inner()) = Some(notifier);

@@ -74,6 +74,6 @@ pub async fn seeded_hub(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let node = node_service::start(config, listener, std::sync::Arc::new(move || now)).await?;
     let plan = deploy::demo::plan_seed(&node.state.refdata(), now)?;
-    let seeded = deploy::seed_tickets::run(&node.state.store, &plan, seed).await?;
+    let seeded = deploy::seed_tickets::run(&node.state.store.quiet(), &plan, seed).await?;
     Ok((node, seeded))
 }
