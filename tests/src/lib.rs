@@ -2,4 +2,5 @@
 
 pub mod bench;
 pub mod fixtures;
+pub mod outbox_node;
 pub mod wait;

@@ -4,6 +4,7 @@ use anyhow::{Result, bail};
 
 mod hub_scale;
 mod intake;
+mod notify;
 mod portal;
 mod search;
 mod stats;
@@ -30,6 +31,11 @@ pub fn main() -> Result<()> {
             SCENARIOS.join(", ")
         );
     };
+    // The `notify` scenario's child hub: this binary again, with the child's arguments.
+    if name == "notify-node" {
+        let child: Vec<String> = std::iter::once(name).chain(argv).collect();
+        return notify::node(child);
+    }
     let mut args = Args { size: None };
     while let Some(a) = argv.next() {
         match a.as_str() {
@@ -54,6 +60,7 @@ pub fn main() -> Result<()> {
         "stats" => stats::run(&args),
         "web" => web::run(&args),
         "portal" => portal::run(&args),
+        "notify" => notify::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -74,6 +81,7 @@ pub const SCENARIOS: &[&str] = &[
     "stats",
     "web",
     "portal",
+    "notify",
 ];
 
 /// The value at quantile `q` (0–1, nearest rank) of an ascending slice.
