@@ -603,6 +603,18 @@ async fn texts_and_mails_reach_citizens_and_units_through_real_servers() {
     drop(server);
 }
 
+fn tencent_account(secret_key: &str, endpoint: &str) -> SmsConfig {
+    SmsConfig::Tencent {
+        secret_id: "AKIDtest".into(),
+        secret_key: secret_key.into(),
+        sdk_app_id: "1400000000".into(),
+        sign_name: "临江12345".into(),
+        template_id: "100001".into(),
+        region: "ap-guangzhou".into(),
+        endpoint: endpoint.into(),
+    }
+}
+
 #[tokio::test]
 async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
     let (gw, url) = gateway().await;
@@ -624,15 +636,7 @@ async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
         last_error: None,
         sent_at: None,
     };
-    let tencent = SmsConfig::Tencent {
-        secret_id: "AKIDtest".into(),
-        secret_key: SECRET.into(),
-        sdk_app_id: "1400000000".into(),
-        sign_name: "临江12345".into(),
-        template_id: "100001".into(),
-        region: "ap-guangzhou".into(),
-        endpoint: url.clone(),
-    };
+    let tencent = tencent_account(SECRET, &url);
     use replica_store::outbox::Outcome;
     let sent = node_service::notify::sms::send(&tencent, &tls, &o, NOW).await;
     assert_eq!(sent, Outcome::Sent("SerialNo 5000:1".into()));
@@ -649,15 +653,7 @@ async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
         );
     }
     // A wrong key: the gateway's check fails.
-    let wrong = SmsConfig::Tencent {
-        secret_id: "AKIDtest".into(),
-        secret_key: "other".into(),
-        sdk_app_id: "1400000000".into(),
-        sign_name: "临江12345".into(),
-        template_id: "100001".into(),
-        region: "ap-guangzhou".into(),
-        endpoint: url.clone(),
-    };
+    let wrong = tencent_account("other", &url);
     node_service::notify::sms::send(&wrong, &tls, &o, NOW).await;
     assert!(!gw.got.lock().unwrap()[1].3);
     // Refused numbers are final; a gateway down is not.

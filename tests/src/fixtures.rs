@@ -58,6 +58,48 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Registers order `i` now (system clock) at `store` and, with `dispatch`, reviews it and
+/// dispatches it to 东湖区 (D01) as `sl01`: three workflow actions.
+pub async fn register_and_dispatch(
+    store: &replica_store::Store,
+    i: u64,
+    dispatch: bool,
+    rng: &mut impl rand::RngCore,
+) -> anyhow::Result<()> {
+    use hotline_model::event::{Action, AssignTo};
+    let now = now_ms();
+    let created = store.create_ticket(new_ticket(i, now, rng)).await?;
+    if !dispatch {
+        return Ok(());
+    }
+    let id = created.ticket.id;
+    let lead = AssignTo {
+        unit: "D01".into(),
+        sign_due_at: now + 86_400_000,
+        due_at: now + 20 * 86_400_000,
+    };
+    let dispatch = Action::Dispatch {
+        lead,
+        co: Vec::new(),
+        note: String::new(),
+        final_assignment: false,
+    };
+    for (n, action) in [Action::accept_review(""), dispatch]
+        .into_iter()
+        .enumerate()
+    {
+        let event = replica_store::NewEvent {
+            id: format!("{id}-{n}"),
+            author: "sl01".into(),
+            unit: "C".into(),
+            action,
+            now_ms: now_ms(),
+        };
+        store.apply(id.clone(), event).await?;
+    }
+    Ok(())
+}
+
 /// A lone hub on loopback (no sync) with the demo's reference data and its planned orders, its
 /// clock fixed at `now`; `seed` draws the orders' ids and query codes.
 pub async fn seeded_hub(

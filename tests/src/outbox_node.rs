@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use hotline_model::event::{Action, AssignTo};
 use hotline_model::notify::QuietHours;
 use node_service::NodeConfig;
 use node_service::notify::NotifyConfig;
@@ -71,42 +70,7 @@ pub async fn run(args: Vec<String>) -> anyhow::Result<()> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(rand::RngCore::next_u64(&mut rng));
         tasks.push(tokio::spawn(async move {
             for i in (client..count).step_by(8) {
-                let now = crate::fixtures::now_ms();
-                let created = store
-                    .create_ticket(crate::fixtures::new_ticket(i, now, &mut rng))
-                    .await?;
-                if dispatch {
-                    let id = created.ticket.id.clone();
-                    for (n, action) in [
-                        Action::accept_review(""),
-                        Action::Dispatch {
-                            lead: AssignTo {
-                                unit: "D01".into(),
-                                sign_due_at: now + 86_400_000,
-                                due_at: now + 20 * 86_400_000,
-                            },
-                            co: Vec::new(),
-                            note: String::new(),
-                            final_assignment: false,
-                        },
-                    ]
-                    .into_iter()
-                    .enumerate()
-                    {
-                        store
-                            .apply(
-                                id.clone(),
-                                replica_store::NewEvent {
-                                    id: format!("{id}-{n}"),
-                                    author: "sl01".into(),
-                                    unit: "C".into(),
-                                    action,
-                                    now_ms: crate::fixtures::now_ms(),
-                                },
-                            )
-                            .await?;
-                    }
-                }
+                crate::fixtures::register_and_dispatch(&store, i, dispatch, &mut rng).await?;
             }
             anyhow::Ok(())
         }));

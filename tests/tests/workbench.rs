@@ -484,7 +484,7 @@ async fn a_district_drafts_an_answer_the_centre_publishes_and_a_revision_shows_i
         .await?
         .click()
         .await?;
-    assert_eq!(b.wait_for("#flash", 10).await?.text().await?, "已提交审核");
+    b.wait_for_text("flash", "已提交审核", 10).await?;
     let article = b.client.current_url().await?.path().to_owned();
     b.sign_out().await?;
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
@@ -498,7 +498,7 @@ async fn a_district_drafts_an_answer_the_centre_publishes_and_a_revision_shows_i
         .await?
         .click()
         .await?;
-    assert_eq!(b.wait_for("#flash", 10).await?.text().await?, "已发布");
+    b.wait_for_text("flash", "已发布", 10).await?;
     b.sign_out().await?;
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
 

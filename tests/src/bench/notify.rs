@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use axum::Json;
 use axum::extract::State;
-use hotline_model::event::{Action, AssignTo};
 use serde_json::{Value, json};
 
 use super::sync_common::runtime;
@@ -230,40 +229,7 @@ async fn actions(dir: &std::path::Path, round: u32, notify: bool) -> Result<f64>
             use rand::SeedableRng;
             let mut rng = rand::rngs::StdRng::seed_from_u64(client);
             for i in (client..ORDERS).step_by(16) {
-                let now = crate::fixtures::now_ms();
-                let c = store
-                    .create_ticket(crate::fixtures::new_ticket(i, now, &mut rng))
-                    .await?;
-                let id = c.ticket.id.clone();
-                for (n, action) in [
-                    Action::accept_review(""),
-                    Action::Dispatch {
-                        lead: AssignTo {
-                            unit: "D01".into(),
-                            sign_due_at: now + 86_400_000,
-                            due_at: now + 20 * 86_400_000,
-                        },
-                        co: Vec::new(),
-                        note: String::new(),
-                        final_assignment: false,
-                    },
-                ]
-                .into_iter()
-                .enumerate()
-                {
-                    store
-                        .apply(
-                            id.clone(),
-                            replica_store::NewEvent {
-                                id: format!("{id}-{n}"),
-                                author: "sl01".into(),
-                                unit: "C".into(),
-                                action,
-                                now_ms: crate::fixtures::now_ms(),
-                            },
-                        )
-                        .await?;
-                }
+                crate::fixtures::register_and_dispatch(&store, i, true, &mut rng).await?;
             }
             anyhow::Ok(())
         }));

@@ -199,6 +199,19 @@ impl Browser {
         Ok(found)
     }
 
+    /// Waits until the element with id `id` reads `text` (after a form's redirect the old page's
+    /// element of the same id may still be there, or go stale, while the new one loads).
+    pub async fn wait_for_text(&self, id: &str, text: &str, secs: u64) -> Result<()> {
+        let xpath = format!("//*[@id='{id}' and normalize-space(.)='{text}']");
+        tokio::time::timeout(
+            Duration::from_secs(secs),
+            self.client.wait().forever().for_element(Locator::XPath(&xpath)),
+        )
+        .await
+        .with_context(|| format!("waiting for #{id} to read {text}"))??;
+        Ok(())
+    }
+
     /// Types into the focused element (keys as WebDriver key codes, e.g. `\u{E004}` for Tab).
     pub async fn keys(&self, text: &str) -> Result<()> {
         self.client.active_element().await?.send_keys(text).await?;
