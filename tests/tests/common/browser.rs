@@ -205,7 +205,10 @@ impl Browser {
         let xpath = format!("//*[@id='{id}' and normalize-space(.)='{text}']");
         tokio::time::timeout(
             Duration::from_secs(secs),
-            self.client.wait().forever().for_element(Locator::XPath(&xpath)),
+            self.client
+                .wait()
+                .forever()
+                .for_element(Locator::XPath(&xpath)),
         )
         .await
         .with_context(|| format!("waiting for #{id} to read {text}"))??;
