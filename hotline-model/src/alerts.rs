@@ -219,10 +219,9 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::category::RequestType;
     use crate::event::{AssignTo, Event};
     use crate::hlc::Hlc;
-    use crate::intake::{Channel, Intake};
+    use crate::test_support::intake;
     use crate::workflow::Status;
 
     fn calendar() -> WorkCalendar {
@@ -234,24 +233,6 @@ mod tests {
         dt.assume_offset(time::UtcOffset::from_hms(8, 0, 0).expect("offset"))
             .unix_timestamp()
             * 1000
-    }
-
-    fn intake() -> Intake {
-        Intake {
-            channel: Channel::Phone,
-            caller_name: "李四".into(),
-            caller_phone: "13900001111".into(),
-            address: "翠屏街道".into(),
-            request_type: RequestType::Complaint,
-            subject: "CX.WY.DT".into(),
-            location: None,
-            title: "噪音扰民".into(),
-            content: "夜间施工噪音。".into(),
-            attachments: vec![],
-            urgent: false,
-            confidential: false,
-            call_id: None,
-        }
     }
 
     /// A ticket built event by event, each at a given time.

@@ -96,6 +96,33 @@ impl Satisfaction {
     }
 }
 
+/// How a callback (回访) reached the citizen.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackChannel {
+    /// 电话回访: an operator called.
+    #[default]
+    Phone,
+    /// 短信回访: the citizen answered the survey text.
+    Sms,
+}
+
+impl CallbackChannel {
+    /// 电话 / 短信.
+    pub fn label(self) -> &'static str {
+        match self {
+            CallbackChannel::Phone => "电话",
+            CallbackChannel::Sms => "短信",
+        }
+    }
+
+    fn is_phone(&self) -> bool {
+        *self == CallbackChannel::Phone
+    }
+}
+
 /// How serious a supervision is (督办层级).
 #[derive(
     Clone,
@@ -256,6 +283,9 @@ pub enum Action {
         /// What the citizen said.
         #[serde(default)]
         note: String,
+        /// By phone (an operator) or by the citizen's answer to the survey text.
+        #[serde(default, skip_serializing_if = "CallbackChannel::is_phone")]
+        channel: CallbackChannel,
     },
     /// 重办: an unsatisfied callback sends the order back to the lead unit.
     Reopen {

@@ -22,5 +22,9 @@ pub mod privacy;
 pub mod public;
 pub mod refdata;
 pub mod role;
+pub mod survey;
 pub mod ticket;
 pub mod workflow;
+
+#[cfg(test)]
+mod test_support;

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Action, Event};
 use crate::org::OrgTree;
+use crate::survey::{SurveyRules, may_survey};
 use crate::ticket::TicketView;
 
 /// How a notification travels.
@@ -80,6 +81,9 @@ pub struct Notice {
     pub citizen: bool,
     /// Not to be sent before (Unix ms): the end of the quiet hours for a text to a citizen.
     pub not_before: i64,
+    /// The satisfaction survey (短信回访): the node keeps it open for the citizen's answer.
+    #[serde(default)]
+    pub survey: bool,
 }
 
 /// Delivery attempts before a notification is given up (dead letter).
@@ -165,6 +169,8 @@ pub struct NoticeRules {
     pub closed_text: String,
     /// To a unit: `{what}` is what happened (新派工单, 催办, 督办通知 …).
     pub unit_text: String,
+    /// The satisfaction survey by text when a result is accepted (短信回访).
+    pub survey: SurveyRules,
 }
 
 impl Default for NoticeRules {
@@ -183,11 +189,13 @@ impl Default for NoticeRules {
                 .into(),
             unit_text: "【{hotline}】{what}：工单{number}（{title}），请登录工作台及时办理。"
                 .into(),
+            survey: SurveyRules::default(),
         }
     }
 }
 
-fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
+/// `template` with every `{key}` of `pairs` replaced by its value.
+pub fn fill(template: &str, pairs: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();
     for (k, v) in pairs {
         out = out.replace(&format!("{{{k}}}"), v);
@@ -260,8 +268,13 @@ pub fn notices(
                 urgent: false,
                 citizen: true,
                 not_before: rules.quiet_hours.next_allowed(now_ms),
+                survey: false,
             });
         }
+    };
+    let reply = || -> String {
+        let reply = view.state.public_reply().unwrap_or_default();
+        reply.chars().take(200).collect()
     };
     for e in events {
         match &e.action {
@@ -278,9 +291,33 @@ pub fn notices(
                     citizen_sms(format!("{}:citizen:sms", e.id), body, &mut out);
                 }
             }
+            Action::ReviewResult { accept: true, .. }
+                if rules.survey.enabled && may_survey(view) =>
+            {
+                let body = fill(
+                    &rules.survey.text,
+                    &[
+                        ("hotline", &rules.hotline),
+                        ("number", &view.number),
+                        ("reply", &reply()),
+                        ("options", &rules.survey.options_text()),
+                    ],
+                );
+                out.push(Notice {
+                    key: format!("{}:survey:sms", e.id),
+                    medium: Medium::Sms,
+                    to: phone.to_owned(),
+                    subject: String::new(),
+                    body,
+                    ticket: view.number.clone(),
+                    urgent: false,
+                    citizen: true,
+                    not_before: rules.quiet_hours.next_allowed(now_ms),
+                    survey: true,
+                });
+            }
             Action::Close { .. } if rules.citizen_closed => {
-                let reply = view.state.public_reply().unwrap_or_default();
-                let reply: String = reply.chars().take(200).collect();
+                let reply = reply();
                 let body = fill(
                     &rules.closed_text,
                     &[
@@ -330,6 +367,7 @@ pub fn notices(
                             urgent,
                             citizen: false,
                             not_before: now_ms,
+                            survey: false,
                         });
                     }
                 }
@@ -344,8 +382,7 @@ pub fn notices(
 mod tests {
     use super::*;
     use crate::event::{AssignTo, SupervisionLevel};
-    use crate::hlc::Hlc;
-    use crate::workflow::TicketState;
+    use crate::test_support::intake;
 
     /// 2026-11-24 10:00 Beijing.
     const NOW: i64 = 1_795_485_600_000;
@@ -354,48 +391,9 @@ mod tests {
         crate::refdata::parse_org(include_str!("../../deploy/seed/org.toml")).expect("org")
     }
 
-    fn intake() -> crate::intake::Intake {
-        crate::intake::Intake {
-            channel: crate::intake::Channel::Phone,
-            caller_name: "李四".into(),
-            caller_phone: "13900001111".into(),
-            address: "翠屏街道".into(),
-            request_type: crate::category::RequestType::Complaint,
-            subject: "CX.WY.DT".into(),
-            location: None,
-            title: "噪音扰民".into(),
-            content: "夜间施工噪音。".into(),
-            attachments: vec![],
-            urgent: false,
-            confidential: false,
-            call_id: None,
-        }
-    }
-
-    /// The view after `actions`, and its events.
+    /// The view after `actions`, from [`NOW`].
     fn view(intake: crate::intake::Intake, actions: Vec<Action>) -> TicketView {
-        let mut state = TicketState::initial(&intake);
-        let mut events = Vec::new();
-        for (i, action) in std::iter::once(Action::Created).chain(actions).enumerate() {
-            let e = Event {
-                id: format!("e{i}"),
-                author: "u".into(),
-                unit: "C".into(),
-                node: "HUB".into(),
-                hlc: Hlc::at(1_795_485_600_000 + i as i64 * 60_000),
-                action,
-            };
-            state.apply(&e).expect("applies");
-            events.push(e);
-        }
-        TicketView {
-            id: "t1".into(),
-            number: "20261124-HUB-00001".into(),
-            created_node: "HUB".into(),
-            intake,
-            state,
-            events,
-        }
+        crate::test_support::view_at(intake, NOW, actions)
     }
 
     fn dispatch(unit: &str) -> Action {
@@ -488,6 +486,121 @@ mod tests {
             ..NoticeRules::default()
         };
         assert!(notices(&v, &v.events[2..], None, &org(), &off, NOW).is_empty());
+    }
+
+    /// Handled by D01 and replied: the centre's review of the reply is next.
+    fn replied() -> Vec<(&'static str, Action)> {
+        vec![
+            ("C", Action::accept_review("")),
+            ("C", dispatch("D01")),
+            ("D01", Action::Sign),
+            (
+                "D01",
+                Action::Reply {
+                    founded: true,
+                    solved: true,
+                    public_reply: "已责令施工方夜间停工。".into(),
+                    internal_note: String::new(),
+                },
+            ),
+        ]
+    }
+
+    fn view_by(intake: crate::intake::Intake, actions: Vec<(&str, Action)>) -> TicketView {
+        crate::test_support::view_by(intake, NOW, actions)
+    }
+
+    #[test]
+    fn an_accepted_result_asks_the_citizen_to_rate_it_and_the_answer_decides_the_callback_list() {
+        use crate::event::{CallbackChannel, Satisfaction};
+        use crate::survey::{CallbackNeed, callback_need};
+        let rules = NoticeRules::default();
+        let mut actions = replied();
+        actions.push((
+            "C",
+            Action::ReviewResult {
+                accept: true,
+                reason: String::new(),
+                redo_due_at: None,
+            },
+        ));
+        let v = view_by(intake(), actions.clone());
+        let accepted_at = v.events.last().expect("event").hlc.wall_ms;
+        let n = notices(&v, &v.events[v.events.len() - 1..], None, &org(), &rules, NOW);
+        let survey: Vec<&Notice> = n.iter().filter(|n| n.survey).collect();
+        assert_eq!(survey.len(), 1);
+        assert_eq!(survey[0].to, "13900001111");
+        assert!(survey[0].body.contains("已责令施工方夜间停工"));
+        assert!(survey[0].body.contains("回复1满意，2基本满意，3不满意"));
+        assert_eq!(
+            callback_need(&v),
+            Some(CallbackNeed {
+                since: accepted_at,
+                survey: true
+            })
+        );
+        // A confidential report is not surveyed by text: straight to the operators' list.
+        let mut secret = intake();
+        secret.confidential = true;
+        let s = view_by(secret, actions.clone());
+        assert!(notices(&s, &s.events[s.events.len() - 1..], None, &org(), &rules, NOW).is_empty());
+        assert_eq!(callback_need(&s).map(|c| c.survey), Some(false));
+        // Surveys switched off: no text.
+        let mut off = NoticeRules::default();
+        off.survey.enabled = false;
+        assert!(
+            !notices(&v, &v.events[v.events.len() - 1..], None, &org(), &off, NOW)
+                .iter()
+                .any(|n| n.survey)
+        );
+        // Answered 满意 by text: off the list; 不满意 by text: on it, for a phone call to verify,
+        // until an operator's callback.
+        let answered = |satisfaction, channel| {
+            let mut a = actions.clone();
+            a.push((
+                "C",
+                Action::Callback {
+                    satisfaction,
+                    note: String::new(),
+                    channel,
+                },
+            ));
+            view_by(intake(), a)
+        };
+        assert_eq!(
+            callback_need(&answered(Satisfaction::Satisfied, CallbackChannel::Sms)),
+            None
+        );
+        let unhappy = answered(Satisfaction::Unsatisfied, CallbackChannel::Sms);
+        assert_eq!(
+            callback_need(&unhappy),
+            Some(CallbackNeed {
+                since: unhappy.events.last().expect("event").hlc.wall_ms,
+                survey: false
+            })
+        );
+        assert_eq!(
+            callback_need(&answered(Satisfaction::Unsatisfied, CallbackChannel::Phone)),
+            None,
+            "an operator's own callback needs no other"
+        );
+        let mut a = actions;
+        for (satisfaction, channel) in [
+            (Satisfaction::Unsatisfied, CallbackChannel::Sms),
+            (Satisfaction::BasicallySatisfied, CallbackChannel::Phone),
+        ] {
+            a.push((
+                "C",
+                Action::Callback {
+                    satisfaction,
+                    note: String::new(),
+                    channel,
+                },
+            ));
+        }
+        assert_eq!(callback_need(&view_by(intake(), a)), None);
+        // Before the result is accepted: no callback yet.
+        assert_eq!(callback_need(&view_by(intake(), replied())), None);
     }
 
     #[test]

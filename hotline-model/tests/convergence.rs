@@ -177,6 +177,7 @@ fn candidates(unit: &str, s: &TicketState, now: i64) -> Vec<Action> {
             out.push(Action::Callback {
                 satisfaction,
                 note: String::new(),
+                channel: Default::default(),
             });
         }
         out.push(Action::Reopen {

@@ -70,6 +70,7 @@ fn callback(satisfaction: Satisfaction) -> Action {
     Action::Callback {
         satisfaction,
         note: String::new(),
+        channel: Default::default(),
     }
 }
 

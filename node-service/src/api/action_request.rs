@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use hotline_model::calendar::TimeLimit;
 use hotline_model::category::RequestType;
-use hotline_model::event::{Action, Satisfaction, SupervisionLevel};
+use hotline_model::event::{Action, CallbackChannel, Satisfaction, SupervisionLevel};
 use hotline_model::refdata::ReferenceData;
 use hotline_model::role::{Role, User};
 use hotline_model::ticket::TicketView;
@@ -328,7 +328,11 @@ pub fn to_action(
                     .1
             }),
         },
-        ActionRequest::Callback { satisfaction, note } => Action::Callback { satisfaction, note },
+        ActionRequest::Callback { satisfaction, note } => Action::Callback {
+            satisfaction,
+            note,
+            channel: CallbackChannel::Phone,
+        },
         ActionRequest::Reopen { reason } => Action::Reopen {
             reason,
             due_at: refdata

@@ -130,11 +130,15 @@ fn describe(a: &Action, rd: &ReferenceData) -> String {
                 format!("退回重办：{reason}")
             }
         }
-        Action::Callback { satisfaction, note } => {
+        Action::Callback {
+            satisfaction,
+            note,
+            channel,
+        } => {
             if note.is_empty() {
-                format!("评价：{}", satisfaction.label())
+                format!("{}回访，评价：{}", channel.label(), satisfaction.label())
             } else {
-                format!("评价：{}；{note}", satisfaction.label())
+                format!("{}回访，评价：{}；{note}", channel.label(), satisfaction.label())
             }
         }
         Action::Reopen { reason, .. } => format!("理由：{reason}"),
