@@ -31,6 +31,8 @@ pub enum Medium {
     Sms,
     /// 电子邮件.
     Email,
+    /// 微信公众号 (customer-service message to an OpenID).
+    Wechat,
 }
 
 impl Medium {
@@ -39,6 +41,7 @@ impl Medium {
         match self {
             Medium::Sms => "sms",
             Medium::Email => "email",
+            Medium::Wechat => "wechat",
         }
     }
 
@@ -47,6 +50,7 @@ impl Medium {
         match s {
             "sms" => Some(Medium::Sms),
             "email" => Some(Medium::Email),
+            "wechat" => Some(Medium::Wechat),
             _ => None,
         }
     }
@@ -56,6 +60,7 @@ impl Medium {
         match self {
             Medium::Sms => "短信",
             Medium::Email => "邮件",
+            Medium::Wechat => "微信",
         }
     }
 }
@@ -513,7 +518,7 @@ mod tests {
     #[test]
     fn an_accepted_result_asks_the_citizen_to_rate_it_and_the_answer_decides_the_callback_list() {
         use crate::event::{CallbackChannel, Satisfaction};
-        use crate::survey::{CallbackNeed, callback_need};
+        use crate::survey::{CallbackKind, CallbackNeed, callback_need};
         let rules = NoticeRules::default();
         let mut actions = replied();
         actions.push((
@@ -536,7 +541,7 @@ mod tests {
             callback_need(&v),
             Some(CallbackNeed {
                 since: accepted_at,
-                survey: true
+                kind: CallbackKind::Survey
             })
         );
         // A confidential report is not surveyed by text: straight to the operators' list.
@@ -544,7 +549,7 @@ mod tests {
         secret.confidential = true;
         let s = view_by(secret, actions.clone());
         assert!(notices(&s, &s.events[s.events.len() - 1..], None, &org(), &rules, NOW).is_empty());
-        assert_eq!(callback_need(&s).map(|c| c.survey), Some(false));
+        assert_eq!(callback_need(&s).map(|c| c.kind), Some(CallbackKind::Direct));
         // Surveys switched off: no text.
         let mut off = NoticeRules::default();
         off.survey.enabled = false;
@@ -576,7 +581,7 @@ mod tests {
             callback_need(&unhappy),
             Some(CallbackNeed {
                 since: unhappy.events.last().expect("event").hlc.wall_ms,
-                survey: false
+                kind: CallbackKind::Verify
             })
         );
         assert_eq!(

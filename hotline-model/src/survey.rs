@@ -128,10 +128,68 @@ pub fn parse_reply(text: &str, options: &[SurveyOption]) -> Option<Satisfaction>
     })
 }
 
+/// What a citizen's text to an open survey does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SurveyStep {
+    /// It is a rating: record it as the order's callback.
+    Rate(Satisfaction),
+    /// Short but not a rating, and not asked again yet: send the one clarification.
+    Clarify,
+    /// Not an answer to the survey (a long message, or a second miss): an operator reads it.
+    NotAnAnswer,
+}
+
+/// What `text` does to a survey that was (`clarified`) or was not clarified yet.
+pub fn answer_step(text: &str, clarified: bool, rules: &SurveyRules) -> SurveyStep {
+    match parse_reply(text, &rules.options) {
+        Some(s) => SurveyStep::Rate(s),
+        None if !clarified && text.trim().chars().count() <= MAX_RATING_CHARS => SurveyStep::Clarify,
+        None => SurveyStep::NotAnAnswer,
+    }
+}
+
 /// Whether the citizen of `view` may be asked by text: a mobile number, and not a confidential
 /// report (the caller may not want a text).
 pub fn may_survey(view: &TicketView) -> bool {
     is_mobile(&view.intake.caller_phone) && !view.intake.confidential
+}
+
+/// Why an order needs an operator's callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallbackKind {
+    /// A survey text went (or goes) out: the order waits for its answer before an operator calls.
+    Survey,
+    /// The citizen cannot be asked by text (no mobile number, a confidential report).
+    Direct,
+    /// The citizen answered 不满意 by text: an operator verifies it by phone.
+    Verify,
+}
+
+impl CallbackKind {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackKind::Survey => "survey",
+            CallbackKind::Direct => "direct",
+            CallbackKind::Verify => "verify",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<CallbackKind> {
+        [CallbackKind::Survey, CallbackKind::Direct, CallbackKind::Verify]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// Why the operator calls, in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            CallbackKind::Survey => "短信回访未答复",
+            CallbackKind::Direct => "无法短信回访（无手机号或保密件）",
+            CallbackKind::Verify => "短信回访不满意，请电话核实",
+        }
+    }
 }
 
 /// Why an order needs a callback, and since when.
@@ -139,8 +197,20 @@ pub fn may_survey(view: &TicketView) -> bool {
 pub struct CallbackNeed {
     /// Since when (Unix ms): the result's acceptance, or the survey's 不满意.
     pub since: i64,
-    /// A survey text went (or goes) out: the order waits for its answer before an operator calls.
-    pub survey: bool,
+    /// Why.
+    pub kind: CallbackKind,
+}
+
+impl CallbackNeed {
+    /// When an operator should call: after the survey's wait for [`CallbackKind::Survey`] (when
+    /// surveys are on), at once otherwise.
+    pub fn call_from(&self, rules: &SurveyRules) -> i64 {
+        if self.kind == CallbackKind::Survey && rules.enabled {
+            self.since + rules.wait_ms()
+        } else {
+            self.since
+        }
+    }
 }
 
 /// When `view` needs its callback by an operator: waiting for one (待回访), or rated 不满意 by
@@ -155,7 +225,11 @@ pub fn callback_need(view: &TicketView) -> Option<CallbackNeed> {
             })?;
             Some(CallbackNeed {
                 since,
-                survey: may_survey(view),
+                kind: if may_survey(view) {
+                    CallbackKind::Survey
+                } else {
+                    CallbackKind::Direct
+                },
             })
         }
         Status::CalledBack => view.events.iter().rev().find_map(|e| match &e.action {
@@ -167,23 +241,13 @@ pub fn callback_need(view: &TicketView) -> Option<CallbackNeed> {
                 (*channel == CallbackChannel::Sms && *satisfaction == Satisfaction::Unsatisfied)
                     .then_some(CallbackNeed {
                         since: e.hlc.wall_ms,
-                        survey: false,
+                        kind: CallbackKind::Verify,
                     }),
             ),
             Action::Rate { .. } => Some(None),
             _ => None,
         })?,
         _ => None,
-    }
-}
-
-/// Why an order is on the callback list, for the operator.
-pub fn callback_reason(view: &TicketView) -> &'static str {
-    match (view.state.status, may_survey(view)) {
-        (Status::CalledBack, _) => "短信回访不满意，请电话核实",
-        (_, true) => "短信回访未答复",
-        _ if view.intake.confidential => "保密件，不发短信，请电话回访",
-        _ => "无手机号码，请电话回访",
     }
 }
 
@@ -226,6 +290,23 @@ mod tests {
         ] {
             assert_eq!(parse_reply(text, &o), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_miss_is_clarified_once_and_a_long_text_is_for_an_operator() {
+        let r = SurveyRules::default();
+        assert_eq!(
+            answer_step("3", false, &r),
+            SurveyStep::Rate(Satisfaction::Unsatisfied)
+        );
+        assert_eq!(answer_step("好", false, &r), SurveyStep::Clarify);
+        assert_eq!(answer_step("好", true, &r), SurveyStep::NotAnAnswer);
+        assert_eq!(
+            answer_step("1", true, &r),
+            SurveyStep::Rate(Satisfaction::Satisfied)
+        );
+        let long = "我家楼下的下水道又堵了，已经三天了，请派人来看看。";
+        assert_eq!(answer_step(long, false, &r), SurveyStep::NotAnAnswer);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod inbound;
 pub mod kb;
 pub mod node;
 pub mod notify;

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod credential_doc;
 pub mod docstore;
 pub mod error;
+pub mod inbound;
 pub mod intake_queue;
 pub mod outbox;
 pub mod phrases_doc;
@@ -23,6 +24,7 @@ pub mod projection;
 pub mod refdata_doc;
 pub mod schema;
 pub mod sessions;
+pub mod surveys;
 pub mod sync_schema;
 pub mod ticket_doc;
 pub mod tickets;
@@ -105,6 +107,19 @@ pub struct Store {
     points: Arc<point_reads::PointReads>,
     notifier: Arc<std::sync::RwLock<Option<Notifier>>>,
     outbox_wake: Arc<tokio::sync::Notify>,
+}
+
+/// How a citizen's text settles a satisfaction survey (see [`Store::receive`]).
+#[derive(Clone, Debug)]
+pub struct SurveyAnswer {
+    /// The survey's key.
+    pub key: String,
+    /// Its order (number).
+    pub ticket: String,
+    /// `answered`, `clarifying`, or `closed` (the order moved on: the text becomes a draft).
+    pub state: &'static str,
+    /// The callback the answer records on the order.
+    pub event: Option<NewEvent>,
 }
 
 /// What a node sends when it records events on an order (its view after them, the events, and
@@ -428,6 +443,71 @@ impl Store {
             .await?;
         self.outbox_queued(queued);
         Ok(view)
+    }
+
+    /// Keeps a citizen's message (see [`inbound`]) and, in the same transaction, settles the
+    /// survey it answers (recording the callback event it causes, if any) and queues the texts
+    /// sent back. `None` when the channel delivered the message before: then nothing is done.
+    /// A rejected event (the order moved on) rolls everything back.
+    pub async fn receive(
+        &self,
+        msg: inbound::Received,
+        survey: Option<SurveyAnswer>,
+        replies: Vec<hotline_model::notify::Notice>,
+    ) -> Result<Option<i64>> {
+        let now = msg.received_at;
+        let notifier = self.notifier();
+        let (id, queued) = self
+            .write(move |ctx| {
+                if inbound::seen(ctx.conn, &msg.channel, &msg.external_id)? {
+                    return Ok((None, 0));
+                }
+                let mut queued = 0;
+                let mut ticket = None;
+                let closed = survey.as_ref().is_some_and(|s| s.state == "closed");
+                if let Some(s) = survey {
+                    if let Some(event) = s.event {
+                        let view = tickets::apply(ctx, &s.ticket, event)?;
+                        if let Some(n) = &notifier {
+                            let last = view.events.len().saturating_sub(1);
+                            queued +=
+                                outbox::enqueue(ctx.conn, &n(&view, &view.events[last..], None), now)?;
+                        }
+                    }
+                    surveys::settle(ctx.conn, &s.key, s.state, Some(&msg.content), now)?;
+                    ticket = Some(s.ticket);
+                }
+                // A survey that closed without an answer leaves the text to an operator.
+                let state = if ticket.is_some() && !closed { "survey" } else { "new" };
+                let id = inbound::insert(ctx.conn, &msg, state, ticket.as_deref())?;
+                queued += outbox::enqueue(ctx.conn, &replies, now)?;
+                Ok((id, queued))
+            })
+            .await?;
+        self.outbox_queued(queued);
+        Ok(id)
+    }
+
+    /// Settles an intake draft as an operator handled it and queues the texts that tell the
+    /// citizen, in one transaction; `false` (and nothing queued) when it was no longer a draft.
+    pub async fn handle_draft(
+        &self,
+        id: i64,
+        how: inbound::Handling,
+        by: String,
+        now_ms: i64,
+        replies: Vec<hotline_model::notify::Notice>,
+    ) -> Result<bool> {
+        let (done, queued) = self
+            .write(move |ctx| {
+                if !inbound::handle(ctx.conn, id, &how, &by, now_ms)? {
+                    return Ok((false, 0));
+                }
+                Ok((true, outbox::enqueue(ctx.conn, &replies, now_ms)?))
+            })
+            .await?;
+        self.outbox_queued(queued);
+        Ok(done)
     }
 
     /// Up to `limit` notifications due at `now_ms` (see [`outbox::due`]).

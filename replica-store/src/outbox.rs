@@ -115,6 +115,9 @@ pub fn enqueue(conn: &Connection, notices: &[Notice], now_ms: i64) -> Result<usi
     )?;
     let mut added = 0;
     for n in notices {
+        if n.survey {
+            crate::surveys::open(conn, n, now_ms)?;
+        }
         added += insert.execute(params![
             n.key,
             n.medium.as_str(),

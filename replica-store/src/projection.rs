@@ -58,18 +58,19 @@ fn write_rows(
         .max()
         .and_then(|l| serde_json::to_value(l).ok())
         .and_then(|v| v.as_str().map(str::to_owned));
+    let callback = hotline_model::survey::callback_need(view);
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
                              origin_unit, closed_at, published, facts, urges, supervision,
-                             redo_review)
+                             redo_review, callback_since, callback_kind)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22)
+                ?20, ?21, ?22, ?23, ?24)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
              closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
-             redo_review = ?22",
+             redo_review = ?22, callback_since = ?23, callback_kind = ?24",
     )?
     .execute(params![
         view.id,
@@ -94,6 +95,8 @@ fn write_rows(
         urges,
         supervision,
         s.redo_review,
+        callback.map(|c| c.since),
+        callback.map(|c| c.kind.as_str()),
     ])?;
     conn.prepare_cached(
         "INSERT INTO ticket_public(number, id, record) VALUES(?1, ?2, ?3)
@@ -658,6 +661,82 @@ pub fn list(conn: &Connection, f: &TicketFilter) -> Result<Vec<TicketSummary>> {
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| summary_at(r, 1, 2))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// An order on the operators' callback list (回访).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct CallbackItem {
+    /// The order.
+    #[serde(flatten)]
+    pub ticket: TicketSummary,
+    /// Since when it needs a callback (Unix ms).
+    pub since: i64,
+    /// `survey` (the text went unanswered), `direct` (no text possible) or `verify` (不满意 by
+    /// text).
+    pub kind: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The WHERE clause of the callback list: due for a call at `?1`, a survey's order only after the
+/// wait `?2`.
+const CALLBACK_DUE: &str = "callback_since IS NOT NULL AND callback_since <= ?1
+    AND (callback_kind <> 'survey' OR callback_since <= ?1 - ?2)";
+
+/// The operators' callback list at `now_ms`: orders that need a phone call, the longest waiting
+/// first, one page after the cursor `<since>:<number>` of the previous page. An order whose survey
+/// text went out joins it `survey_wait_ms` after (0 when no surveys are sent). One walk of the
+/// partial index `tickets_callback`, which holds only orders waiting for a callback.
+pub fn callback_list(
+    conn: &Connection,
+    now_ms: i64,
+    survey_wait_ms: i64,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CallbackItem>> {
+    let (key, number) = match after {
+        Some(c) => parse_cursor(c)?,
+        None => (i64::MIN, String::new()),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT callback_since, callback_kind, number, id, status, lead_unit, request_type,
+                subject, title, created_at, updated_at, due_at, urgent, conflicts, urges,
+                supervision
+         FROM tickets WHERE {CALLBACK_DUE} AND (callback_since, number) > (?3, ?4)
+         ORDER BY callback_since, number LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(
+        params![now_ms, survey_wait_ms, key, number, limit.clamp(1, 500)],
+        |r| {
+            let kind: String = r.get(1)?;
+            Ok(CallbackItem {
+                since: r.get(0)?,
+                reason: hotline_model::survey::CallbackKind::parse(&kind)
+                    .map(|k| k.reason().to_owned())
+                    .unwrap_or_default(),
+                kind,
+                ticket: summary_at(r, 2, 3)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How many orders are on the callback list at `now_ms` (see [`callback_list`]).
+pub fn callback_count(conn: &Connection, now_ms: i64, survey_wait_ms: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM tickets WHERE {CALLBACK_DUE}"))?
+        .query_row(params![now_ms, survey_wait_ms], |r| r.get(0))?)
+}
+
+/// The query plan of [`callback_list`].
+pub fn explain_callback_list(conn: &Connection) -> Result<String> {
+    let mut stmt = conn.prepare(&format!(
+        "EXPLAIN QUERY PLAN SELECT number FROM tickets WHERE {CALLBACK_DUE}
+             AND (callback_since, number) > (?3, ?4) ORDER BY callback_since, number LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(params![0, 0, 0, "", 50], |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?.join(" | "))
 }
 
 /// Counts of tickets per status.

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "7";
+pub const PROJECTION_VERSION: &str = "8";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -125,6 +125,9 @@ pub fn create(conn: &Connection) -> Result<()> {
     add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
     // Projection version 7: the query-code hash moved to `ticket_public` (a `tickets.qhash`
     // column of version 6 stays, unused).
+    // Projection version 8: the operators' callback list (`hotline_model::survey::callback_need`).
+    add_column_if_missing(conn, "tickets", "callback_since", "INTEGER")?;
+    add_column_if_missing(conn, "tickets", "callback_kind", "TEXT")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),
@@ -152,6 +155,8 @@ pub fn create(conn: &Connection) -> Result<()> {
             WHERE published = 1;
         CREATE INDEX IF NOT EXISTS tickets_redo_review ON tickets(created_at, number)
             WHERE redo_review = 1;
+        CREATE INDEX IF NOT EXISTS tickets_callback ON tickets(callback_since, number, callback_kind)
+            WHERE callback_since IS NOT NULL;
         CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)
             WHERE open_due IS NOT NULL;
         -- The org tree as parent links, kept with the org reference document.
@@ -205,6 +210,8 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::sessions::create(conn)?;
     crate::intake_queue::create(conn)?;
     crate::outbox::create(conn)?;
+    crate::surveys::create(conn)?;
+    crate::inbound::create(conn)?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod action_request;
 pub mod actor;
 pub mod audit;
+pub mod callbacks;
+pub mod drafts;
 pub mod error;
 pub mod health;
 pub mod in_process;
@@ -54,6 +56,17 @@ pub fn open_routes() -> Vec<Route> {
         route("/api/health", &["GET"], get(health::health)),
         route("/api/openapi.json", &["GET"], get(openapi::openapi)),
         route("/api/session", &["POST"], post(session::sign_in)),
+        // The gateways' pushes: authenticated by their URL's secret or WeChat's signature.
+        route(
+            "/api/inbound/sms/{provider}/{secret}",
+            &["POST"],
+            post(crate::inbound::sms_push::push),
+        ),
+        route(
+            "/api/inbound/wechat",
+            &["GET", "POST"],
+            get(crate::inbound::wechat::verify_url).post(crate::inbound::wechat::message),
+        ),
     ]
 }
 
@@ -128,6 +141,19 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/kb/articles/{id}/used", &["POST"], post(kb::used)),
         route("/api/audit", &["GET"], get(audit::list)),
         route("/api/outbox", &["GET"], get(outbox::list)),
+        route("/api/drafts", &["GET"], get(drafts::list)),
+        route("/api/drafts/{id}", &["GET"], get(drafts::get)),
+        route(
+            "/api/drafts/{id}/answer",
+            &["POST"],
+            post(drafts::answer_route),
+        ),
+        route(
+            "/api/drafts/{id}/dismiss",
+            &["POST"],
+            post(drafts::dismiss_route),
+        ),
+        route("/api/callbacks", &["GET"], get(callbacks::list)),
         route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
         route("/api/units", &["GET"], get(reference::units)),

@@ -28,6 +28,8 @@ pub struct CitizenGuards {
     pub submissions: submit::SubmitGuard,
     /// The last twelve months' figures, recomputed at most once a few minutes.
     pub figures: figures::FiguresCache,
+    /// Citizens' messages per sender, gateways' pushes per address.
+    pub inbound: crate::inbound::InboundGuard,
 }
 
 impl Default for CitizenGuards {
@@ -39,6 +41,7 @@ impl Default for CitizenGuards {
             lookups: Default::default(),
             submissions: Default::default(),
             figures: Default::default(),
+            inbound: Default::default(),
         }
     }
 }

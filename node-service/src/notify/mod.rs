@@ -10,6 +10,7 @@ pub mod email;
 pub mod http;
 pub mod sms;
 pub mod sms_sign;
+pub mod wechat;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,12 +35,16 @@ pub struct NotifyConfig {
     pub sms_ca_cert: Option<std::path::PathBuf>,
     /// How long one delivery attempt may take, in seconds (0: 30).
     pub send_timeout_secs: u64,
+    /// The ways in: citizens' texts, WeChat messages.
+    pub inbound: crate::inbound::InboundConfig,
 }
 
 /// The configured ways out.
 pub struct Channels {
     mailer: Option<email::Mailer>,
     sms: Option<sms::SmsConfig>,
+    wechat: Option<crate::inbound::wechat::WechatConfig>,
+    wechat_tokens: wechat::Tokens,
     tls: http::Tls,
     timeout: Duration,
 }
@@ -50,6 +55,8 @@ impl Channels {
         Ok(Channels {
             mailer: cfg.smtp.as_ref().map(email::Mailer::new).transpose()?,
             sms: cfg.sms.clone(),
+            wechat: cfg.inbound.wechat.clone(),
+            wechat_tokens: wechat::Tokens::default(),
             tls: http::Tls::new(cfg.sms_ca_cert.as_deref())?,
             timeout: Duration::from_secs(match cfg.send_timeout_secs {
                 0 => 30,
@@ -66,6 +73,13 @@ impl Channels {
                     Some(m) => m.send(o).await,
                     None => Outcome::Failed {
                         error: "未配置邮件服务器".into(),
+                        permanent: true,
+                    },
+                },
+                Medium::Wechat => match &self.wechat {
+                    Some(cfg) => self.wechat_tokens.send(cfg, &self.tls, o, now_ms).await,
+                    None => Outcome::Failed {
+                        error: "未配置微信公众号".into(),
                         permanent: true,
                     },
                 },

@@ -76,7 +76,7 @@ fn tencent_endpoint() -> String {
     "https://sms.tencentcloudapi.com/".into()
 }
 
-fn failed(error: impl Into<String>, permanent: bool) -> Outcome {
+pub(crate) fn failed(error: impl Into<String>, permanent: bool) -> Outcome {
     Outcome::Failed {
         error: error.into(),
         permanent,
