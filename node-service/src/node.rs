@@ -283,7 +283,10 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
-        citizens: Default::default(),
+        citizens: Arc::new(crate::citizen::CitizenGuards {
+            inbound: crate::inbound::InboundGuard::new(&config.notify.inbound),
+            ..Default::default()
+        }),
         blobs: crate::blobs::Blobs::new(&config.data_dir),
         kb: Some(kb),
         store,

@@ -112,6 +112,8 @@ pub struct IntakeValues {
     pub confidential: bool,
     /// 紧急.
     pub urgent: bool,
+    /// The citizen's message being registered (`/staff/drafts`), and where it came from.
+    pub draft: Option<(i64, String)>,
 }
 
 /// A just-registered order, to read out to the caller.
@@ -675,4 +677,76 @@ pub struct OutboxPage {
     pub may_retry: bool,
     /// The next page's `before`, when there is one.
     pub next: Option<i64>,
+}
+
+/// One citizen's message on the drafts page.
+#[derive(Clone, Debug)]
+pub struct DraftRow {
+    /// Row id.
+    pub id: i64,
+    /// 短信 / 邮件 / 微信.
+    pub channel: String,
+    /// The sender.
+    pub sender: String,
+    /// An e-mail's subject.
+    pub subject: String,
+    /// The text.
+    pub content: String,
+    /// Received at.
+    pub received: String,
+    /// `new`, `survey`, `registered`, `answered` or `dismissed`.
+    pub state_code: String,
+    /// 待处理 / 回访回复 / 已登记 / 已答复 / 已归档.
+    pub state: String,
+    /// The order it answered or became.
+    pub ticket: String,
+    /// Who handled it, when, and what they answered.
+    pub handled: String,
+}
+
+/// The drafts page: citizens' texts, e-mails and WeChat messages for the operators.
+#[derive(Template)]
+#[template(path = "drafts.html")]
+pub struct DraftsPage {
+    /// Around it.
+    pub l: Layout,
+    /// Drafts waiting.
+    pub waiting: i64,
+    /// The state shown.
+    pub shown: String,
+    /// The rows, newest first.
+    pub rows: Vec<DraftRow>,
+    /// Whether the viewer may handle drafts.
+    pub may_handle: bool,
+    /// The next page's `before`, when there is one.
+    pub next: Option<i64>,
+}
+
+/// One order on the callback list.
+#[derive(Clone, Debug)]
+pub struct CallbackRow {
+    /// The order's number.
+    pub number: String,
+    /// Its title.
+    pub title: String,
+    /// Why it needs a call.
+    pub reason: String,
+    /// `survey`, `direct` or `verify`.
+    pub kind: String,
+    /// Waiting since.
+    pub since: String,
+}
+
+/// The operators' callback list.
+#[derive(Template)]
+#[template(path = "callbacks.html")]
+pub struct CallbacksPage {
+    /// Around it.
+    pub l: Layout,
+    /// Orders on the list.
+    pub count: i64,
+    /// The rows, the longest waiting first.
+    pub rows: Vec<CallbackRow>,
+    /// The next page's cursor, when there is one.
+    pub next: Option<String>,
 }

@@ -303,6 +303,77 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             "/api/outbox/{id}/retry",
             staff("重新发送一条已停止重试的消息", (200, object())),
         ),
+        ("get", "/api/drafts", {
+            let p = b.query::<super::drafts::DraftQuery>();
+            with_params(
+                staff(
+                    "市民来信（短信、邮件、微信）待处理队列",
+                    (200, b.schema::<super::drafts::Drafts>()),
+                ),
+                p,
+            )
+        }),
+        (
+            "get",
+            "/api/drafts/{id}",
+            staff(
+                "一条市民来信",
+                (200, b.schema::<replica_store::inbound::Message>()),
+            ),
+        ),
+        (
+            "post",
+            "/api/drafts/{id}/answer",
+            with_body(
+                staff(
+                    "按来信渠道答复市民",
+                    (200, b.schema::<replica_store::inbound::Message>()),
+                ),
+                b.json_body::<super::drafts::AnswerRequest>(),
+            ),
+        ),
+        (
+            "post",
+            "/api/drafts/{id}/dismiss",
+            with_body(
+                staff(
+                    "归档一条市民来信",
+                    (200, b.schema::<replica_store::inbound::Message>()),
+                ),
+                b.json_body::<super::drafts::DismissRequest>(),
+            ),
+        ),
+        ("get", "/api/callbacks", {
+            let p = b.query::<super::callbacks::CallbackQuery>();
+            with_params(
+                staff(
+                    "回访名单（待电话回访的工单）",
+                    (200, b.schema::<super::callbacks::Callbacks>()),
+                ),
+                p,
+            )
+        }),
+        (
+            "post",
+            "/api/inbound/sms/{provider}/{secret}",
+            open(
+                "短信网关推送市民上行短信（aliyun 或 tencent 格式；路径含密钥）",
+                (200, object()),
+            ),
+        ),
+        (
+            "get",
+            "/api/inbound/wechat",
+            open("微信公众号服务器地址校验", (200, json!({"type": "string"}))),
+        ),
+        (
+            "post",
+            "/api/inbound/wechat",
+            open(
+                "微信公众号消息推送（明文或安全模式）",
+                (200, json!({"type": "string"})),
+            ),
+        ),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
             with_params(staff("单位考核", (200, object())), p)

@@ -29,6 +29,10 @@ pub struct CreateRequest {
     /// If given, the order is answered at once from the knowledge base (直接办结).
     #[serde(default)]
     pub answer: Option<String>,
+    /// The citizen's message (`GET /api/drafts`) this order registers: it leaves the queue, and
+    /// the citizen is sent the number and query code by the channel they wrote in.
+    #[serde(default)]
+    pub draft: Option<i64>,
 }
 
 fn new_uuid() -> String {
@@ -67,6 +71,11 @@ pub async fn register(
         check_role(user, &action)?;
         then.push((new_uuid(), action));
     }
+    let draft = match req.draft {
+        Some(id) => Some(super::drafts::waiting_draft(state, user, id).await?),
+        None => None,
+    };
+    let phone = intake.caller_phone.clone();
     let mut random = [0u8; 24];
     rand::rng().fill_bytes(&mut random);
     let created = state
@@ -81,6 +90,21 @@ pub async fn register(
         })
         .await?;
     tracing::info!(number = %created.ticket.number, by = %user.login, "ticket registered");
+    if let Some(m) = draft {
+        // The order stands even if another operator settled the draft meanwhile.
+        if let Err(e) = super::drafts::registered(
+            state,
+            user,
+            &m,
+            &created.ticket.number,
+            &created.query_code,
+            &phone,
+        )
+        .await
+        {
+            tracing::warn!(draft = m.id, error = %e.message, "draft not settled");
+        }
+    }
     Ok(created)
 }
 

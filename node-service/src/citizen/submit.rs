@@ -216,6 +216,7 @@ pub async fn register(
         state,
         user,
         crate::api::tickets::CreateRequest {
+            draft: None,
             intake,
             answer: None,
         },

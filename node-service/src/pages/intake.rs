@@ -4,7 +4,7 @@
 //! Registration is `api::tickets::register`, as for `POST /api/tickets`.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use hotline_model::category::RequestType;
 use hotline_model::intake::{Channel, Intake, normalize_phone};
@@ -52,6 +52,12 @@ pub struct IntakeForm {
     /// Set when the operator used a knowledge-base answer (直接办结).
     #[serde(default)]
     answer_id: Option<String>,
+    /// The citizen's message being registered (`/staff/drafts`).
+    #[serde(default)]
+    draft: Option<i64>,
+    /// Where it came from, to show the operator.
+    #[serde(default)]
+    draft_note: String,
 }
 
 /// A select's value as the enum it names.
@@ -128,19 +134,49 @@ fn page(
             subject: f.subject.clone(),
             confidential: f.confidential.is_some(),
             urgent: f.urgent.is_some(),
+            draft: f.draft.map(|id| (id, f.draft_note.clone())),
         },
         error,
         registered,
     }
 }
 
-/// `GET /staff/intake`.
-pub async fn form(State(state): State<AppState>, Staff(user): Staff) -> Response {
-    let f = IntakeForm {
+/// `GET /staff/intake` parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct Prefill {
+    /// A citizen's message to register (`/staff/drafts`).
+    draft: Option<i64>,
+}
+
+/// `GET /staff/intake`: an empty form, or one filled from a citizen's message.
+pub async fn form(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Query(p): Query<Prefill>,
+) -> Response {
+    let mut f = IntakeForm {
         channel: "phone".into(),
         request_type: "complaint".into(),
         ..IntakeForm::default()
     };
+    if let Some(id) = p.draft {
+        let m = match crate::api::drafts::waiting_draft(&state, &user, id).await {
+            Ok(m) => m,
+            Err(e) => return error_page(layout(&state, &user, "来电受理", "/staff/intake"), &e),
+        };
+        f.channel = m.channel.clone();
+        if m.channel == "sms" {
+            f.phone = m.sender.clone();
+        }
+        f.title = m.subject.chars().take(50).collect();
+        f.content = m.content.clone();
+        f.draft = Some(m.id);
+        f.draft_note = format!(
+            "{}来信（{}）",
+            super::drafts::channel_label(&m.channel),
+            m.sender
+        );
+    }
     render(&page(&state, &user, &f, None, None))
 }
 
@@ -188,7 +224,18 @@ pub async fn submit(
         call_id: None,
     };
     let answered = answer.is_some();
-    match register(&state, &user, CreateRequest { intake, answer }).await {
+    let draft = f.draft;
+    match register(
+        &state,
+        &user,
+        CreateRequest {
+            intake,
+            answer,
+            draft,
+        },
+    )
+    .await
+    {
         Ok(created) => {
             // A fresh form for the next call, with what to read out to this caller.
             let next = IntakeForm {

@@ -6,7 +6,9 @@
 //! signed-in session; without one a page request goes to the sign-in page.
 
 mod accounts;
+mod callbacks;
 mod diff;
+mod drafts;
 pub mod format;
 mod forms;
 mod intake;
@@ -78,6 +80,10 @@ pub fn staff_routes() -> Vec<Route> {
         ),
         route("/staff/status", &["GET"], get(status::page)),
         route("/staff/outbox", &["GET"], get(outbox::page)),
+        route("/staff/drafts", &["GET"], get(drafts::page)),
+        route("/staff/drafts/{id}/answer", &["POST"], post(drafts::answer)),
+        route("/staff/drafts/{id}/dismiss", &["POST"], post(drafts::dismiss)),
+        route("/staff/callbacks", &["GET"], get(callbacks::page)),
         route("/staff/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route(
             "/staff/accounts",
@@ -270,11 +276,14 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
     let mut nav = match role {
         Role::Operator => vec![
             ("/staff/intake", "来电受理", 'i'),
-            ("/staff/queue?tab=callback", "回访", 'c'),
+            ("/staff/drafts", "市民来信", 'l'),
+            ("/staff/callbacks", "回访名单", 'c'),
+            ("/staff/queue?tab=callback", "待回访", 'w'),
         ],
         Role::ShiftLeader => vec![
             ("/staff/queue", "审核派单", 'q'),
             ("/staff/intake", "来电受理", 'i'),
+            ("/staff/drafts", "市民来信", 'l'),
             ("/staff/board", "督办看板", 'b'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/phrases", "常用语", 't'),
