@@ -750,7 +750,6 @@ impl<'a> Planner<'a> {
                     } else {
                         "来电人认可处理结果。".into()
                     },
-                    channel: Default::default(),
                 },
             )?;
             match stage {

@@ -425,3 +425,49 @@ async fn published_results_page_by_key_and_never_list_a_confidential_report() {
     }
     assert_eq!(paged, expected);
 }
+
+#[tokio::test]
+async fn the_callback_list_is_the_orders_the_history_says_need_a_call_walked_by_its_index() {
+    use hotline_model::survey::{SurveyRules, callback_need};
+    use replica_store::projection::{callback_list, explain_callback_list};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = seeded(dir.path(), NOW).await;
+    let plan = store.read(explain_callback_list).await.unwrap();
+    assert!(plan.contains("tickets_callback"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    let views = all_views(&store).await;
+    let rules = SurveyRules::default();
+    // At several moments and waits, paged three at a time: the same orders as recomputed.
+    for (now, wait) in [(NOW, rules.wait_ms()), (NOW, 0), (NOW + 3 * DAY, rules.wait_ms())] {
+        let mut want: Vec<(i64, String)> = views
+            .iter()
+            .filter_map(|v| {
+                let need = callback_need(v)?;
+                let from = if need.kind == hotline_model::survey::CallbackKind::Survey {
+                    need.since + wait
+                } else {
+                    need.since
+                };
+                (from <= now).then(|| (need.since, v.number.clone()))
+            })
+            .collect();
+        want.sort();
+        let mut got = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let a = after.clone();
+            let page = store
+                .read(move |c| callback_list(c, now, wait, a.as_deref(), 3))
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(format!("{}:{}", last.since, last.ticket.number));
+            got.extend(page.into_iter().map(|i| (i.since, i.ticket.number)));
+        }
+        assert_eq!(got, want, "at {now} waiting {wait}");
+    }
+    assert!(
+        views.iter().any(|v| callback_need(v).is_some()),
+        "the demo has orders awaiting a callback"
+    );
+}

@@ -63,7 +63,12 @@ type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 
 fn aes_key(encoding_aes_key: &str) -> Result<[u8; 32], String> {
-    let key = B64
+    // 43 characters decode to 32 bytes and 2 spare bits, which WeChat's keys do not zero.
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    let key = lenient
         .decode(format!("{encoding_aes_key}="))
         .map_err(|_| "EncodingAESKey 不是有效的 Base64".to_owned())?;
     key.try_into()
