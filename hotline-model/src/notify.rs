@@ -531,7 +531,14 @@ mod tests {
         ));
         let v = view_by(intake(), actions.clone());
         let accepted_at = v.events.last().expect("event").hlc.wall_ms;
-        let n = notices(&v, &v.events[v.events.len() - 1..], None, &org(), &rules, NOW);
+        let n = notices(
+            &v,
+            &v.events[v.events.len() - 1..],
+            None,
+            &org(),
+            &rules,
+            NOW,
+        );
         let survey: Vec<&Notice> = n.iter().filter(|n| n.survey).collect();
         assert_eq!(survey.len(), 1);
         assert_eq!(survey[0].to, "13900001111");
@@ -548,8 +555,21 @@ mod tests {
         let mut secret = intake();
         secret.confidential = true;
         let s = view_by(secret, actions.clone());
-        assert!(notices(&s, &s.events[s.events.len() - 1..], None, &org(), &rules, NOW).is_empty());
-        assert_eq!(callback_need(&s).map(|c| c.kind), Some(CallbackKind::Direct));
+        assert!(
+            notices(
+                &s,
+                &s.events[s.events.len() - 1..],
+                None,
+                &org(),
+                &rules,
+                NOW
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            callback_need(&s).map(|c| c.kind),
+            Some(CallbackKind::Direct)
+        );
         // Surveys switched off: no text.
         let mut off = NoticeRules::default();
         off.survey.enabled = false;

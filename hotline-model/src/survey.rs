@@ -62,8 +62,8 @@ impl Default for SurveyRules {
             clarify_text: "【{hotline}】抱歉，未能识别您的评价。请对工单{number}的办理结果\
                            {options}（只需回复数字）。"
                 .into(),
-            thanks_text: "【{hotline}】感谢您的评价（{rating}）。如问题仍未解决，我们将尽快与您联系。"
-                .into(),
+            thanks_text:
+                "【{hotline}】感谢您的评价（{rating}）。如问题仍未解决，我们将尽快与您联系。".into(),
         }
     }
 }
@@ -143,7 +143,9 @@ pub enum SurveyStep {
 pub fn answer_step(text: &str, clarified: bool, rules: &SurveyRules) -> SurveyStep {
     match parse_reply(text, &rules.options) {
         Some(s) => SurveyStep::Rate(s),
-        None if !clarified && text.trim().chars().count() <= MAX_RATING_CHARS => SurveyStep::Clarify,
+        None if !clarified && text.trim().chars().count() <= MAX_RATING_CHARS => {
+            SurveyStep::Clarify
+        }
         None => SurveyStep::NotAnAnswer,
     }
 }
@@ -177,9 +179,13 @@ impl CallbackKind {
 
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<CallbackKind> {
-        [CallbackKind::Survey, CallbackKind::Direct, CallbackKind::Verify]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            CallbackKind::Survey,
+            CallbackKind::Direct,
+            CallbackKind::Verify,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 
     /// Why the operator calls, in words.

@@ -29,7 +29,11 @@ pub fn intake() -> Intake {
 /// The view after `Created` and `actions`, the `i`-th event a minute after `start` (Unix ms), each
 /// recorded by the centre `C`.
 pub fn view_at(intake: Intake, start: i64, actions: Vec<Action>) -> TicketView {
-    view_by(intake, start, actions.into_iter().map(|a| ("C", a)).collect())
+    view_by(
+        intake,
+        start,
+        actions.into_iter().map(|a| ("C", a)).collect(),
+    )
 }
 
 /// [`view_at`] with each action's unit given.

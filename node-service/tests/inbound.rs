@@ -56,7 +56,13 @@ async fn accepted(h: &Hub, phone: &str, title: &str) -> String {
         .unwrap();
     assert_eq!(s, StatusCode::CREATED, "{created}");
     let number = created["ticket"]["number"].as_str().unwrap().to_owned();
-    act(h, &number, "sl01", json!({"action": "review", "accept": true})).await;
+    act(
+        h,
+        &number,
+        "sl01",
+        json!({"action": "review", "accept": true}),
+    )
+    .await;
     act(
         h,
         &number,
@@ -140,7 +146,10 @@ async fn text_to(h: &Hub, gw: &Gateway, phone: &str, part: &str) -> String {
             .find(|(_, to, text, _)| to == phone && text.contains(part))
             .map(|g| g.2.clone())
     };
-    until(h, &format!("a text to {phone} with {part}"), || found().is_some()).await;
+    until(h, &format!("a text to {phone} with {part}"), || {
+        found().is_some()
+    })
+    .await;
     found().unwrap()
 }
 
@@ -153,12 +162,18 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
     // Accepted result → the survey text, with the reply and the options.
     let first = accepted(&h, "13812340001", "路灯不亮").await;
     let survey = text_to(&h, &gw, "13812340001", "回复1满意").await;
-    assert!(survey.contains(&first) && survey.contains("已修复"), "{survey}");
+    assert!(
+        survey.contains(&first) && survey.contains("已修复"),
+        "{survey}"
+    );
     assert!(callbacks(&h).await.is_empty(), "waiting for the answer");
 
     // "1" → the callback recorded by text; the assessment counts it; the citizen is thanked.
     let (s, v) = push(&h, PUSH, reply(1, "+8613812340001", " 1 ")).await;
-    assert_eq!((s, &v), (StatusCode::OK, &json!({"code": 0, "msg": "接收成功"})));
+    assert_eq!(
+        (s, &v),
+        (StatusCode::OK, &json!({"code": 0, "msg": "接收成功"}))
+    );
     let t = ticket(&h, &first).await;
     assert_eq!(t["state"]["status"], "called_back");
     assert_eq!(t["state"]["satisfaction"], "satisfied");
@@ -187,7 +202,11 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         .find(|u| u["unit"] == "D01")
         .expect("D01")
         .clone();
-    assert_eq!((d01["rated"].as_u64(), d01["satisfied"].as_u64()), (Some(1), Some(1)), "{d01}");
+    assert_eq!(
+        (d01["rated"].as_u64(), d01["satisfied"].as_u64()),
+        (Some(1), Some(1)),
+        "{d01}"
+    );
     assert_eq!(d01["called_back"], 1, "{d01}");
 
     // Not a rating → one clarification; then "3" → 不满意 recorded, and the order is on the
@@ -196,11 +215,17 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
     text_to(&h, &gw, "13812340002", "回复1满意").await;
     push(&h, PUSH, reply(2, "13812340002", "好的")).await;
     text_to(&h, &gw, "13812340002", "未能识别").await;
-    assert_eq!(ticket(&h, &second).await["state"]["status"], "awaiting_callback");
+    assert_eq!(
+        ticket(&h, &second).await["state"]["status"],
+        "awaiting_callback"
+    );
     push(&h, PUSH, reply(3, "13812340002", "3 还是很吵")).await;
     let t = ticket(&h, &second).await;
     assert_eq!(t["state"]["satisfaction"], "unsatisfied");
-    assert_eq!(callbacks(&h).await, vec![(second.clone(), "verify".to_owned())]);
+    assert_eq!(
+        callbacks(&h).await,
+        vec![(second.clone(), "verify".to_owned())]
+    );
     act(
         &h,
         &second,
@@ -216,11 +241,19 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
     h.clock.fetch_add(47 * 3_600_000, Ordering::SeqCst);
     assert!(callbacks(&h).await.is_empty());
     h.clock.fetch_add(2 * 3_600_000, Ordering::SeqCst);
-    assert_eq!(callbacks(&h).await, vec![(third.clone(), "survey".to_owned())]);
+    assert_eq!(
+        callbacks(&h).await,
+        vec![(third.clone(), "survey".to_owned())]
+    );
 
     // A text from someone without an open survey is an intake draft: an operator registers it,
     // and the citizen gets the number and query code by text.
-    push(&h, PUSH, reply(4, "13812340009", "我家小区门口的下水道堵了三天了")).await;
+    push(
+        &h,
+        PUSH,
+        reply(4, "13812340009", "我家小区门口的下水道堵了三天了"),
+    )
+    .await;
     let (s, v) = h
         .client
         .call("GET", "/api/drafts", Some("op01"), None)
@@ -256,7 +289,10 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         .call("GET", &format!("/api/drafts/{id}"), Some("op01"), None)
         .await
         .unwrap();
-    assert_eq!((v["state"].as_str(), v["ticket"].as_str()), (Some("registered"), Some(number)));
+    assert_eq!(
+        (v["state"].as_str(), v["ticket"].as_str()),
+        (Some("registered"), Some(number))
+    );
     // Handled once: a second registration from the same draft is refused, nothing created.
     let (s, v) = h
         .client
@@ -271,7 +307,12 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
 
     // Another is answered by text.
-    push(&h, PUSH, reply(5, "13812340010", "请问办理居住证需要什么材料？")).await;
+    push(
+        &h,
+        PUSH,
+        reply(5, "13812340010", "请问办理居住证需要什么材料？"),
+    )
+    .await;
     let (_, v) = h
         .client
         .call("GET", "/api/drafts", Some("op01"), None)
@@ -319,7 +360,11 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         .await
         .unwrap();
     assert!(
-        !v["items"].as_array().unwrap().iter().any(|m| m["sender"] == "13812340011"),
+        !v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["sender"] == "13812340011"),
         "{v}"
     );
 }
@@ -344,12 +389,13 @@ async fn wechat_api() -> (Arc<WechatApi>, String) {
         )
         .route(
             "/cgi-bin/message/custom/send",
-            axum::routing::post(
-                |State(a): State<Arc<WechatApi>>, body: String| async move {
-                    a.sent.lock().unwrap().push(serde_json::from_str(&body).unwrap());
-                    axum::Json(json!({"errcode": 0, "errmsg": "ok", "msgid": 42}))
-                },
-            ),
+            axum::routing::post(|State(a): State<Arc<WechatApi>>, body: String| async move {
+                a.sent
+                    .lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap());
+                axum::Json(json!({"errcode": 0, "errmsg": "ok", "msgid": 42}))
+            }),
         )
         .with_state(api.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -391,7 +437,12 @@ fn safe_push(xml: &str, ts: i64, tamper: bool) -> (String, String) {
         "signature={}&timestamp={t}&nonce={nonce}&openid=oCitizen1&encrypt_type=aes&msg_signature={msig}",
         signature(&[TOKEN, &t, nonce])
     );
-    (q, format!("<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"))
+    (
+        q,
+        format!(
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
+        ),
+    )
 }
 
 #[tokio::test]
@@ -489,12 +540,18 @@ async fn wechat_messages_are_checked_decrypted_kept_once_and_answered_through_it
         .await
         .unwrap();
     assert_eq!(s, StatusCode::OK, "{v}");
-    until(&h, "the WeChat answer", || !api.sent.lock().unwrap().is_empty()).await;
+    until(&h, "the WeChat answer", || {
+        !api.sent.lock().unwrap().is_empty()
+    })
+    .await;
     let sent = api.sent.lock().unwrap()[0].clone();
     assert_eq!(sent["touser"], "oCitizen1");
     assert_eq!(sent["msgtype"], "text");
     assert!(
-        sent["text"]["content"].as_str().unwrap().contains("已转交交警部门"),
+        sent["text"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("已转交交警部门"),
         "{sent}"
     );
     assert_eq!(*api.tokens.lock().unwrap(), 1);

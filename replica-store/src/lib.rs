@@ -470,15 +470,22 @@ impl Store {
                         let view = tickets::apply(ctx, &s.ticket, event)?;
                         if let Some(n) = &notifier {
                             let last = view.events.len().saturating_sub(1);
-                            queued +=
-                                outbox::enqueue(ctx.conn, &n(&view, &view.events[last..], None), now)?;
+                            queued += outbox::enqueue(
+                                ctx.conn,
+                                &n(&view, &view.events[last..], None),
+                                now,
+                            )?;
                         }
                     }
                     surveys::settle(ctx.conn, &s.key, s.state, Some(&msg.content), now)?;
                     ticket = Some(s.ticket);
                 }
                 // A survey that closed without an answer leaves the text to an operator.
-                let state = if ticket.is_some() && !closed { "survey" } else { "new" };
+                let state = if ticket.is_some() && !closed {
+                    "survey"
+                } else {
+                    "new"
+                };
                 let id = inbound::insert(ctx.conn, &msg, state, ticket.as_deref())?;
                 queued += outbox::enqueue(ctx.conn, &replies, now)?;
                 Ok((id, queued))

@@ -725,7 +725,9 @@ pub fn callback_list(
 /// How many orders are on the callback list at `now_ms` (see [`callback_list`]).
 pub fn callback_count(conn: &Connection, now_ms: i64, survey_wait_ms: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM tickets WHERE {CALLBACK_DUE}"))?
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM tickets WHERE {CALLBACK_DUE}"
+        ))?
         .query_row(params![now_ms, survey_wait_ms], |r| r.get(0))?)
 }
 

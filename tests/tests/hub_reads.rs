@@ -438,7 +438,11 @@ async fn the_callback_list_is_the_orders_the_history_says_need_a_call_walked_by_
     let views = all_views(&store).await;
     let rules = SurveyRules::default();
     // At several moments and waits, paged three at a time: the same orders as recomputed.
-    for (now, wait) in [(NOW, rules.wait_ms()), (NOW, 0), (NOW + 3 * DAY, rules.wait_ms())] {
+    for (now, wait) in [
+        (NOW, rules.wait_ms()),
+        (NOW, 0),
+        (NOW + 3 * DAY, rules.wait_ms()),
+    ] {
         let mut want: Vec<(i64, String)> = views
             .iter()
             .filter_map(|v| {

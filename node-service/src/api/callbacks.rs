@@ -54,18 +54,28 @@ pub async fn page(state: &AppState, user: &User, q: CallbackQuery) -> Result<Cal
     let wait = survey_wait_ms(state);
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let after = q.after;
-    let items = state
+    let mut items = state
         .store
         .read(move |c| {
             replica_store::projection::callback_list(c, now, wait, after.as_deref(), limit)
         })
         .await?;
+    if wait == 0 {
+        // No survey text goes out here: nothing went unanswered.
+        for i in items.iter_mut().filter(|i| i.kind == "survey") {
+            i.reason = "待电话回访（本节点未发短信回访）".into();
+        }
+    }
     let count = state
         .store
         .read(move |c| replica_store::projection::callback_count(c, now, wait))
         .await?;
     let next = (items.len() as u32 == limit)
-        .then(|| items.last().map(|i| format!("{}:{}", i.since, i.ticket.number)))
+        .then(|| {
+            items
+                .last()
+                .map(|i| format!("{}:{}", i.since, i.ticket.number))
+        })
         .flatten();
     Ok(Callbacks { count, items, next })
 }

@@ -6,8 +6,8 @@
 //! the channel they used. For the centre's operators and shift leaders (supervisors may read).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
 use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
 use hotline_model::notify::{Medium, fill, is_mobile};
 use hotline_model::role::{Role, User};
 use replica_store::inbound::{Handling, Message};
@@ -57,7 +57,9 @@ fn may_handle(user: &User) -> Result<(), ApiError> {
     if matches!(user.role, Role::Operator | Role::ShiftLeader) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("只有中心话务员和值班长可以处理市民来信"))
+        Err(ApiError::forbidden(
+            "只有中心话务员和值班长可以处理市民来信",
+        ))
     }
 }
 
@@ -190,7 +192,14 @@ pub async fn dismiss(state: &AppState, user: &User, id: i64, reason: &str) -> Re
     if reason.is_empty() || reason.chars().count() > 200 {
         return Err(ApiError::bad_request("请填写归档理由（不超过 200 字）"));
     }
-    settle(state, user, &m, Handling::Dismissed(reason.to_owned()), None).await
+    settle(
+        state,
+        user,
+        &m,
+        Handling::Dismissed(reason.to_owned()),
+        None,
+    )
+    .await
 }
 
 /// Records that draft `m` became the order `number` (query code `code`), telling the sender by

@@ -116,7 +116,14 @@ pub fn normalize_phone(raw: &str) -> String {
 }
 
 /// A text to a citizen who wrote in, sent now (an answer to their own message).
-pub fn reply_notice(key: String, medium: Medium, to: &str, ticket: &str, body: String, now: i64) -> Notice {
+pub fn reply_notice(
+    key: String,
+    medium: Medium,
+    to: &str,
+    ticket: &str,
+    body: String,
+    now: i64,
+) -> Notice {
     Notice {
         key,
         medium,
@@ -210,7 +217,11 @@ pub async fn accept(state: &AppState, msg: Received) -> Result<Receipt, StoreErr
                 ),
                 SurveyStep::NotAnAnswer => return draft(state, msg).await,
             };
-            match state.store.receive(msg.clone(), Some(answer), replies).await {
+            match state
+                .store
+                .receive(msg.clone(), Some(answer), replies)
+                .await
+            {
                 Ok(Some(_)) => {
                     tracing::info!(number = %s.ticket, ?rating, "survey answered by text");
                     return Ok(Receipt::Survey {
@@ -229,10 +240,12 @@ pub async fn accept(state: &AppState, msg: Received) -> Result<Receipt, StoreErr
                         state: "closed",
                         event: None,
                     };
-                    return Ok(match state.store.receive(msg, Some(closed), vec![]).await? {
-                        Some(id) => Receipt::Draft(id),
-                        None => Receipt::Duplicate,
-                    });
+                    return Ok(
+                        match state.store.receive(msg, Some(closed), vec![]).await? {
+                            Some(id) => Receipt::Draft(id),
+                            None => Receipt::Duplicate,
+                        },
+                    );
                 }
                 Err(e) => return Err(e),
             }

@@ -103,7 +103,9 @@ fn parse(provider: &str, body: &[u8], now: i64) -> Result<Vec<Received>, String>
         _ => return Err("unknown provider".into()),
     };
     for r in &items {
-        if r.sender.is_empty() || r.sender.len() > 20 || !r.sender.bytes().all(|b| b.is_ascii_digit())
+        if r.sender.is_empty()
+            || r.sender.len() > 20
+            || !r.sender.bytes().all(|b| b.is_ascii_digit())
         {
             return Err(format!("号码格式不正确：{}", r.sender));
         }
@@ -201,14 +203,21 @@ mod tests {
         assert_eq!(got[0].sender, "13900001111");
         assert!(got[0].external_id.starts_with("tencent:"));
         let again = parse("tencent", t, 9).expect("tencent");
-        assert_eq!(got[0].external_id, again[0].external_id, "a retry is the same text");
+        assert_eq!(
+            got[0].external_id, again[0].external_id,
+            "a retry is the same text"
+        );
         for bad in [
             &b"not json"[..],
             br#"{"phone_number":"1"}"#,
             br#"[{"phone_number":"abc","content":"1","sequence_id":1}]"#,
             br#"[{"phone_number":"13900001111","content":"  ","sequence_id":1}]"#,
         ] {
-            assert!(parse("aliyun", bad, 0).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                parse("aliyun", bad, 0).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

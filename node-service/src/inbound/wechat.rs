@@ -50,7 +50,10 @@ pub const MAX_SKEW_SECS: i64 = 300;
 pub fn signature(parts: &[&str]) -> String {
     let mut v: Vec<&str> = parts.to_vec();
     v.sort_unstable();
-    let d = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, v.concat().as_bytes());
+    let d = ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        v.concat().as_bytes(),
+    );
     hex::encode(d.as_ref())
 }
 
@@ -77,7 +80,12 @@ fn aes_key(encoding_aes_key: &str) -> Result<[u8; 32], String> {
 
 /// Encrypts `msg` for `appid` (safe mode): 16 random bytes ‖ length ‖ message ‖ AppID, PKCS#7 to
 /// 32-byte blocks, AES-256-CBC with the key's first 16 bytes as IV, Base64.
-pub fn encrypt(encoding_aes_key: &str, appid: &str, msg: &str, random: [u8; 16]) -> Result<String, String> {
+pub fn encrypt(
+    encoding_aes_key: &str,
+    appid: &str,
+    msg: &str,
+    random: [u8; 16],
+) -> Result<String, String> {
     let key = aes_key(encoding_aes_key)?;
     let mut plain = Vec::with_capacity(msg.len() + appid.len() + 52);
     plain.extend_from_slice(&random);
@@ -233,14 +241,20 @@ fn checked<'a>(state: &'a AppState, q: &Signed) -> Result<&'a WechatConfig, Resp
     let Some(cfg) = state.config.notify.inbound.wechat.as_ref() else {
         return Err(ApiError::not_found("接口").into_response());
     };
-    if !equal(&signature(&[&cfg.token, &q.timestamp, &q.nonce]), &q.signature) {
+    if !equal(
+        &signature(&[&cfg.token, &q.timestamp, &q.nonce]),
+        &q.signature,
+    ) {
         return Err(refuse(StatusCode::FORBIDDEN, "签名校验失败"));
     }
     let Ok(ts) = q.timestamp.parse::<i64>() else {
         return Err(refuse(StatusCode::BAD_REQUEST, "时间戳格式错误"));
     };
     if (state.now() / 1000 - ts).abs() > MAX_SKEW_SECS {
-        return Err(refuse(StatusCode::FORBIDDEN, "请求已过期（时间戳相差超过五分钟）"));
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "请求已过期（时间戳相差超过五分钟）",
+        ));
     }
     Ok(cfg)
 }
@@ -281,7 +295,10 @@ pub async fn message(
     };
     let inner = if q.encrypt_type == "aes" {
         let Some(aes) = cfg.encoding_aes_key.as_deref() else {
-            return refuse(StatusCode::BAD_REQUEST, "未配置安全模式密钥（EncodingAESKey）");
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "未配置安全模式密钥（EncodingAESKey）",
+            );
         };
         let encrypted = field(&outer, "Encrypt");
         if !equal(
@@ -351,7 +368,10 @@ mod tests {
         let f = fields("<xml><FromUserName>o1</FromUserName><MsgType>event</MsgType><Event>subscribe</Event></xml>").expect("xml");
         assert_eq!(to_received(&f, 0), Ok(None));
         assert!(fields("<xml><a>").is_err());
-        assert!(fields("<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>").is_err(), "no DTDs");
+        assert!(
+            fields("<!DOCTYPE x [<!ENTITY a 'b'>]><xml/>").is_err(),
+            "no DTDs"
+        );
         assert!(fields("<root/>").is_err());
         let f = fields("<xml><MsgType>text</MsgType><Content>x</Content></xml>").expect("xml");
         assert!(to_received(&f, 0).is_err(), "no sender");

@@ -49,10 +49,7 @@ impl Tokens {
             .map_err(|_| failed(format!("微信接口应答无法解析（HTTP {status}）"), false))?;
         let Some(token) = v["access_token"].as_str() else {
             return Err(failed(
-                format!(
-                    "获取微信access_token失败：{} {}",
-                    v["errcode"], v["errmsg"]
-                ),
+                format!("获取微信access_token失败：{} {}", v["errcode"], v["errmsg"]),
                 false,
             ));
         };
@@ -79,11 +76,11 @@ impl Tokens {
         );
         let body = json!({"touser": o.recipient, "msgtype": "text", "text": {"content": o.body}});
         let headers = [("content-type", "application/json".to_owned())];
-        let (status, answer) =
-            match http::send(tls, "POST", &url, &headers, body.to_string()).await {
-                Ok(r) => r,
-                Err(e) => return failed(e, false),
-            };
+        let (status, answer) = match http::send(tls, "POST", &url, &headers, body.to_string()).await
+        {
+            Ok(r) => r,
+            Err(e) => return failed(e, false),
+        };
         let Ok(v) = serde_json::from_str::<Value>(&answer) else {
             return failed(format!("微信接口应答无法解析（HTTP {status}）"), false);
         };
@@ -95,10 +92,9 @@ impl Tokens {
                 failed(format!("微信access_token失效（{code}）"), false)
             }
             45015 => failed("超过48小时未与公众号互动，微信无法送达", true),
-            code @ (40003 | 43004) => failed(
-                format!("微信用户不可达（{code}：{}）", v["errmsg"]),
-                true,
-            ),
+            code @ (40003 | 43004) => {
+                failed(format!("微信用户不可达（{code}：{}）", v["errmsg"]), true)
+            }
             code => failed(format!("微信接口错误 {code}：{}", v["errmsg"]), false),
         }
     }

@@ -82,7 +82,11 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/outbox", &["GET"], get(outbox::page)),
         route("/staff/drafts", &["GET"], get(drafts::page)),
         route("/staff/drafts/{id}/answer", &["POST"], post(drafts::answer)),
-        route("/staff/drafts/{id}/dismiss", &["POST"], post(drafts::dismiss)),
+        route(
+            "/staff/drafts/{id}/dismiss",
+            &["POST"],
+            post(drafts::dismiss),
+        ),
         route("/staff/callbacks", &["GET"], get(callbacks::page)),
         route("/staff/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route(

@@ -138,7 +138,11 @@ fn describe(a: &Action, rd: &ReferenceData) -> String {
             if note.is_empty() {
                 format!("{}回访，评价：{}", channel.label(), satisfaction.label())
             } else {
-                format!("{}回访，评价：{}；{note}", channel.label(), satisfaction.label())
+                format!(
+                    "{}回访，评价：{}；{note}",
+                    channel.label(),
+                    satisfaction.label()
+                )
             }
         }
         Action::Reopen { reason, .. } => format!("理由：{reason}"),
