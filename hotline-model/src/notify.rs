@@ -261,7 +261,7 @@ pub fn notices(
     let mut out = Vec::new();
     let title = view.state.title.as_str();
     let phone = view.intake.caller_phone.as_str();
-    let citizen_sms = |key: String, body: String, out: &mut Vec<Notice>| {
+    let citizen_sms = |key: String, body: String, survey: bool, out: &mut Vec<Notice>| {
         if is_mobile(phone) {
             out.push(Notice {
                 key,
@@ -273,7 +273,7 @@ pub fn notices(
                 urgent: false,
                 citizen: true,
                 not_before: rules.quiet_hours.next_allowed(now_ms),
-                survey: false,
+                survey,
             });
         }
     };
@@ -293,7 +293,7 @@ pub fn notices(
                             ("code", code),
                         ],
                     );
-                    citizen_sms(format!("{}:citizen:sms", e.id), body, &mut out);
+                    citizen_sms(format!("{}:citizen:sms", e.id), body, false, &mut out);
                 }
             }
             Action::ReviewResult { accept: true, .. }
@@ -308,18 +308,7 @@ pub fn notices(
                         ("options", &rules.survey.options_text()),
                     ],
                 );
-                out.push(Notice {
-                    key: format!("{}:survey:sms", e.id),
-                    medium: Medium::Sms,
-                    to: phone.to_owned(),
-                    subject: String::new(),
-                    body,
-                    ticket: view.number.clone(),
-                    urgent: false,
-                    citizen: true,
-                    not_before: rules.quiet_hours.next_allowed(now_ms),
-                    survey: true,
-                });
+                citizen_sms(format!("{}:survey:sms", e.id), body, true, &mut out);
             }
             Action::Close { .. } if rules.citizen_closed => {
                 let reply = reply();
@@ -331,7 +320,7 @@ pub fn notices(
                         ("reply", &reply),
                     ],
                 );
-                citizen_sms(format!("{}:citizen:sms", e.id), body, &mut out);
+                citizen_sms(format!("{}:citizen:sms", e.id), body, false, &mut out);
             }
             action if rules.units => {
                 let lead = view.state.lead.as_ref().map(|l| l.unit.as_str());

@@ -14,21 +14,13 @@ use gateway::*;
 use node_service::inbound::InboundConfig;
 use node_service::inbound::wechat::{WechatConfig, encrypt, signature};
 use node_service::notify::NotifyConfig;
-use node_service::notify::sms::SmsConfig;
 use serde_json::{Value, json};
 
 const PUSH: &str = "push-7f3a";
 
 fn notify(url: String) -> NotifyConfig {
     NotifyConfig {
-        sms: Some(SmsConfig::Aliyun {
-            access_key_id: "testId".into(),
-            access_key_secret: SECRET.into(),
-            sign_name: "临江12345".into(),
-            template_code: "SMS_1".into(),
-            region_id: "cn-hangzhou".into(),
-            endpoint: url,
-        }),
+        sms: Some(aliyun_account(url)),
         send_timeout_secs: 2,
         inbound: InboundConfig {
             sms_secret: Some(PUSH.into()),
@@ -104,6 +96,17 @@ async fn push(h: &Hub, secret: &str, items: Value) -> (StatusCode, Value) {
 fn reply(seq: i64, phone: &str, text: &str) -> Value {
     json!([{"phone_number": phone, "content": text, "send_time": "2026-11-24 10:30:00",
             "dest_code": "12345", "sequence_id": seq}])
+}
+
+/// `GET /api/drafts?{query}` as op01.
+async fn drafts(h: &Hub, query: &str) -> Value {
+    let (s, v) = h
+        .client
+        .call("GET", &format!("/api/drafts?{query}"), Some("op01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
 }
 
 async fn ticket(h: &Hub, number: &str) -> Value {
@@ -254,12 +257,7 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         reply(4, "13812340009", "我家小区门口的下水道堵了三天了"),
     )
     .await;
-    let (s, v) = h
-        .client
-        .call("GET", "/api/drafts", Some("op01"), None)
-        .await
-        .unwrap();
-    assert_eq!(s, StatusCode::OK, "{v}");
+    let v = drafts(&h, "").await;
     assert_eq!(v["waiting"], 1);
     let draft = v["items"][0].clone();
     assert_eq!(draft["sender"], "13812340009");
@@ -313,12 +311,7 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         reply(5, "13812340010", "请问办理居住证需要什么材料？"),
     )
     .await;
-    let (_, v) = h
-        .client
-        .call("GET", "/api/drafts", Some("op01"), None)
-        .await
-        .unwrap();
-    let id = v["items"][0]["id"].as_i64().unwrap();
+    let id = drafts(&h, "").await["items"][0]["id"].as_i64().unwrap();
     let (s, v) = h
         .client
         .call(
@@ -354,11 +347,7 @@ async fn survey_answers_by_text_close_the_loop_and_the_rest_reach_operators() {
         assert_eq!(v["code"], 1, "{v}");
         assert!(v["msg"].as_str().unwrap().contains("格式错误"), "{v}");
     }
-    let (_, v) = h
-        .client
-        .call("GET", "/api/drafts?state=all&limit=200", Some("op01"), None)
-        .await
-        .unwrap();
+    let v = drafts(&h, "state=all&limit=200").await;
     assert!(
         !v["items"]
             .as_array()
@@ -491,11 +480,7 @@ async fn wechat_messages_are_checked_decrypted_kept_once_and_answered_through_it
             (StatusCode::OK, "success".to_owned())
         );
     }
-    let (_, v) = h
-        .client
-        .call("GET", "/api/drafts", Some("op01"), None)
-        .await
-        .unwrap();
+    let v = drafts(&h, "").await;
     assert_eq!(v["waiting"], 1, "{v}");
     assert_eq!(v["items"][0]["channel"], "wechat");
     assert_eq!(v["items"][0]["sender"], "oCitizen1");
@@ -521,11 +506,7 @@ async fn wechat_messages_are_checked_decrypted_kept_once_and_answered_through_it
     let (s, text) = wechat(&h, "POST", &plain_q, "<xml><MsgType>text".into()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{text}");
     assert!(text.contains("XML"), "{text}");
-    let (_, v) = h
-        .client
-        .call("GET", "/api/drafts?state=all", Some("op01"), None)
-        .await
-        .unwrap();
+    let v = drafts(&h, "state=all").await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
 
     // Answered: the answer goes out through the customer-service API to the OpenID.

@@ -155,14 +155,7 @@ async fn texts_and_mails_reach_citizens_and_units_through_real_servers() {
             password: Some("s3cret".into()),
             from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
         }),
-        sms: Some(SmsConfig::Aliyun {
-            access_key_id: "testId".into(),
-            access_key_secret: SECRET.into(),
-            sign_name: "临江12345".into(),
-            template_code: "SMS_1".into(),
-            region_id: "cn-hangzhou".into(),
-            endpoint: url,
-        }),
+        sms: Some(aliyun_account(url)),
         send_timeout_secs: 2,
         ..NotifyConfig::default()
     };

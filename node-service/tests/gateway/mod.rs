@@ -12,6 +12,7 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use node_service::NodeConfig;
 use node_service::api::in_process::Client;
+use node_service::notify::sms::SmsConfig;
 use node_service::notify::{NotifyConfig, sms_sign};
 use serde_json::{Value, json};
 
@@ -105,6 +106,18 @@ async fn answer(g: &Gateway, ok: impl Fn() -> Value) -> (StatusCode, String) {
             .to_string(),
         ),
         _ => std::future::pending().await,
+    }
+}
+
+/// An Alibaba Cloud account at the gateway `url`, its secret the one the gateway checks.
+pub fn aliyun_account(url: String) -> SmsConfig {
+    SmsConfig::Aliyun {
+        access_key_id: "testId".into(),
+        access_key_secret: SECRET.into(),
+        sign_name: "临江12345".into(),
+        template_code: "SMS_1".into(),
+        region_id: "cn-hangzhou".into(),
+        endpoint: url,
     }
 }
 
