@@ -14,6 +14,7 @@ pub mod countdown;
 pub mod credential;
 pub mod event;
 pub mod hlc;
+pub mod inbox;
 pub mod intake;
 pub mod notify;
 pub mod number;

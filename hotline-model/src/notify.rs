@@ -215,7 +215,7 @@ pub fn is_mobile(phone: &str) -> bool {
 
 /// What units hear of `action` (what, which units, urgent), if anything; `lead` is the lead unit
 /// after it.
-fn unit_news<'a>(
+pub(crate) fn unit_news<'a>(
     action: &'a Action,
     lead: Option<&'a str>,
 ) -> Option<(&'static str, Vec<&'a str>, bool)> {

@@ -537,3 +537,120 @@ async fn wechat_messages_are_checked_decrypted_kept_once_and_answered_through_it
     );
     assert_eq!(*api.tokens.lock().unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_units_messages_count_unread_until_each_is_read_or_all_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hub(dir, NotifyConfig::default()).await;
+    let mut numbers = Vec::new();
+    for title in ["路灯不亮", "井盖缺失"] {
+        let (s, created) = h
+            .client
+            .call(
+                "POST",
+                "/api/tickets",
+                Some("op01"),
+                Some(&json!({"intake": {
+                    "channel": "phone", "caller_name": "王五", "caller_phone": "13812340001",
+                    "address": "东湖区", "request_type": "complaint", "subject": "CX.WY.DT",
+                    "title": title, "content": "反映的问题。", "urgent": false
+                }})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let number = created["ticket"]["number"].as_str().unwrap().to_owned();
+        act(
+            &h,
+            &number,
+            "sl01",
+            json!({"action": "review", "accept": true}),
+        )
+        .await;
+        act(
+            &h,
+            &number,
+            "sl01",
+            json!({"action": "dispatch", "lead": "D01", "note": "请处理"}),
+        )
+        .await;
+        numbers.push(number);
+    }
+    h.clock.fetch_add(60_000, Ordering::SeqCst);
+    act(
+        &h,
+        &numbers[0],
+        "sv01",
+        json!({"action": "urge", "target": "D01", "note": "请尽快签收"}),
+    )
+    .await;
+    let messages = |user: &'static str| {
+        let h = &h;
+        async move {
+            let (s, v) = h
+                .client
+                .call("GET", "/api/messages", Some(user), None)
+                .await
+                .unwrap();
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let v = messages("d01-handler").await;
+    assert_eq!(v["unread"], 3, "{v}");
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items[0]["what"], "催办");
+    assert_eq!(items[0]["number"], numbers[0].as_str());
+    assert_eq!(items[0]["read"], false);
+    // Another unit hears nothing of it.
+    assert_eq!(messages("d02-handler").await["unread"], 0);
+
+    let first = items[0]["event_id"].as_str().unwrap().to_owned();
+    let (s, v) = h
+        .client
+        .call(
+            "POST",
+            "/api/messages/read",
+            Some("d01-handler"),
+            Some(&json!({"events": [first]})),
+        )
+        .await
+        .unwrap();
+    assert_eq!((s, v["unread"].as_i64()), (StatusCode::OK, Some(2)));
+    let v = messages("d01-handler").await;
+    assert_eq!(v["items"][0]["read"], true);
+    assert_eq!(v["items"][1]["read"], false);
+    let (s, v) = h
+        .client
+        .call(
+            "POST",
+            "/api/messages/read",
+            Some("d01-handler"),
+            Some(&json!({"all": true})),
+        )
+        .await
+        .unwrap();
+    assert_eq!((s, v["unread"].as_i64()), (StatusCode::OK, Some(0)));
+    // A later message is unread again.
+    h.clock.fetch_add(60_000, Ordering::SeqCst);
+    act(
+        &h,
+        &numbers[1],
+        "sv01",
+        json!({"action": "urge", "target": "D01", "note": ""}),
+    )
+    .await;
+    assert_eq!(messages("d01-handler").await["unread"], 1);
+    let (s, v) = h
+        .client
+        .call(
+            "POST",
+            "/api/messages/read",
+            Some("d01-handler"),
+            Some(&json!({"events": "x"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"], "invalid_json");
+}

@@ -982,3 +982,168 @@ async fn a_closed_town_office_stops_holding_up_purges_once_it_leaves_the_configu
         n.shutdown().await.unwrap();
     }
 }
+
+/// The outbox keys of `node` that name the event `event_id`.
+async fn queued_for(node: &RunningNode, event_id: &str) -> Vec<String> {
+    node.state
+        .store
+        .outbox_list(None, None, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(o, _)| o.key)
+        .filter(|k| k.starts_with(event_id))
+        .collect()
+}
+
+/// `unit`'s inbox at `node`: (event id, what).
+async fn inbox_of(node: &RunningNode, unit: &'static str) -> Vec<(String, String)> {
+    node.state
+        .store
+        .read(move |c| replica_store::inbox::page(c, unit, "someone", None, 200))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event_id, e.what))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urge_made_while_a_town_is_cut_off_reaches_it_once_and_a_survey_answer_at_the_hub_reaches_the_district()
+ {
+    let mut t = Tiers::new();
+    let (hub, district, town) = t.start_all().await;
+    let id = dispatched_at_hub(&hub, "D01-T01", "村口路灯不亮").await;
+    until(
+        &[&hub, &district, &town],
+        "the order at the town",
+        || async {
+            let h = heads_of(&hub, &id).await;
+            h.is_some() && heads_of(&town, &id).await == h
+        },
+    )
+    .await;
+    assert_eq!(
+        inbox_of(&town, "D01-T01").await.len(),
+        1,
+        "the assignment, at the town too"
+    );
+
+    // The district goes down: the town is cut off. The hub urges the town.
+    district.shutdown().await.unwrap();
+    until(&[&town], "the town sees its link down", || async {
+        !connected(&town, "D01")
+    })
+    .await;
+    let urge = uuid::Uuid::new_v4().to_string();
+    hub.state
+        .store
+        .apply(
+            id.clone(),
+            NewEvent {
+                id: urge.clone(),
+                author: "system".into(),
+                unit: "C".into(),
+                action: Action::Urge {
+                    target: "D01-T01".into(),
+                    note: String::new(),
+                },
+                now_ms: NOW + 60_000,
+            },
+        )
+        .await
+        .unwrap();
+    // The hub, which recorded it, queues the text to the town's duty phone, once.
+    assert_eq!(queued_for(&hub, &urge).await.len(), 1);
+
+    // Back online: the town has the urge in its inbox once, and sends nothing itself; nor does
+    // the district it came through.
+    let district = t.start_district().await;
+    let nodes = [&hub, &district, &town];
+    until(&nodes, "the urge at the town", || async {
+        let h = heads_of(&hub, &id).await;
+        heads_of(&town, &id).await == h && heads_of(&district, &id).await == h
+    })
+    .await;
+    let town_inbox = inbox_of(&town, "D01-T01").await;
+    assert_eq!(
+        town_inbox.iter().filter(|(e, _)| *e == urge).count(),
+        1,
+        "{town_inbox:?}"
+    );
+    assert!(town_inbox.iter().any(|(e, w)| *e == urge && w == "催办"));
+    assert!(queued_for(&town, &urge).await.is_empty());
+    assert!(queued_for(&district, &urge).await.is_empty());
+    assert_eq!(queued_for(&hub, &urge).await.len(), 1);
+
+    // An order the district handles, accepted at the hub: the survey goes from the hub; the
+    // citizen's "1" pushed to the hub is the order's callback on the district's copy too.
+    let order = dispatched_at_hub(&hub, "D01", "楼道灯不亮").await;
+    act(&hub, &order, "d01-handler", "D01", Action::Sign).await;
+    let reply = Action::Reply {
+        founded: true,
+        solved: true,
+        public_reply: "已更换灯泡。".into(),
+        internal_note: String::new(),
+    };
+    act(&hub, &order, "d01-handler", "D01", reply).await;
+    let accept = Action::ReviewResult {
+        accept: true,
+        reason: String::new(),
+        redo_due_at: None,
+    };
+    assert_eq!(
+        act(&hub, &order, "sv01", "C", accept).await,
+        "awaiting_callback"
+    );
+    let receipt = node_service::inbound::accept(
+        &hub.state,
+        replica_store::inbound::Received {
+            channel: "sms".into(),
+            external_id: "aliyun:77".into(),
+            sender: "13900001111".into(),
+            subject: String::new(),
+            content: "1".into(),
+            received_at: NOW + 120_000,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            receipt,
+            node_service::inbound::Receipt::Survey {
+                rating: Some(_),
+                ..
+            }
+        ),
+        "{receipt:?}"
+    );
+    until(&nodes, "the callback at the district", || async {
+        district
+            .state
+            .store
+            .ticket(order.clone())
+            .await
+            .unwrap()
+            .is_some_and(|v| v.state.status.as_str() == "called_back")
+    })
+    .await;
+    let v = district
+        .state
+        .store
+        .ticket(order.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(v.events.iter().any(|e| matches!(
+        e.action,
+        Action::Callback {
+            channel: hotline_model::event::CallbackChannel::Sms,
+            ..
+        }
+    )));
+    for n in [hub, district, town] {
+        n.shutdown().await.unwrap();
+    }
+}

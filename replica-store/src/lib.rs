@@ -16,6 +16,7 @@ pub mod credential_doc;
 pub mod docstore;
 pub mod error;
 pub mod inbound;
+pub mod inbox;
 pub mod intake_queue;
 pub mod outbox;
 pub mod phrases_doc;

@@ -98,6 +98,7 @@ fn write_rows(
         callback.map(|c| c.since),
         callback.map(|c| c.kind.as_str()),
     ])?;
+    crate::inbox::project(conn, &view.id, &hotline_model::inbox::inbox_items(view))?;
     conn.prepare_cached(
         "INSERT INTO ticket_public(number, id, record) VALUES(?1, ?2, ?3)
          ON CONFLICT(number) DO UPDATE SET id = ?2, record = ?3",
@@ -300,7 +301,7 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 /// Clears every projection (before rebuilding them all).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
+        "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
          DELETE FROM ticket_public;
          DELETE FROM fact_totals; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;

@@ -212,6 +212,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::outbox::create(conn)?;
     crate::surveys::create(conn)?;
     crate::inbound::create(conn)?;
+    crate::inbox::create(conn)?;
     Ok(())
 }
 

@@ -111,6 +111,27 @@ async fn an_operator_registers_one_text_answers_another_and_sees_whom_to_call_ba
     b.shot("22-callbacks").await?;
     b.assert_clean_console("callbacks").await?;
 
+    // A district handler's messages: the unread count beside the entry, opening one reads it.
+    let d = Browser::start(Screen::Desktop).await?;
+    d.sign_in(&hub, "d01-handler", PW).await?;
+    d.goto(&format!("{hub}/staff/messages")).await?;
+    d.wait_for("#unread-count", 10).await?;
+    let unread: i64 = d.text("#unread-count").await?.parse()?;
+    assert!(unread > 0, "the demo's assignments and urges to 东湖区");
+    d.wait_for("#unread-badge:not(:empty)", 10).await?;
+    assert_eq!(d.text("#unread-badge").await?, unread.min(99).to_string());
+    d.shot("23-messages").await?;
+    d.assert_clean_console("messages").await?;
+    d.client
+        .find(Locator::Css("tr.unread a"))
+        .await?
+        .click()
+        .await?;
+    d.wait_for(".status-line", 10).await?;
+    d.goto(&format!("{hub}/staff/messages")).await?;
+    d.wait_for("#unread-count", 10).await?;
+    assert_eq!(d.text("#unread-count").await?, (unread - 1).to_string());
+
     let p = Browser::start(Screen::Phone).await?;
     p.sign_in(&hub, "op01", PW).await?;
     p.goto(&format!("{hub}/staff/callbacks")).await?;

@@ -750,3 +750,36 @@ pub struct CallbacksPage {
     /// The next page's cursor, when there is one.
     pub next: Option<String>,
 }
+
+/// One message on the messages page.
+#[derive(Clone, Debug)]
+pub struct MessageRow {
+    /// The event.
+    pub event_id: String,
+    /// The order's number.
+    pub number: String,
+    /// Its title.
+    pub title: String,
+    /// What happened.
+    pub what: String,
+    /// When.
+    pub when: String,
+    /// Calls for action now.
+    pub urgent: bool,
+    /// Read by this user.
+    pub read: bool,
+}
+
+/// A user's messages (站内消息).
+#[derive(Template)]
+#[template(path = "messages.html")]
+pub struct MessagesPage {
+    /// Around it.
+    pub l: Layout,
+    /// Unread in the last 30 days.
+    pub unread: i64,
+    /// Newest first.
+    pub rows: Vec<MessageRow>,
+    /// The next page's cursor.
+    pub next: Option<String>,
+}

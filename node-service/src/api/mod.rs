@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod in_process;
 pub mod kb;
+pub mod messages;
 pub mod openapi;
 pub mod outbox;
 pub mod public;
@@ -154,6 +155,8 @@ pub fn staff_routes() -> Vec<Route> {
             post(drafts::dismiss_route),
         ),
         route("/api/callbacks", &["GET"], get(callbacks::list)),
+        route("/api/messages", &["GET"], get(messages::list)),
+        route("/api/messages/read", &["POST"], post(messages::read)),
         route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
         route("/api/units", &["GET"], get(reference::units)),

@@ -353,6 +353,24 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 p,
             )
         }),
+        ("get", "/api/messages", {
+            let p = b.query::<super::messages::MessageQuery>();
+            with_params(
+                staff(
+                    "站内消息（本单位的派单、催办、督办等）及未读数",
+                    (200, b.schema::<super::messages::Messages>()),
+                ),
+                p,
+            )
+        }),
+        (
+            "post",
+            "/api/messages/read",
+            with_body(
+                staff("标记消息已读", (200, object())),
+                b.json_body::<super::messages::ReadRequest>(),
+            ),
+        ),
         (
             "post",
             "/api/inbound/sms/{provider}/{secret}",

@@ -15,6 +15,7 @@ mod intake;
 mod kb_editor;
 mod lists;
 mod login;
+mod messages;
 mod order;
 mod outbox;
 mod phrases;
@@ -88,6 +89,14 @@ pub fn staff_routes() -> Vec<Route> {
             post(drafts::dismiss),
         ),
         route("/staff/callbacks", &["GET"], get(callbacks::page)),
+        route("/staff/messages", &["GET"], get(messages::page)),
+        route("/staff/messages/unread", &["GET"], get(messages::badge)),
+        route("/staff/messages/open", &["GET"], get(messages::open)),
+        route(
+            "/staff/messages/read-all",
+            &["POST"],
+            post(messages::read_all),
+        ),
         route("/staff/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route(
             "/staff/accounts",
@@ -294,13 +303,19 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
         ],
         Role::Supervisor => vec![
             ("/staff/board", "督办看板", 'b'),
+            ("/staff/messages", "消息", 'n'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/outbox", "消息发送", 'm'),
         ],
-        Role::Leader | Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
+        Role::Leader => vec![
+            ("/staff/board", "督办看板", 'b'),
+            ("/staff/messages", "消息", 'n'),
+        ],
+        Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![
             ("/staff/inbox", "待办工单", 'h'),
+            ("/staff/messages", "消息", 'n'),
             ("/staff/phrases", "常用语", 't'),
         ],
         Role::UnitInfoAdmin => vec![("/staff/kb", "知识库维护", 'k')],
