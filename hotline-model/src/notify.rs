@@ -107,6 +107,7 @@ pub fn retry_delay(attempts: u32) -> Option<i64> {
 /// Quiet hours, in minutes after local midnight (Beijing time): no SMS to citizens from `start`
 /// until `end` (across midnight when `start > end`) unless urgent. Equal values: none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct QuietHours {
     /// From (minutes after midnight).
     pub start: u32,
@@ -155,7 +156,7 @@ impl QuietHours {
 /// Which notifications are sent, and their texts. `{number}`, `{code}`, `{unit}`, `{title}`,
 /// `{reply}`, `{what}` and `{hotline}` are filled in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NoticeRules {
     /// Text the citizen the number and query code on registration.
     pub citizen_registered: bool,
@@ -615,6 +616,19 @@ mod tests {
         assert_eq!(callback_need(&view_by(intake(), a)), None);
         // Before the result is accepted: no callback yet.
         assert_eq!(callback_need(&view_by(intake(), replied())), None);
+    }
+
+    #[test]
+    fn the_seed_notices_file_is_the_defaults_and_a_misspelt_key_is_refused() {
+        let seed = crate::refdata::parse_notices(include_str!("../../deploy/seed/notices.toml"))
+            .expect("seed notices");
+        assert_eq!(seed, NoticeRules::default());
+        let err = crate::refdata::parse_notices("quiet_hour = { start = 0, end = 0 }")
+            .expect_err("misspelt");
+        assert!(err.to_string().contains("notices.toml"), "{err}");
+        let custom = crate::refdata::parse_notices("[survey]\nwait_hours = 72\n").expect("partial");
+        assert_eq!(custom.survey.wait_hours, 72);
+        assert_eq!(custom.survey.options.len(), 3, "the rest stays default");
     }
 
     #[test]

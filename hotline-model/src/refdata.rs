@@ -27,6 +27,8 @@ pub enum RefFile {
     Categories,
     /// `users.toml`
     Users,
+    /// `notices.toml`
+    Notices,
 }
 
 impl RefFile {
@@ -36,6 +38,7 @@ impl RefFile {
             RefFile::Org => "org.toml",
             RefFile::Categories => "categories.toml",
             RefFile::Users => "users.toml",
+            RefFile::Notices => "notices.toml",
         }
     }
 }
@@ -117,6 +120,8 @@ pub struct ReferenceData {
     pub users: BTreeMap<String, User>,
     /// The working-day calendar.
     pub calendar: WorkCalendar,
+    /// Who hears what, and the texts (`notices.toml`, edited by the centre; defaults if absent).
+    pub notices: crate::notify::NoticeRules,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -200,6 +205,13 @@ fn parse<T: for<'de> Deserialize<'de>>(file: RefFile, text: &str) -> Result<T, R
 }
 
 /// Parses an `org.toml` text into a validated tree.
+/// Parses `notices.toml`: the notification rules and texts (unknown keys refused, so a misspelt
+/// setting is not silently ignored).
+pub fn parse_notices(text: &str) -> Result<crate::notify::NoticeRules, RefDataError> {
+    parse(RefFile::Notices, text)
+}
+
+/// Parses `org.toml`.
 pub fn parse_org(text: &str) -> Result<OrgTree, RefDataError> {
     let file: OrgFile = parse(RefFile::Org, text)?;
     let units = file
@@ -303,6 +315,7 @@ impl ReferenceData {
             catalogue: Catalogue::default(),
             users: BTreeMap::new(),
             calendar: WorkCalendar::unloaded(),
+            notices: Default::default(),
         }
     }
 
@@ -346,6 +359,7 @@ impl ReferenceData {
             catalogue,
             users: map,
             calendar,
+            notices: Default::default(),
         })
     }
 

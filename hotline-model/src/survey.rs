@@ -16,6 +16,7 @@ use crate::workflow::Status;
 
 /// One answer the survey offers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SurveyOption {
     /// What the citizen texts back (`1`).
     pub reply: String,
@@ -26,7 +27,7 @@ pub struct SurveyOption {
 /// The survey's rules and texts. `{hotline}`, `{number}`, `{reply}` (the public reply, cut short)
 /// and `{options}` (「回复1满意，2基本满意，3不满意」 from [`SurveyRules::options`]) are filled in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SurveyRules {
     /// Ask citizens by text when their order's result is accepted.
     pub enabled: bool,

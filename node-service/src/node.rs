@@ -127,6 +127,14 @@ pub fn read_seed_refdata(
     for name in refdata_doc::SHARED {
         files.push((name.to_string(), read(name)?));
     }
+    for name in refdata_doc::OPTIONAL_SHARED {
+        if dir.join(format!("{name}.toml")).exists() {
+            files.push((name.to_string(), read(name)?));
+        }
+    }
+    if let Some((_, text)) = files.iter().find(|(n, _)| n == "notices") {
+        hotline_model::refdata::parse_notices(text).context("parsing notices.toml")?;
+    }
     let users_text = read("users")?;
     let users = seed_users(&users_text).context("parsing users.toml")?;
     let all = ReferenceData::from_toml(&files[0].1, &files[1].1, &users_text, &files[2].1)
@@ -224,7 +232,10 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         let files = match &refdata {
             Some(_) => files
                 .into_iter()
-                .filter(|(name, _)| !refdata_doc::SHARED.contains(&name.as_str()))
+                .filter(|(name, _)| {
+                    !refdata_doc::SHARED.contains(&name.as_str())
+                        && !refdata_doc::OPTIONAL_SHARED.contains(&name.as_str())
+                })
                 .collect(),
             None => files,
         };

@@ -654,3 +654,49 @@ async fn a_units_messages_count_unread_until_each_is_read_or_all_are() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"], "invalid_json");
 }
+
+#[tokio::test]
+async fn the_centre_edits_the_texts_every_node_uses_and_a_misspelt_setting_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gw, url) = gateway().await;
+    let h = hub(dir, notify(url)).await;
+    let put = |text: &str| {
+        let body = json!({ "text": text });
+        let h = &h;
+        async move {
+            h.client
+                .call("PUT", "/api/reference/notices", Some("sv01"), Some(&body))
+                .await
+                .unwrap()
+        }
+    };
+    let (s, v) = put("[survey]\nwait_hour = 72\n").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["detail"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("notices.toml"),
+        "{v}"
+    );
+    let (s, v) = put("[survey]\ntext = \"【临江12345】请评价工单{number}：{options}\"\n").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // An operator may not.
+    let (s, _) = h
+        .client
+        .call(
+            "PUT",
+            "/api/reference/notices",
+            Some("op01"),
+            Some(&json!({"text": ""})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let number = accepted(&h, "13812340021", "噪音").await;
+    let text = text_to(&h, &gw, "13812340021", "请评价工单").await;
+    assert_eq!(
+        text,
+        format!("【临江12345】请评价工单{number}：回复1满意，2基本满意，3不满意")
+    );
+}

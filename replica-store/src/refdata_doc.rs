@@ -24,6 +24,9 @@ pub const KIND: &str = "refdata";
 /// The reference files every node holds.
 pub const SHARED: [&str; 3] = ["org", "categories", "calendar"];
 
+/// Reference files every node holds when the centre has them; defaults apply without.
+pub const OPTIONAL_SHARED: [&str; 1] = ["notices"];
+
 /// Prefix of the per-unit user documents' names.
 const USERS_PREFIX: &str = "users:";
 
@@ -35,6 +38,7 @@ pub fn users_name(unit: &str) -> String {
 /// Whether `name` names a reference document: a shared file or one unit's users.
 pub fn is_valid_name(name: &str) -> bool {
     SHARED.contains(&name)
+        || OPTIONAL_SHARED.contains(&name)
         || name
             .strip_prefix(USERS_PREFIX)
             .is_some_and(|u| !u.is_empty() && !u.contains([',', '*']))
@@ -130,7 +134,7 @@ pub fn text(conn: &Connection, actor: &automerge::ActorId, name: &str) -> Result
 /// Every reference document held, as `(name, text)`, shared files first, then users by unit.
 pub fn texts(conn: &Connection, actor: &automerge::ActorId) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for name in SHARED {
+    for name in SHARED.into_iter().chain(OPTIONAL_SHARED) {
         if let Some(t) = text(conn, actor, name)? {
             out.push((name.to_owned(), t));
         }
@@ -170,7 +174,11 @@ pub fn assemble(
         users.push_str(t);
         users.push('\n');
     }
-    ReferenceData::from_toml(org, categories, &users, calendar).map(Some)
+    let mut rd = ReferenceData::from_toml(org, categories, &users, calendar)?;
+    if let Some(text) = shared("notices") {
+        rd.notices = hotline_model::refdata::parse_notices(text)?;
+    }
+    Ok(Some(rd))
 }
 
 /// Loads the reference data, if the shared files are present and valid together with the users

@@ -37,9 +37,9 @@ pub struct Callbacks {
 /// How long an order whose survey text went out waits for its answer before an operator calls:
 /// none when surveys are off or no SMS gateway is configured.
 pub fn survey_wait_ms(state: &AppState) -> i64 {
-    let n = &state.config.notify;
-    if n.rules.survey.enabled && n.sms.is_some() {
-        n.rules.survey.wait_ms()
+    let survey = state.refdata().notices.survey.clone();
+    if survey.enabled && state.config.notify.sms.is_some() {
+        survey.wait_ms()
     } else {
         0
     }

@@ -173,7 +173,7 @@ pub async fn answer(state: &AppState, user: &User, id: i64, text: &str) -> Resul
         return Err(ApiError::bad_request("答复内容不能为空，且不超过 500 字"));
     }
     medium_of(&m)?;
-    let hotline = &state.config.notify.rules.hotline;
+    let hotline = state.refdata().notices.hotline.clone();
     let body = format!("【{hotline}】{text}");
     settle(
         state,
@@ -213,7 +213,8 @@ pub async fn registered(
     code: &str,
     caller_phone: &str,
 ) -> Result<(), ApiError> {
-    let rules = &state.config.notify.rules;
+    let refdata = state.refdata();
+    let rules = &refdata.notices;
     let told_already = m.channel == "sms" && m.sender == caller_phone && rules.citizen_registered;
     let body = (!told_already).then(|| {
         fill(

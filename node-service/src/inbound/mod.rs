@@ -144,7 +144,8 @@ pub fn reply_notice(
 
 /// Keeps `msg` and does what it asks (see the module's description).
 pub async fn accept(state: &AppState, msg: Received) -> Result<Receipt, StoreError> {
-    let rules = &state.config.notify.rules;
+    let refdata = state.refdata();
+    let rules = &refdata.notices;
     if msg.channel == "sms" && rules.survey.enabled {
         let phone = msg.sender.clone();
         let open = state

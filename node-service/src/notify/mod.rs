@@ -15,7 +15,7 @@ pub mod wechat;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hotline_model::notify::{Medium, NoticeRules};
+use hotline_model::notify::Medium;
 use replica_store::outbox::{Outcome, Outgoing};
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +25,6 @@ use crate::state::AppState;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NotifyConfig {
-    /// Who hears what, quiet hours and texts.
-    pub rules: NoticeRules,
     /// The mail server; without one, e-mails are given up with a clear reason.
     pub smtp: Option<email::SmtpConfig>,
     /// The SMS gateway; without one, texts are given up with a clear reason.
@@ -101,16 +99,16 @@ impl Channels {
     }
 }
 
-/// Makes the store queue what every event recorded here causes, by the rules of `cfg`.
+/// Makes the store queue what every event recorded here causes, by the centre's rules (the
+/// reference document `notices`, read at each event, so an edit applies at once).
 pub fn install(state: &AppState) {
     let refdata = state.refdata.clone();
-    let rules = state.config.notify.rules.clone();
     state
         .store
         .set_notifier(Arc::new(move |view, events, code| {
             let rd = refdata.read().unwrap_or_else(|p| p.into_inner()).clone();
             let now = events.last().map_or(0, |e| e.hlc.wall_ms);
-            hotline_model::notify::notices(view, events, code, &rd.org, &rules, now)
+            hotline_model::notify::notices(view, events, code, &rd.org, &rd.notices, now)
         }));
 }
 
