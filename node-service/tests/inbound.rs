@@ -700,3 +700,112 @@ async fn the_centre_edits_the_texts_every_node_uses_and_a_misspelt_setting_is_re
         format!("【临江12345】请评价工单{number}：回复1满意，2基本满意，3不满意")
     );
 }
+
+#[tokio::test]
+async fn mails_to_the_hotline_become_drafts_and_the_sender_is_answered_by_mail() {
+    use lettre::message::{Attachment, MultiPart, SinglePart, header::ContentType};
+    let dir = tempfile::tempdir().unwrap();
+    let h = hub(
+        dir,
+        NotifyConfig {
+            inbound: InboundConfig {
+                mail_secret: Some("mail-9c1e".into()),
+                ..InboundConfig::default()
+            },
+            ..NotifyConfig::default()
+        },
+    )
+    .await;
+    let raw = lettre::Message::builder()
+        .from("张三 <zhang.san@example.com>".parse().unwrap())
+        .to("12345@linjiang.gov.cn".parse().unwrap())
+        .subject("反映春晖路积水问题")
+        .message_id(Some("<m1@example.com>".into()))
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(
+                    "春晖路与湖滨路交叉口一下雨就积水，请尽快疏通。".to_owned(),
+                ))
+                .singlepart(Attachment::new("积水.jpg".into()).body(
+                    vec![0xFF, 0xD8, 0xFF, 0xE0],
+                    ContentType::parse("image/jpeg").unwrap(),
+                )),
+        )
+        .unwrap()
+        .formatted();
+    let post = |secret: &'static str, body: Vec<u8>| {
+        let h = &h;
+        async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri(format!("/api/inbound/mail/{secret}"))
+                .header("content-type", "message/rfc822")
+                .body(Body::from(body))
+                .unwrap();
+            node_service::api::in_process::send(h.client.app(), req).await
+        }
+    };
+    for _ in 0..2 {
+        let (s, v) = post("mail-9c1e", raw.clone()).await;
+        assert_eq!((s, &v["kept"]), (StatusCode::OK, &json!(true)), "{v}");
+    }
+    let v = drafts(&h, "").await;
+    assert_eq!(v["waiting"], 1, "the server's retry is the same mail: {v}");
+    let d = v["items"][0].clone();
+    assert_eq!(d["channel"], "email");
+    assert_eq!(d["sender"], "zhang.san@example.com");
+    assert_eq!(d["subject"], "反映春晖路积水问题");
+    let content = d["content"].as_str().unwrap();
+    assert!(content.starts_with("春晖路与湖滨路交叉口"), "{content}");
+    assert!(content.contains("附件 1 个"), "{content}");
+
+    // Registered: the number and query code go back by e-mail.
+    let (s, created) = h
+        .client
+        .call(
+            "POST",
+            "/api/tickets",
+            Some("op01"),
+            Some(&json!({"draft": d["id"], "intake": {
+                "channel": "email", "caller_name": "张三", "caller_phone": "0799-12345",
+                "address": "春晖路与湖滨路交叉口", "request_type": "complaint", "subject": "CX.WY.DT",
+                "title": "路口积水", "content": content, "urgent": false
+            }})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let number = created["ticket"]["number"].as_str().unwrap();
+    let code = created["query_code"].as_str().unwrap();
+    let mails: Vec<_> = outbox(&h)
+        .await
+        .into_iter()
+        .filter(|(to, ..)| to == "zhang.san@example.com")
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0].2.contains(number) && mails[0].2.contains(code),
+        "{mails:?}"
+    );
+
+    // Robots are not answered; a wrong secret finds nothing; too large or unreadable is refused.
+    let bounce =
+        b"From: MAILER-DAEMON@mx.example.com\r\nSubject: Undelivered Mail\r\n\r\nx".to_vec();
+    let (s, v) = post("mail-9c1e", bounce).await;
+    assert_eq!((s, &v["kept"]), (StatusCode::OK, &json!(false)), "{v}");
+    let (s, _) = post("guess", raw.clone()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = post("mail-9c1e", vec![b'a'; 5 * 1024 * 1024]).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("过大"), "{v}");
+    let (s, v) = post("mail-9c1e", b"Subject: no sender\r\n\r\nhello".to_vec()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("发件人"), "{v}");
+    assert_eq!(
+        drafts(&h, "state=all").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -64,6 +64,12 @@ pub fn open_routes() -> Vec<Route> {
             post(crate::inbound::sms_push::push),
         ),
         route(
+            "/api/inbound/mail/{secret}",
+            &["POST"],
+            post(crate::inbound::mail::deliver)
+                .layer(DefaultBodyLimit::max(crate::inbound::mail::MAX_MAIL + 1)),
+        ),
+        route(
             "/api/inbound/wechat",
             &["GET", "POST"],
             get(crate::inbound::wechat::verify_url).post(crate::inbound::wechat::message),

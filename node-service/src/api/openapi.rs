@@ -380,6 +380,14 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             ),
         ),
         (
+            "post",
+            "/api/inbound/mail/{secret}",
+            open(
+                "邮件服务器投递市民来信（原始邮件 RFC 5322；路径含密钥）",
+                (200, object()),
+            ),
+        ),
+        (
             "get",
             "/api/inbound/wechat",
             open("微信公众号服务器地址校验", (200, json!({"type": "string"}))),

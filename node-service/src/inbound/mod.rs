@@ -1,5 +1,5 @@
 //! Messages citizens send in: texts to the hotline number (pushed by the SMS gateway), WeChat
-//! official-account messages, e-mails. Each is kept once (gateways retry); a text that answers
+//! official-account messages, e-mails to the hotline's mailbox (delivered by its mail server). Each is kept once (gateways retry); a text that answers
 //! the sender's open satisfaction survey settles it (the rating recorded as the order's callback,
 //! or the one clarification sent); everything else is an **intake draft** for the operators
 //! (`replica_store::inbound`), never an order by itself.
@@ -8,6 +8,7 @@
 //! aside (an operator can still read them); a client address pushing too often is refused with
 //! 429 (gateways retry later, so nothing is lost).
 
+pub mod mail;
 pub mod sms_push;
 pub mod wechat;
 
@@ -32,6 +33,9 @@ pub struct InboundConfig {
     pub sms_secret: Option<String>,
     /// The WeChat official account; none: off.
     pub wechat: Option<wechat::WechatConfig>,
+    /// The secret path segment of the mailbox's deliveries (`/api/inbound/mail/{secret}`); none:
+    /// off.
+    pub mail_secret: Option<String>,
     /// Messages per sender per hour kept as drafts; more are kept but set aside.
     pub per_sender_per_hour: u32,
     /// Pushes per client address per minute; more are refused (429).
@@ -43,6 +47,7 @@ impl Default for InboundConfig {
         InboundConfig {
             sms_secret: None,
             wechat: None,
+            mail_secret: None,
             per_sender_per_hour: 20,
             per_peer_per_minute: 600,
         }
@@ -96,6 +101,19 @@ pub enum Receipt {
     Draft(i64),
     /// Kept, but set aside: the sender is over the limit.
     SetAside(i64),
+}
+
+/// A gateway's body, or the clear refusal of one too large or cut off.
+pub fn body_or_refusal(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, crate::api::error::ApiError> {
+    body.map_err(|e| {
+        crate::api::error::ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("请求内容过大或不完整（{}）", e.status()),
+        )
+    })
 }
 
 /// A mainland mobile number without its country code (`+86`, `86`, `0086`) or spaces.

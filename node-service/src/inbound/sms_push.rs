@@ -151,8 +151,12 @@ pub async fn push(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     Path((provider, secret)): Path<(String, String)>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match super::body_or_refusal(body) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     if !matches!(provider.as_str(), "aliyun" | "tencent") || !secret_matches(&state, &secret) {
         return ApiError::not_found("接口").into_response();
     }

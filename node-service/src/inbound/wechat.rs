@@ -272,8 +272,12 @@ pub async fn message(
     State(state): State<AppState>,
     ClientAddr(peer): ClientAddr,
     Query(q): Query<Signed>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match super::body_or_refusal(body) {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
     let cfg = match checked(&state, &q) {
         Ok(c) => c,
         Err(r) => return r,
