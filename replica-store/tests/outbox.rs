@@ -26,6 +26,7 @@ fn notify_everything(store: &Store) {
                 urgent: false,
                 citizen: true,
                 not_before: e.hlc.wall_ms,
+                survey: false,
             })
             .collect();
         if let Some(code) = code {

@@ -141,5 +141,8 @@ async fn an_operator_registers_one_text_answers_another_and_sees_whom_to_call_ba
         .await?;
     p.wait_for(".draft", 10).await?;
     p.shot("20-drafts").await?;
+    for browser in [b, d, p] {
+        browser.close().await?;
+    }
     Ok(())
 }
