@@ -103,7 +103,13 @@ pub struct Demo {
     pub samples: Vec<(String, String, String)>,
     /// The demo Open311 app's api_key (issued on first run).
     pub open311_key: Option<String>,
+    /// Where the nodes' texts go instead of phones.
+    pub sms: crate::demo_gateway::DemoGateway,
 }
+
+/// The secret in the demo's SMS reply push URL (`/api/inbound/sms/aliyun/{secret}`), for trying
+/// a citizen's reply by hand.
+pub const DEMO_PUSH_SECRET: &str = "demo";
 
 /// Index of each node's parent in [`NODES`] (the hub has none).
 const PARENT: [Option<usize>; 4] = [None, Some(0), Some(0), Some(1)];
@@ -232,6 +238,7 @@ async fn bind_ports(data_dir: &Path, port_base: u16) -> Result<Vec<tokio::net::T
 pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo> {
     let listeners = bind_ports(data_dir, port_base).await?;
     let ca_dir = certificates(data_dir, now_ms)?;
+    let sms = crate::demo_gateway::start(data_dir).await?;
     let mut nodes: Vec<RunningNode> = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
         let mut cfg = config(i, data_dir, port_base);
@@ -245,6 +252,11 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
         };
         cfg.sync = sync_config(i, &ca_dir, port_base, parent);
         cfg.alert_sweep_secs = 0;
+        cfg.notify.sms = Some(node_service::notify::sms::SmsConfig::Http {
+            url: sms.url.clone(),
+            token: None,
+        });
+        cfg.notify.inbound.sms_secret = Some(DEMO_PUSH_SECRET.into());
         let mut node = node_service::start(cfg, listener, node_service::system_clock()).await?;
         if i == 0 {
             seed_hub(&node, data_dir, now_ms).await?;
@@ -267,6 +279,7 @@ pub async fn start(data_dir: &Path, port_base: u16, now_ms: i64) -> Result<Demo>
         nodes,
         samples,
         open311_key,
+        sms,
     })
 }
 

@@ -96,6 +96,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     println!(
+        "\n短信：演示用短信网关把各节点发出的短信（受理告知、派单与催办提醒、满意度回访）写入 {}",
+        demo.sms.log.display()
+    );
+    println!(
+        "  模拟市民回复短信（回复1满意）：curl -H 'content-type: application/json' {hub}/api/inbound/sms/aliyun/{} -d '[{{\"phone_number\":\"市民手机号\",\"content\":\"1\",\"sequence_id\":1}}]'\n  不是回访答复的短信进入“市民来信”（话务员 op01），需电话回访的工单见“回访名单”。",
+        deploy::demo::DEMO_PUSH_SECRET
+    );
+    println!(
         "\n接口调用先登录：curl -c /tmp/hotline.cookie -H 'content-type: application/json' {hub}/api/session -d '{{\"login\":\"sv01\",\"password\":\"{pw}\"}}'\n再带上会话：curl -b /tmp/hotline.cookie '{hub}/api/tickets?status=handling'\n按 Ctrl-C 停止。",
         pw = deploy::demo::DEMO_PASSWORD
     );
