@@ -653,6 +653,22 @@ async fn a_units_messages_count_unread_until_each_is_read_or_all_are() {
         .unwrap();
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["error"], "invalid_json");
+    for path in [
+        "/api/messages?limit=many",
+        "/api/drafts?before=x",
+        "/api/callbacks?limit=-1",
+    ] {
+        let (s, v) = h
+            .client
+            .call("GET", path, Some("op01"), None)
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert!(
+            v["message"].as_str().unwrap().contains("查询参数有误"),
+            "{v}"
+        );
+    }
 }
 
 #[tokio::test]

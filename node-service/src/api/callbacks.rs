@@ -84,7 +84,8 @@ pub async fn page(state: &AppState, user: &User, q: CallbackQuery) -> Result<Cal
 pub async fn list(
     State(state): State<AppState>,
     Actor(user): Actor,
-    Query(q): Query<CallbackQuery>,
+    query: Result<Query<CallbackQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Callbacks>, ApiError> {
+    let Query(q) = query?;
     Ok(Json(page(&state, &user, q).await?))
 }

@@ -240,8 +240,9 @@ pub async fn registered(
 pub async fn list(
     State(state): State<AppState>,
     Actor(user): Actor,
-    Query(q): Query<DraftQuery>,
+    query: Result<Query<DraftQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Drafts>, ApiError> {
+    let Query(q) = query?;
     Ok(Json(page(&state, &user, q).await?))
 }
 

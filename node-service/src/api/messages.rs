@@ -106,8 +106,9 @@ pub async fn mark(state: &AppState, user: &User, req: ReadRequest) -> Result<(),
 pub async fn list(
     State(state): State<AppState>,
     Actor(user): Actor,
-    Query(q): Query<MessageQuery>,
+    query: Result<Query<MessageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Messages>, ApiError> {
+    let Query(q) = query?;
     Ok(Json(page(&state, &user, q).await?))
 }
 

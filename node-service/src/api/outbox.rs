@@ -104,11 +104,9 @@ pub async fn list(
     State(state): State<AppState>,
     Actor(user): Actor,
     query: Result<Query<OutboxQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
-    Ok(Json(
-        serde_json::to_value(page(&state, &user, q).await?).unwrap_or_default(),
-    ))
+) -> Result<Json<Listing>, ApiError> {
+    let Query(q) = query?;
+    Ok(Json(page(&state, &user, q).await?))
 }
 
 /// Puts given-up notification `id` back in the queue (the pages and the API).
