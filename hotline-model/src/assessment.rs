@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::category::RequestType;
 use crate::event::Satisfaction;
@@ -300,6 +300,88 @@ impl UnitFigures {
     }
 }
 
+/// The weights of the composite score (综合得分) the centre sets (reference document
+/// `assessment`): each rate counts by its weight; 重办率, 退单率 and 延期率 count as their
+/// complement (fewer is better). Rates a unit has no figures for leave the score, so a unit is not
+/// marked down for what it was never asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreWeights {
+    /// 签收率.
+    pub sign: u32,
+    /// 按时办结率.
+    pub on_time: u32,
+    /// 解决率.
+    pub solved: u32,
+    /// 满意率.
+    pub satisfaction: u32,
+    /// 回访率.
+    pub callback: u32,
+    /// 重办率 (complement).
+    pub redo: u32,
+    /// 退单率 (complement).
+    pub returned: u32,
+    /// 延期率 (complement).
+    pub extension: u32,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        ScoreWeights {
+            sign: 10,
+            on_time: 25,
+            solved: 20,
+            satisfaction: 30,
+            callback: 5,
+            redo: 5,
+            returned: 3,
+            extension: 2,
+        }
+    }
+}
+
+impl ScoreWeights {
+    /// Checks the weights: none above 1000, and not all zero.
+    pub fn check(&self) -> Result<(), String> {
+        let all = [
+            self.sign,
+            self.on_time,
+            self.solved,
+            self.satisfaction,
+            self.callback,
+            self.redo,
+            self.returned,
+            self.extension,
+        ];
+        if all.iter().any(|w| *w > 1000) {
+            return Err("每项权重不超过 1000".into());
+        }
+        if all.iter().all(|w| *w == 0) {
+            return Err("权重不能全为零".into());
+        }
+        Ok(())
+    }
+}
+
+/// The composite score of `f` out of 100 (one decimal), or `None` when it has no rate at all.
+pub fn composite(f: &UnitFigures, w: &ScoreWeights) -> Option<f64> {
+    let parts = [
+        (f.sign_rate, w.sign),
+        (f.on_time_rate, w.on_time),
+        (f.solved_rate, w.solved),
+        (f.satisfaction_rate, w.satisfaction),
+        (f.callback_rate, w.callback),
+        (f.redo_rate.map(|r| 1.0 - r), w.redo),
+        (f.return_rate.map(|r| 1.0 - r), w.returned),
+        (f.extension_rate.map(|r| 1.0 - r), w.extension),
+    ];
+    let (sum, weight) = parts
+        .iter()
+        .filter_map(|(r, w)| r.map(|r| (r * f64::from(*w), f64::from(*w))))
+        .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+    (weight > 0.0).then(|| (sum / weight * 1000.0).round() / 10.0)
+}
+
 /// What the centre publishes for a period (月度数据公开): orders received and closed, the share of
 /// lead replies given on time, and the share of rated callbacks that were satisfied.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, schemars::JsonSchema)]
@@ -413,6 +495,68 @@ pub fn assess<'a>(
         .into_iter()
         .map(|(unit, (counts, overdue))| UnitFigures::from_counts(&unit, &counts, overdue))
         .collect()
+}
+
+#[cfg(test)]
+mod score_tests {
+    use super::*;
+
+    #[test]
+    fn the_score_weighs_the_rates_a_unit_has_and_fewer_redos_count_for_it() {
+        let w = ScoreWeights::default();
+        let none = UnitFigures::default();
+        assert_eq!(composite(&none, &w), None);
+        let perfect = UnitFigures {
+            sign_rate: Some(1.0),
+            on_time_rate: Some(1.0),
+            solved_rate: Some(1.0),
+            satisfaction_rate: Some(1.0),
+            callback_rate: Some(1.0),
+            redo_rate: Some(0.0),
+            return_rate: Some(0.0),
+            extension_rate: Some(0.0),
+            ..UnitFigures::default()
+        };
+        assert_eq!(composite(&perfect, &w), Some(100.0));
+        let half = UnitFigures {
+            sign_rate: Some(0.5),
+            ..UnitFigures::default()
+        };
+        assert_eq!(composite(&half, &w), Some(50.0), "only the rates it has");
+        let redone = UnitFigures {
+            redo_rate: Some(0.25),
+            satisfaction_rate: Some(1.0),
+            ..UnitFigures::default()
+        };
+        // (0.75·5 + 1·30) / 35 = 96.4
+        assert_eq!(composite(&redone, &w), Some(96.4));
+        assert!(w.check().is_ok());
+        assert!(
+            ScoreWeights {
+                sign: 5000,
+                ..w.clone()
+            }
+            .check()
+            .is_err()
+        );
+        let zero = ScoreWeights {
+            sign: 0,
+            on_time: 0,
+            solved: 0,
+            satisfaction: 0,
+            callback: 0,
+            redo: 0,
+            returned: 0,
+            extension: 0,
+        };
+        assert!(zero.check().is_err());
+        let seed =
+            crate::refdata::parse_score_weights(include_str!("../../deploy/seed/assessment.toml"))
+                .expect("seed weights");
+        assert_eq!(seed, ScoreWeights::default());
+        assert!(crate::refdata::parse_score_weights("[weights]\nsign = -3\n").is_err());
+        assert!(crate::refdata::parse_score_weights("[weight]\nsign = 3\n").is_err());
+    }
 }
 
 #[cfg(test)]

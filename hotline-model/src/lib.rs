@@ -19,6 +19,7 @@ pub mod intake;
 pub mod notify;
 pub mod number;
 pub mod org;
+pub mod period;
 pub mod privacy;
 pub mod public;
 pub mod refdata;

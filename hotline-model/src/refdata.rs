@@ -29,6 +29,8 @@ pub enum RefFile {
     Users,
     /// `notices.toml`
     Notices,
+    /// `assessment.toml`
+    Assessment,
 }
 
 impl RefFile {
@@ -39,6 +41,7 @@ impl RefFile {
             RefFile::Categories => "categories.toml",
             RefFile::Users => "users.toml",
             RefFile::Notices => "notices.toml",
+            RefFile::Assessment => "assessment.toml",
         }
     }
 }
@@ -122,6 +125,8 @@ pub struct ReferenceData {
     pub calendar: WorkCalendar,
     /// Who hears what, and the texts (`notices.toml`, edited by the centre; defaults if absent).
     pub notices: crate::notify::NoticeRules,
+    /// The composite score's weights (`assessment.toml`, the centre's; defaults if absent).
+    pub score_weights: crate::assessment::ScoreWeights,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -209,6 +214,23 @@ fn parse<T: for<'de> Deserialize<'de>>(file: RefFile, text: &str) -> Result<T, R
 /// setting is not silently ignored).
 pub fn parse_notices(text: &str) -> Result<crate::notify::NoticeRules, RefDataError> {
     parse(RefFile::Notices, text)
+}
+
+/// Parses `assessment.toml`: the composite score's weights (unknown keys and negative weights
+/// refused).
+pub fn parse_score_weights(text: &str) -> Result<crate::assessment::ScoreWeights, RefDataError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        #[serde(default)]
+        weights: crate::assessment::ScoreWeights,
+    }
+    let f: File = parse(RefFile::Assessment, text)?;
+    f.weights.check().map_err(|message| RefDataError::Parse {
+        file: RefFile::Assessment,
+        message,
+    })?;
+    Ok(f.weights)
 }
 
 /// Parses `org.toml`.
@@ -316,6 +338,7 @@ impl ReferenceData {
             users: BTreeMap::new(),
             calendar: WorkCalendar::unloaded(),
             notices: Default::default(),
+            score_weights: Default::default(),
         }
     }
 
@@ -360,6 +383,7 @@ impl ReferenceData {
             users: map,
             calendar,
             notices: Default::default(),
+            score_weights: Default::default(),
         })
     }
 

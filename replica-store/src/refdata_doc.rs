@@ -25,7 +25,7 @@ pub const KIND: &str = "refdata";
 pub const SHARED: [&str; 3] = ["org", "categories", "calendar"];
 
 /// Reference files every node holds when the centre has them; defaults apply without.
-pub const OPTIONAL_SHARED: [&str; 1] = ["notices"];
+pub const OPTIONAL_SHARED: [&str; 2] = ["notices", "assessment"];
 
 /// Prefix of the per-unit user documents' names.
 const USERS_PREFIX: &str = "users:";
@@ -177,6 +177,9 @@ pub fn assemble(
     let mut rd = ReferenceData::from_toml(org, categories, &users, calendar)?;
     if let Some(text) = shared("notices") {
         rd.notices = hotline_model::refdata::parse_notices(text)?;
+    }
+    if let Some(text) = shared("assessment") {
+        rd.score_weights = hotline_model::refdata::parse_score_weights(text)?;
     }
     Ok(Some(rd))
 }

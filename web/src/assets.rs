@@ -16,7 +16,7 @@ pub struct Asset {
 }
 
 /// Every embedded file.
-pub const ASSETS: [Asset; 5] = [
+pub const ASSETS: [Asset; 6] = [
     Asset {
         name: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
@@ -42,11 +42,16 @@ pub const ASSETS: [Asset; 5] = [
         content_type: "text/css; charset=utf-8",
         bytes: include_bytes!("../assets/portal.css"),
     },
+    Asset {
+        name: "echarts.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/echarts-6.1.0.min.js"),
+    },
 ];
 
 /// The hashed URL path of each asset, in [`ASSETS`] order.
-fn urls() -> &'static [String; 5] {
-    static URLS: OnceLock<[String; 5]> = OnceLock::new();
+fn urls() -> &'static [String; 6] {
+    static URLS: OnceLock<[String; 6]> = OnceLock::new();
     URLS.get_or_init(|| {
         ASSETS.map(|a| {
             let h = hex::encode(&Sha256::digest(a.bytes)[..6]);
