@@ -17,6 +17,7 @@ pub mod notify;
 pub mod open311;
 pub mod pages;
 pub mod state;
+pub mod stats_export;
 pub mod sync;
 pub mod throttle;
 pub mod tls;

@@ -742,6 +742,36 @@ pub fn explain_callback_list(conn: &Connection) -> Result<String> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?.join(" | "))
 }
 
+/// The orders `unit` was given (lead or co-handling) in `[from, to)`, the latest first, one page
+/// before the cursor `<assigned_at>:<order id>`: the statistics' drill-down behind a unit's
+/// figures, one walk of the index `units_by_assigned`.
+pub fn assigned_orders(
+    conn: &Connection,
+    unit: &str,
+    from: i64,
+    to: i64,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<Vec<(i64, TicketSummary)>> {
+    let (key, number) = match before {
+        Some(c) => parse_cursor(c)?,
+        None => (to, String::new()),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.assigned_at, t.number, t.id, t.status, t.lead_unit, t.request_type, t.subject,
+                t.title, t.created_at, t.updated_at, t.due_at, t.urgent, t.conflicts, t.urges,
+                t.supervision
+         FROM ticket_units u JOIN tickets t ON t.id = u.ticket_id
+         WHERE u.unit = ?1 AND u.assigned_at >= ?2
+           AND (u.assigned_at < ?3 OR (u.assigned_at = ?3 AND ?4 <> '' AND u.ticket_id < ?4))
+         ORDER BY u.assigned_at DESC, u.ticket_id DESC LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(params![unit, from, key, number, limit.clamp(1, 500)], |r| {
+        Ok((r.get(0)?, summary_at(r, 1, 2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Counts of tickets per status.
 pub fn status_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let mut stmt =

@@ -159,6 +159,8 @@ pub fn create(conn: &Connection) -> Result<()> {
             WHERE callback_since IS NOT NULL;
         CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)
             WHERE open_due IS NOT NULL;
+        -- The statistics' drill-down: the orders a unit was given in a period.
+        CREATE INDEX IF NOT EXISTS units_by_assigned ON ticket_units(unit, assigned_at, ticket_id);
         -- The org tree as parent links, kept with the org reference document.
         CREATE TABLE IF NOT EXISTS unit_parents(
             unit TEXT PRIMARY KEY,

@@ -62,3 +62,20 @@ document.addEventListener("click", (e) => {
   area.value = area.value ? `${area.value}\n${b.dataset.phrase}` : b.dataset.phrase;
   area.focus();
 });
+
+// Charts: each element naming a JSON option block (written by the server) becomes an ECharts
+// chart, drawn as SVG; pages with charts load ECharts before this runs.
+const drawCharts = () => {
+  if (!window.echarts) return;
+  for (const el of document.querySelectorAll("[data-chart-option]")) {
+    const src = document.getElementById(el.dataset.chartOption);
+    if (!src || el.dataset.drawn) continue;
+    const chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(JSON.parse(src.textContent));
+    el.dataset.drawn = "1";
+    window.addEventListener("resize", () => chart.resize());
+  }
+};
+// Deferred scripts (ECharts among them) have all run by DOMContentLoaded.
+if (document.readyState === "complete") drawCharts();
+else document.addEventListener("DOMContentLoaded", drawCharts);

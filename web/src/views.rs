@@ -783,3 +783,66 @@ pub struct MessagesPage {
     /// The next page's cursor.
     pub next: Option<String>,
 }
+
+/// One unit's row on the assessment page.
+#[derive(Clone, Debug)]
+pub struct StatsRow {
+    /// Rank (empty without a score).
+    pub rank: String,
+    /// Unit code.
+    pub unit: String,
+    /// Unit name.
+    pub name: String,
+    /// Assignments received.
+    pub assigned: u32,
+    /// The rates, as shown (签收率 … 延期率).
+    pub rates: Vec<String>,
+    /// Urged.
+    pub urged: u32,
+    /// Supervised.
+    pub supervised: u32,
+    /// The composite score, as shown.
+    pub score: String,
+    /// The drill-down's address.
+    pub orders_href: String,
+}
+
+/// The unit assessment page (考核).
+#[derive(Template)]
+#[template(path = "stats_units.html")]
+pub struct StatsUnitsPage {
+    /// Around it.
+    pub l: Layout,
+    /// The period kinds, the chosen one selected.
+    pub kinds: Vec<Choice>,
+    /// The anchor date (`YYYY-MM-DD`).
+    pub date: String,
+    /// A custom period's end date.
+    pub end: String,
+    /// The period in words.
+    pub label: String,
+    /// The rate columns' headings.
+    pub rate_heads: Vec<&'static str>,
+    /// The units, best first.
+    pub rows: Vec<StatsRow>,
+    /// The chart's ECharts option (JSON, `<` escaped).
+    pub chart: String,
+    /// The Excel export's address.
+    pub export_href: String,
+}
+
+/// The orders behind a unit's figures.
+#[derive(Template)]
+#[template(path = "stats_orders.html")]
+pub struct StatsOrdersPage {
+    /// Around it.
+    pub l: Layout,
+    /// What is listed, in words.
+    pub heading: String,
+    /// The orders: number, title, status, registered.
+    pub rows: Vec<(String, String, String, String)>,
+    /// The next page's address.
+    pub next: Option<String>,
+    /// Back to the assessment.
+    pub back: String,
+}

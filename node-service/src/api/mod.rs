@@ -165,6 +165,7 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/messages/read", &["POST"], post(messages::read)),
         route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
+        route("/api/stats/orders", &["GET"], get(stats::orders)),
         route("/api/units", &["GET"], get(reference::units)),
         route("/api/categories", &["GET"], get(reference::categories)),
         route("/api/users", &["GET"], get(reference::users)),

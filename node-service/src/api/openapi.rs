@@ -402,7 +402,23 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
         ),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
-            with_params(staff("单位考核", (200, object())), p)
+            with_params(
+                staff(
+                    "单位考核（含综合得分与排名）",
+                    (200, b.schema::<super::stats::UnitReport>()),
+                ),
+                p,
+            )
+        }),
+        ("get", "/api/stats/orders", {
+            let p = b.query::<super::stats::OrdersQuery>();
+            with_params(
+                staff(
+                    "考核数字背后的工单（某单位在某期间承办的工单）",
+                    (200, b.schema::<super::stats::UnitOrders>()),
+                ),
+                p,
+            )
         }),
         ("get", "/api/units", {
             let p = b.query::<super::reference::UnitQuery>();

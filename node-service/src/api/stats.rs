@@ -1,37 +1,94 @@
-//! `GET /api/stats/units?from=&to=&root=`: the assessment of member units (考核) for a period (widened
-//! to whole hours), from the running totals this node keeps of its orders' facts (at the hub: all
-//! orders); the same numbers as recomputing from the orders (`hotline_model::assessment::assess`). Centre staff may ask for
-//! any subtree; a member unit's staff for their own unit's subtree only.
+//! The assessment of member units (考核) for a period, from the running totals this node keeps of
+//! its orders' facts (at the hub: all orders); the same numbers as recomputing from the orders
+//! (`hotline_model::assessment::assess`), with the composite score by the centre's weights and the
+//! rank. Centre staff may ask for any subtree; a member unit's staff for their own subtree only.
+//!
+//! `GET /api/stats/units?from=&to=&root=` (Unix ms; default the 30 days up to now) or
+//! `?period=month&date=2026-11-01` (a day, week, month, quarter or year in Beijing time, or
+//! `period=custom&date=…&end=…`); `GET /api/stats/orders?unit=&from=&to=&before=` lists the orders
+//! behind a unit's figures (those it was given in the period). The statistics pages and the Excel
+//! export call the same functions.
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use hotline_model::assessment::{UnitFigures, composite};
+use hotline_model::period::{Period, PeriodKind, parse_date};
+use hotline_model::role::User;
+use replica_store::projection::TicketSummary;
+use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::error::ApiError;
 use crate::state::AppState;
 
-/// Query parameters: the period `[from, to)` in Unix ms (default: the 30 days up to now) and the
-/// subtree whose units are listed (default: the caller's reach).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
+/// Query parameters: the period as `[from, to)` in Unix ms, or as `period` (`day`, `week`,
+/// `month`, `quarter`, `year`, `custom`) around `date` (`YYYY-MM-DD`; `custom` ends at `end`);
+/// and the subtree whose units are listed (default: the caller's reach).
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     pub from: Option<i64>,
     pub to: Option<i64>,
+    pub period: Option<String>,
+    pub date: Option<String>,
+    pub end: Option<String>,
     pub root: Option<String>,
 }
 
 const DAY_MS: i64 = 86_400_000;
 
-/// `GET /api/stats/units`.
-pub async fn units(
-    State(state): State<AppState>,
-    Actor(user): Actor,
-    query: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError::bad_request(format!("查询参数有误：{e}")))?;
-    let now = state.now();
+/// One unit's row of the assessment.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct UnitRow {
+    /// The counts and rates.
+    #[serde(flatten)]
+    pub figures: UnitFigures,
+    /// The unit's name.
+    pub name: Option<String>,
+    /// The composite score out of 100 (none without any rate).
+    pub score: Option<f64>,
+    /// Rank by score (1 = best; none without a score).
+    pub rank: Option<u32>,
+}
+
+/// The assessment of a subtree for a period.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct UnitReport {
+    /// Start (Unix ms, widened to the hour).
+    pub from: i64,
+    /// End, exclusive.
+    pub to: i64,
+    /// The period in words (when given as a period).
+    pub label: String,
+    /// The subtree.
+    pub root: String,
+    /// Units with any figure, best score first.
+    pub units: Vec<UnitRow>,
+}
+
+/// The period `[from, to)` and its label a query asks for.
+pub fn period_of(q: &StatsQuery, now: i64) -> Result<(i64, i64, String), ApiError> {
+    if let Some(kind) = &q.period {
+        let kind = PeriodKind::parse(kind).ok_or_else(|| {
+            ApiError::bad_request("统计周期只能是 day、week、month、quarter、year 或 custom")
+        })?;
+        let date = match q.date.as_deref() {
+            Some(d) => {
+                parse_date(d).ok_or_else(|| ApiError::bad_request("日期格式应为 YYYY-MM-DD"))?
+            }
+            None => hotline_model::period::beijing_date(now),
+        };
+        let end = match q.end.as_deref() {
+            Some(d) => Some(
+                parse_date(d)
+                    .ok_or_else(|| ApiError::bad_request("截止日期格式应为 YYYY-MM-DD"))?,
+            ),
+            None => None,
+        };
+        let p = Period::new(kind, date, end).map_err(ApiError::bad_request)?;
+        let (from, to) = p.range_ms();
+        return Ok((from, to, p.label()));
+    }
     // By default up to and including this millisecond.
     let to = q.to.unwrap_or(now + 1);
     let from = q.from.unwrap_or(to.saturating_sub(30 * DAY_MS));
@@ -45,20 +102,42 @@ pub async fn units(
     if from >= to {
         return Err(ApiError::bad_request("统计起始时间须早于截止时间"));
     }
-    let refdata = state.refdata();
-    let org = &refdata.org;
-    let reach = if user.role.is_centre() {
-        org.root().to_owned()
+    Ok((from, to, String::new()))
+}
+
+/// The subtree `user` may see statistics of.
+fn reach(state: &AppState, user: &User) -> String {
+    if user.role.is_centre() {
+        state.refdata().org.root().to_owned()
     } else {
         user.unit.clone()
-    };
-    let root = q.root.unwrap_or_else(|| reach.clone());
-    if !org.contains(&root) {
-        return Err(ApiError::unknown("root", &root));
     }
-    if !org.is_within(&root, &reach) {
+}
+
+/// Checks that `user` may see `unit`'s figures.
+fn may_see(state: &AppState, user: &User, unit: &str) -> Result<(), ApiError> {
+    let refdata = state.refdata();
+    if !refdata.org.contains(unit) {
+        return Err(ApiError::unknown("unit", unit));
+    }
+    if !refdata.org.is_within(unit, &reach(state, user)) {
         return Err(ApiError::forbidden("只能查看本单位及下级单位的考核数据"));
     }
+    Ok(())
+}
+
+/// The assessment a query asks for (the API, the page and the Excel export).
+pub async fn unit_report(
+    state: &AppState,
+    user: &User,
+    q: &StatsQuery,
+) -> Result<UnitReport, ApiError> {
+    let now = state.now();
+    let (from, to, label) = period_of(q, now)?;
+    let refdata = state.refdata();
+    let org = &refdata.org;
+    let root = q.root.clone().unwrap_or_else(|| reach(state, user));
+    may_see(state, user, &root)?;
     // From the running totals, per hour: the period is widened to whole hours.
     let hour = replica_store::projection::HOUR_MS;
     let (from_hour, to_hour) = (from.div_euclid(hour), (to + hour - 1).div_euclid(hour));
@@ -67,17 +146,118 @@ pub async fn units(
         .store
         .unit_totals(units, from_hour, to_hour, now)
         .await?;
-    let figures = totals.figures();
-    let (from, to) = (from_hour * hour, to_hour * hour);
-    let units: Vec<Value> = figures
+    let weights = &refdata.score_weights;
+    let mut rows: Vec<UnitRow> = totals
+        .figures()
         .into_iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(&f).unwrap_or_default();
-            v["name"] = json!(org.get(&f.unit).map(|u| u.name.clone()));
-            v
+        .map(|f| UnitRow {
+            name: org.get(&f.unit).map(|u| u.name.clone()),
+            score: composite(&f, weights),
+            rank: None,
+            figures: f,
         })
         .collect();
-    Ok(Json(
-        json!({ "from": from, "to": to, "root": root, "units": units }),
-    ))
+    // Best score first; units without a score last, by code.
+    rows.sort_by(|a, b| {
+        b.score
+            .unwrap_or(-1.0)
+            .total_cmp(&a.score.unwrap_or(-1.0))
+            .then_with(|| a.figures.unit.cmp(&b.figures.unit))
+    });
+    let mut rank = 0;
+    let mut last: Option<f64> = None;
+    for (i, r) in rows.iter_mut().enumerate() {
+        if let Some(s) = r.score {
+            if last != Some(s) {
+                rank = i as u32 + 1;
+                last = Some(s);
+            }
+            r.rank = Some(rank);
+        }
+    }
+    Ok(UnitReport {
+        from: from_hour * hour,
+        to: to_hour * hour,
+        label,
+        root,
+        units: rows,
+    })
+}
+
+/// `GET /api/stats/units`.
+pub async fn units(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    query: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<UnitReport>, ApiError> {
+    let Query(q) = query?;
+    Ok(Json(unit_report(&state, &user, &q).await?))
+}
+
+/// Query of the drill-down.
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersQuery {
+    /// The unit.
+    pub unit: String,
+    /// Start (Unix ms).
+    pub from: i64,
+    /// End, exclusive.
+    pub to: i64,
+    /// The `next` cursor of the previous page.
+    pub before: Option<String>,
+    /// At most this many (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The orders behind a unit's figures.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UnitOrders {
+    /// The orders, the latest given first.
+    pub items: Vec<TicketSummary>,
+    /// The cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// The orders `q.unit` was given in the period (the API and the page).
+pub async fn unit_orders(
+    state: &AppState,
+    user: &User,
+    q: OrdersQuery,
+) -> Result<UnitOrders, ApiError> {
+    may_see(state, user, &q.unit)?;
+    if q.from >= q.to {
+        return Err(ApiError::bad_request("统计起始时间须早于截止时间"));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let rows = state
+        .store
+        .read(move |c| {
+            replica_store::projection::assigned_orders(
+                c,
+                &q.unit,
+                q.from,
+                q.to,
+                q.before.as_deref(),
+                limit,
+            )
+        })
+        .await?;
+    let next = (rows.len() as u32 == limit)
+        .then(|| rows.last().map(|(at, t)| format!("{at}:{}", t.id)))
+        .flatten();
+    Ok(UnitOrders {
+        items: rows.into_iter().map(|(_, t)| t).collect(),
+        next,
+    })
+}
+
+/// `GET /api/stats/orders`.
+pub async fn orders(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    query: Result<Query<OrdersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<UnitOrders>, ApiError> {
+    let Query(q) = query?;
+    Ok(Json(unit_orders(&state, &user, q).await?))
 }

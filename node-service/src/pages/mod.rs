@@ -20,6 +20,7 @@ mod order;
 mod outbox;
 mod phrases;
 pub mod portal;
+mod stats;
 mod status;
 
 use axum::Router;
@@ -90,6 +91,9 @@ pub fn staff_routes() -> Vec<Route> {
         ),
         route("/staff/callbacks", &["GET"], get(callbacks::page)),
         route("/staff/messages", &["GET"], get(messages::page)),
+        route("/staff/stats/units", &["GET"], get(stats::units)),
+        route("/staff/stats/units.xlsx", &["GET"], get(stats::units_xlsx)),
+        route("/staff/stats/orders", &["GET"], get(stats::orders)),
         route("/staff/messages/unread", &["GET"], get(messages::badge)),
         route("/staff/messages/open", &["GET"], get(messages::open)),
         route(
@@ -304,6 +308,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
         Role::Supervisor => vec![
             ("/staff/board", "督办看板", 'b'),
             ("/staff/messages", "消息", 'n'),
+            ("/staff/stats/units", "统计考核", 'r'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/outbox", "消息发送", 'm'),
@@ -311,6 +316,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
         Role::Leader => vec![
             ("/staff/board", "督办看板", 'b'),
             ("/staff/messages", "消息", 'n'),
+            ("/staff/stats/units", "统计考核", 'r'),
         ],
         Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![

@@ -1,0 +1,267 @@
+//! The statistics pages: the unit assessment (考核) for a period with its chart, ranked, each
+//! number leading to the orders behind it, and the same table as an Excel workbook. The same
+//! operations as `/api/stats/units` and `/api/stats/orders`.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use hotline_model::period::{PeriodKind, beijing_date};
+use serde_json::json;
+use web::{Choice, StatsOrdersPage, StatsRow, StatsUnitsPage};
+
+use super::format::{local_time, url_encode};
+use super::{Staff, layout, render};
+use crate::api::stats::{OrdersQuery, StatsQuery, UnitReport, unit_orders, unit_report};
+use crate::state::AppState;
+use crate::stats_export::RATES;
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|r| format!("{:.1}%", r * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The page's query with its defaults (this month).
+fn with_defaults(state: &AppState, mut q: StatsQuery) -> StatsQuery {
+    if q.period.is_none() && q.from.is_none() {
+        q.period = Some("month".into());
+    }
+    if q.date.as_deref().is_none_or(str::is_empty) {
+        let d = beijing_date(state.now());
+        q.date = Some(format!(
+            "{}-{:02}-{:02}",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        ));
+    }
+    if q.end.as_deref() == Some("") {
+        q.end = None;
+    }
+    q
+}
+
+fn query_string(q: &StatsQuery) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("period", &q.period),
+        ("date", &q.date),
+        ("end", &q.end),
+        ("root", &q.root),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", url_encode(v)));
+        }
+    }
+    parts.join("&")
+}
+
+/// The chart's option: the fifteen best composite scores as horizontal bars, best at the top
+/// (long unit names read across); drawn without animation, so what is shown is final at once.
+fn chart_option(report: &UnitReport) -> String {
+    let scored: Vec<_> = report
+        .units
+        .iter()
+        .filter(|r| r.score.is_some())
+        .take(15)
+        .collect();
+    let names: Vec<String> = scored
+        .iter()
+        .map(|r| r.name.clone().unwrap_or_else(|| r.figures.unit.clone()))
+        .collect();
+    let scores: Vec<f64> = scored.iter().filter_map(|r| r.score).collect();
+    let option = json!({
+        "animation": false,
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 8, "right": 40, "top": 36, "bottom": 8, "containLabel": true},
+        "title": {"text": "综合得分（前15名）", "left": "center", "textStyle": {"fontSize": 14}},
+        "yAxis": {"type": "category", "data": names, "inverse": true,
+                  "axisLabel": {"width": 120, "overflow": "truncate"}},
+        "xAxis": {"type": "value", "min": 0, "max": 100},
+        "series": [{"type": "bar", "name": "综合得分", "data": scores, "barMaxWidth": 18,
+                    "label": {"show": true, "position": "right"}}],
+    });
+    option.to_string().replace('<', "\\u003c")
+}
+
+/// `GET /staff/stats/units`.
+pub async fn units(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let mut l = layout(&state, &user, "统计考核", "/staff/stats/units");
+    let q = match query {
+        Ok(Query(q)) => with_defaults(&state, q),
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let report = match unit_report(&state, &user, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let kind = q.period.clone().unwrap_or_default();
+    let kinds = PeriodKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.as_str().into(),
+            label: k.label().into(),
+            hint: String::new(),
+            selected: k.as_str() == kind,
+        })
+        .collect();
+    let rows = report
+        .units
+        .iter()
+        .map(|r| StatsRow {
+            rank: r.rank.map(|x| x.to_string()).unwrap_or_default(),
+            unit: r.figures.unit.clone(),
+            name: r.name.clone().unwrap_or_else(|| r.figures.unit.clone()),
+            assigned: r.figures.assigned,
+            rates: RATES.iter().map(|(_, get)| pct(get(&r.figures))).collect(),
+            urged: r.figures.urged,
+            supervised: r.figures.supervised,
+            score: r
+                .score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "—".into()),
+            orders_href: format!(
+                "/staff/stats/orders?unit={}&from={}&to={}&{}",
+                url_encode(&r.figures.unit),
+                report.from,
+                report.to,
+                query_string(&q)
+            ),
+        })
+        .collect();
+    l.title = format!("统计考核 · {}", report.label);
+    render(&StatsUnitsPage {
+        l,
+        kinds,
+        date: q.date.clone().unwrap_or_default(),
+        end: q.end.clone().unwrap_or_default(),
+        label: if report.label.is_empty() {
+            format!("{} 至 {}", local_time(report.from), local_time(report.to))
+        } else {
+            report.label.clone()
+        },
+        rate_heads: RATES.iter().map(|(h, _)| *h).collect(),
+        chart: chart_option(&report),
+        rows,
+        export_href: format!("/staff/stats/units.xlsx?{}", query_string(&q)),
+    })
+}
+
+/// `GET /staff/stats/units.xlsx`: the same table as a workbook.
+pub async fn units_xlsx(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<StatsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = layout(&state, &user, "统计考核", "/staff/stats/units");
+    let q = match query {
+        Ok(Query(q)) => with_defaults(&state, q),
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let report = match unit_report(&state, &user, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let bytes = match crate::stats_export::units_workbook(&report) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "workbook not written");
+            let e = crate::api::error::ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "export_failed",
+                "导出失败，请稍后重试",
+            );
+            return super::error_page(l, &e);
+        }
+    };
+    let file = format!("单位考核-{}.xlsx", report.label);
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"units.xlsx\"; filename*=UTF-8''{}",
+                    url_encode(&file)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The drill-down page's parameters: the orders asked for, and the assessment to go back to.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DrillParams {
+    unit: String,
+    from: i64,
+    to: i64,
+    before: Option<String>,
+    period: Option<String>,
+    date: Option<String>,
+    end: Option<String>,
+    root: Option<String>,
+}
+
+/// `GET /staff/stats/orders`: the orders behind a unit's figures.
+pub async fn orders(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<DrillParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = layout(&state, &user, "考核明细", "/staff/stats/units");
+    let p = match query {
+        Ok(Query(p)) => p,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let back_q = StatsQuery {
+        period: p.period,
+        date: p.date,
+        end: p.end,
+        root: p.root,
+        ..StatsQuery::default()
+    };
+    let (unit, from, to) = (p.unit.clone(), p.from, p.to);
+    let q = OrdersQuery {
+        unit: p.unit,
+        from,
+        to,
+        before: p.before,
+        limit: Some(50),
+    };
+    let v = match unit_orders(&state, &user, q).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let name = state.refdata().unit_name(&unit);
+    let rows = v
+        .items
+        .into_iter()
+        .map(|t| (t.number, t.title, t.status_label, local_time(t.created_at)))
+        .collect();
+    let back_qs = query_string(&back_q);
+    render(&StatsOrdersPage {
+        l,
+        heading: format!(
+            "{name} 在 {} 至 {} 承办的工单",
+            local_time(from),
+            local_time(to)
+        ),
+        rows,
+        next: v.next.map(|n| {
+            format!(
+                "/staff/stats/orders?unit={}&from={from}&to={to}&before={}&{back_qs}",
+                url_encode(&unit),
+                url_encode(&n)
+            )
+        }),
+        back: format!("/staff/stats/units?{back_qs}"),
+    })
+}

@@ -1,0 +1,188 @@
+//! The unit assessment page (统计考核) in headless Chromium at the demo's hub: the chart renders
+//! (SVG, no console errors under the CSP), the table carries the API's numbers, a unit's figure
+//! leads to the orders behind it, and the Excel export downloads and, read back, holds the same
+//! numbers as the page.
+
+mod common;
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use anyhow::Result;
+use calamine::{Data, Reader, Xlsx};
+use common::browser::{Browser, Screen};
+use fantoccini::Locator;
+use node_service::api::stats::{OrdersQuery, StatsQuery, unit_orders, unit_report};
+
+/// 2026-11-24 (Tuesday) 10:00 Beijing time.
+const NOW: i64 = 1_795_485_600_000;
+const PW: &str = deploy::demo::DEMO_PASSWORD;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assessment_page_charts_ranks_drills_down_and_exports_the_same_numbers() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let demo = deploy::demo::start(dir.path(), 0, NOW).await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+    let hub = demo.nodes[0].url();
+    let state = demo.nodes[0].state.clone();
+    let sv01 = state.refdata().user("sv01").expect("sv01").clone();
+    let q = StatsQuery {
+        period: Some("month".into()),
+        date: Some("2026-11-01".into()),
+        ..StatsQuery::default()
+    };
+    let report = unit_report(&state, &sv01, &q)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    assert!(
+        !report.units.is_empty(),
+        "the demo's November has assignments"
+    );
+    assert_eq!(report.label, "2026年11月");
+
+    let b = Browser::start(Screen::Desktop).await?;
+    b.sign_in(&hub, "sv01", PW).await?;
+    b.goto(&format!(
+        "{hub}/staff/stats/units?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#chart-score[data-drawn] svg", 15).await?;
+    assert_eq!(b.text("#period-label").await?, "2026年11月");
+    b.shot("24-stats-units").await?;
+    b.assert_clean_console("stats").await?;
+    // The table: the units in the report's order, with its scores and counts.
+    let rows = b
+        .client
+        .find_all(Locator::Css("#units-table tbody tr"))
+        .await?;
+    assert_eq!(rows.len(), report.units.len());
+    for (row, unit) in rows.iter().zip(&report.units) {
+        assert_eq!(
+            row.attr("data-unit").await?.as_deref(),
+            Some(unit.figures.unit.as_str())
+        );
+        let assigned = row.find(Locator::Css("a.assigned")).await?.text().await?;
+        assert_eq!(assigned, unit.figures.assigned.to_string());
+        let score = row.find(Locator::Css("td.score")).await?.text().await?;
+        assert_eq!(
+            score,
+            unit.score
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_else(|| "—".into())
+        );
+    }
+
+    // Drill-down: the first unit's count leads to exactly the orders it was given that month.
+    let first = &report.units[0];
+    rows[0]
+        .find(Locator::Css("a.assigned"))
+        .await?
+        .click()
+        .await?;
+    b.wait_for("#drill-orders, .empty", 10).await?;
+    b.shot("25-stats-orders").await?;
+    let shown: Vec<String> = {
+        let mut v = Vec::new();
+        for a in b
+            .client
+            .find_all(Locator::Css("#drill-orders tbody tr td:first-child a"))
+            .await?
+        {
+            v.push(a.text().await?);
+        }
+        v
+    };
+    let want = unit_orders(
+        &state,
+        &sv01,
+        OrdersQuery {
+            unit: first.figures.unit.clone(),
+            from: report.from,
+            to: report.to,
+            before: None,
+            limit: Some(50),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    let want: Vec<String> = want.items.into_iter().map(|t| t.number).collect();
+    assert_eq!(shown, want);
+    assert!(
+        !shown.is_empty(),
+        "a unit with assignments has orders behind them"
+    );
+
+    // The export downloads from the page, and read back holds the page's numbers.
+    b.goto(&format!(
+        "{hub}/staff/stats/units?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#export", 10).await?;
+    let href = b
+        .client
+        .find(Locator::Id("export"))
+        .await?
+        .attr("href")
+        .await?
+        .expect("href");
+    let got = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(async r => done([r.status, r.headers.get('content-type'),
+                 (await r.arrayBuffer()).byteLength])).catch(e => done([0, String(e), 0]));",
+            vec![serde_json::json!(href)],
+        )
+        .await?;
+    assert_eq!(got[0], 200, "{got}");
+    assert!(
+        got[1]
+            .as_str()
+            .unwrap_or_default()
+            .contains("spreadsheetml"),
+        "{got}"
+    );
+    let bytes = node_service::stats_export::units_workbook(&report)?;
+    assert_eq!(
+        got[2].as_u64(),
+        Some(bytes.len() as u64),
+        "the download is this workbook"
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))?;
+    let sheet = book.worksheet_range("单位考核")?;
+    for (i, unit) in report.units.iter().enumerate() {
+        let row = 3 + i as u32;
+        let cell = |c: u32| sheet.get_value((row, c)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(
+            cell(2),
+            Data::Float(f64::from(unit.figures.assigned)),
+            "row {row}"
+        );
+        let name = unit
+            .name
+            .clone()
+            .unwrap_or_else(|| unit.figures.unit.clone());
+        assert_eq!(cell(1), Data::String(name));
+        match unit.figures.sign_rate {
+            Some(r) => assert_eq!(cell(3), Data::Float(r)),
+            None => assert_eq!(cell(3), Data::Empty),
+        }
+        match unit.score {
+            Some(s) => assert_eq!(cell(13), Data::Float(s)),
+            None => assert_eq!(cell(13), Data::Empty),
+        }
+    }
+
+    let p = Browser::start(Screen::Phone).await?;
+    p.sign_in(&hub, "sv01", PW).await?;
+    p.goto(&format!(
+        "{hub}/staff/stats/units?period=month&date=2026-11-01"
+    ))
+    .await?;
+    p.wait_for("#chart-score[data-drawn] svg", 15).await?;
+    p.shot("24-stats-units").await?;
+    for browser in [b, p] {
+        browser.close().await?;
+    }
+    Ok(())
+}
