@@ -94,18 +94,6 @@ pub fn parse(raw: &[u8], now: i64) -> Result<Option<Received>, String> {
     }))
 }
 
-/// Whether `given` is the configured secret (constant time).
-fn secret_matches(state: &AppState, given: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    state
-        .config
-        .notify
-        .inbound
-        .mail_secret
-        .as_deref()
-        .is_some_and(|s| !s.is_empty() && bool::from(s.as_bytes().ct_eq(given.as_bytes())))
-}
-
 /// `POST /api/inbound/mail/{secret}`.
 pub async fn deliver(
     State(state): State<AppState>,
@@ -117,20 +105,11 @@ pub async fn deliver(
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    if !secret_matches(&state, &secret) {
-        return ApiError::not_found("接口").into_response();
+    let configured = state.config.notify.inbound.mail_secret.as_deref();
+    if let Err(e) = super::admit(&state, configured, &secret, peer) {
+        return e.into_response();
     }
     let now = state.now();
-    if let Some(p) = peer
-        && !state.citizens.inbound.admit_peer(p, now)
-    {
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            "投递过于频繁，请稍后重试",
-        )
-        .into_response();
-    }
     if body.len() > MAX_MAIL {
         return ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

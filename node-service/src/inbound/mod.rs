@@ -103,6 +103,33 @@ pub enum Receipt {
     SetAside(i64),
 }
 
+/// Admits a push to a secret address: the path's secret matches the configured one (constant
+/// time; none configured or a wrong one is answered 404 like any unknown path), and the client
+/// address is within its rate (429: the gateway tries again later).
+pub fn admit(
+    state: &AppState,
+    configured: Option<&str>,
+    given: &str,
+    peer: Option<IpAddr>,
+) -> Result<(), crate::api::error::ApiError> {
+    use subtle::ConstantTimeEq;
+    let known = configured
+        .is_some_and(|s| !s.is_empty() && bool::from(s.as_bytes().ct_eq(given.as_bytes())));
+    if !known {
+        return Err(crate::api::error::ApiError::not_found("接口"));
+    }
+    if let Some(p) = peer
+        && !state.citizens.inbound.admit_peer(p, state.now())
+    {
+        return Err(crate::api::error::ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "推送过于频繁，请稍后重试",
+        ));
+    }
+    Ok(())
+}
+
 /// A gateway's body, or the clear refusal of one too large or cut off.
 pub fn body_or_refusal(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,

@@ -134,18 +134,6 @@ fn answer(provider: &str, ok: Result<(), String>) -> Response {
     }
 }
 
-/// Whether `given` is the configured secret (constant time).
-fn secret_matches(state: &AppState, given: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    state
-        .config
-        .notify
-        .inbound
-        .sms_secret
-        .as_deref()
-        .is_some_and(|s| !s.is_empty() && bool::from(s.as_bytes().ct_eq(given.as_bytes())))
-}
-
 /// `POST /api/inbound/sms/{provider}/{secret}`.
 pub async fn push(
     State(state): State<AppState>,
@@ -157,20 +145,14 @@ pub async fn push(
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    if !matches!(provider.as_str(), "aliyun" | "tencent") || !secret_matches(&state, &secret) {
+    if !matches!(provider.as_str(), "aliyun" | "tencent") {
         return ApiError::not_found("接口").into_response();
     }
-    let now = state.now();
-    if let Some(p) = peer
-        && !state.citizens.inbound.admit_peer(p, now)
-    {
-        return ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            "推送过于频繁，请稍后重试",
-        )
-        .into_response();
+    let configured = state.config.notify.inbound.sms_secret.as_deref();
+    if let Err(e) = super::admit(&state, configured, &secret, peer) {
+        return e.into_response();
     }
+    let now = state.now();
     let items = match parse(&provider, &body, now) {
         Ok(items) => items,
         Err(e) => {
