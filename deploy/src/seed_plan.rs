@@ -505,6 +505,7 @@ impl<'a> Planner<'a> {
             Channel::Email,
         ];
         let i = self.index;
+        let area = hotline_model::topics::area_of(&self.refdata.org, &address);
         Intake {
             channel: *channels.choose(rng).unwrap_or(&Channel::Phone),
             caller_name: format!("{surname}{given}"),
@@ -523,6 +524,7 @@ impl<'a> Planner<'a> {
             urgent: i.is_multiple_of(11),
             confidential: t.request_type == RequestType::Report && i.is_multiple_of(2),
             call_id: None,
+            area,
         }
     }
 

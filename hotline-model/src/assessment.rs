@@ -161,6 +161,11 @@ impl Fact {
     pub fn is_public(&self) -> bool {
         self.unit.is_empty() || self.unit.starts_with(TYPE_PREFIX)
     }
+
+    /// Whether this is a unit's fact (its key a unit code: not empty, no prefix).
+    pub fn is_unit(&self) -> bool {
+        !self.unit.is_empty() && !self.unit.contains(':')
+    }
 }
 
 /// An assignment's deadline while it can still be missed: not replied and still with the unit.
@@ -474,7 +479,7 @@ pub fn assess<'a>(
     let mut by_unit: BTreeMap<String, ([i64; COUNTERS], u32)> = BTreeMap::new();
     for order in orders {
         for f in facts(order) {
-            if f.is_public() || f.at < from || f.at >= to || !include(&f.unit) {
+            if !f.is_unit() || f.at < from || f.at >= to || !include(&f.unit) {
                 continue;
             }
             let entry = by_unit.entry(f.unit.clone()).or_default();

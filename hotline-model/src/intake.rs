@@ -25,6 +25,30 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 7] = [
+        Channel::Phone,
+        Channel::Web,
+        Channel::Sms,
+        Channel::Email,
+        Channel::Wechat,
+        Channel::Unit,
+        Channel::Open311,
+    ];
+
+    /// The code as in JSON (`phone`, `wechat` …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Web => "web",
+            Channel::Sms => "sms",
+            Channel::Email => "email",
+            Channel::Wechat => "wechat",
+            Channel::Unit => "unit",
+            Channel::Open311 => "open311",
+        }
+    }
+
     /// The Chinese label.
     pub fn label(self) -> &'static str {
         match self {
@@ -99,6 +123,11 @@ pub struct Intake {
     /// The call-centre system's call id, linking the recording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// Where the matter is (所属区域): the district and, as far as known, the town and the
+    /// community below it, as unit codes from the district down. Filled from the address at
+    /// registration when not chosen; what the statistics count places by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub area: Vec<String>,
 }
 
 /// Size limits, in characters (not bytes).
@@ -330,6 +359,7 @@ mod tests {
             urgent: false,
             confidential: false,
             call_id: None,
+            area: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod alerts;
 pub mod article;
 pub mod assessment;
+pub mod buckets;
 pub mod calendar;
 pub mod category;
 pub mod countdown;
@@ -26,6 +27,7 @@ pub mod refdata;
 pub mod role;
 pub mod survey;
 pub mod ticket;
+pub mod topics;
 pub mod workflow;
 
 #[cfg(test)]

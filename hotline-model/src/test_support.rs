@@ -23,6 +23,7 @@ pub fn intake() -> Intake {
         urgent: false,
         confidential: false,
         call_id: None,
+        area: Vec::new(),
     }
 }
 

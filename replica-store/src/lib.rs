@@ -32,6 +32,7 @@ pub mod tickets;
 pub mod unit_map_doc;
 mod worker;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -605,6 +606,19 @@ impl Store {
             .await
     }
 
+    /// Per key of one dimension (`subject`, `area` …), the summed facts over the hours
+    /// `[from_hour, to_hour)`, from the running totals (see [`projection::dimension_sums`]). Runs
+    /// on the reader kept for long work.
+    pub async fn dimension_sums(
+        &self,
+        dim: &'static str,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> Result<BTreeMap<String, [i64; hotline_model::assessment::COUNTERS]>> {
+        self.read_bulk(move |c| projection::dimension_sums(c, dim, from_hour, to_hour))
+            .await
+    }
+
     /// The assessment's running totals for `units` over the hours `[from_hour, to_hour)` and, per
     /// unit, its assignments made in `[from, to)` overdue at `now`. Runs on the reader kept for long
     /// work.
@@ -616,11 +630,14 @@ impl Store {
         now: i64,
     ) -> Result<UnitTotals> {
         self.read_bulk(move |c| {
-            let mut sums = Vec::with_capacity(units.len());
-            for u in units {
-                let sum = projection::fact_sum(c, &u, from_hour, to_hour)?;
-                sums.push((u, sum));
-            }
+            let mut all = projection::dimension_sums(c, "unit", from_hour, to_hour)?;
+            let sums = units
+                .into_iter()
+                .map(|u| {
+                    let sum = all.remove(&u).unwrap_or_default();
+                    (u, sum)
+                })
+                .collect();
             let overdue = projection::overdue_by_unit(
                 c,
                 from_hour * projection::HOUR_MS,

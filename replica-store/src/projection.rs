@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 
 use hotline_model::assessment::{self, COUNTERS, Fact};
+use hotline_model::buckets::{self, Grain};
 use hotline_model::public::PublicRecord;
 use hotline_model::ticket::TicketView;
+use hotline_model::topics;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +38,7 @@ fn write_rows(
     use rusqlite::OptionalExtension;
     let s = &view.state;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
-    let facts = assessment::facts(s);
+    let facts = topics::every_fact(view);
     let old: Option<(String, String)> = if fresh {
         None
     } else {
@@ -235,11 +237,17 @@ fn bump_status(conn: &Connection, status: &str, by: i64) -> Result<()> {
     Ok(())
 }
 
-/// Milliseconds per bucket of the running totals.
-pub const HOUR_MS: i64 = 3_600_000;
+/// Milliseconds per hour, the finest bucket of the running totals.
+pub const HOUR_MS: i64 = buckets::HOUR_MS;
 
+/// Counts as stored: comma-separated, trailing zeros left out.
 fn encode_counts(c: &[i64; COUNTERS]) -> String {
-    c.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    let used = c.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
+    c[..used]
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn decode_counts(text: &str) -> [i64; COUNTERS] {
@@ -250,36 +258,60 @@ fn decode_counts(text: &str) -> [i64; COUNTERS] {
     out
 }
 
-/// Moves the running totals from a ticket's `old` facts to its `new` ones.
+/// The grains a key's facts are kept in: topics (counted by the day of registration) by day and
+/// month, the public and unit facts also by hour.
+fn grains(dimension: &str) -> &'static [Grain] {
+    match dimension {
+        "public" | "unit" | "type" => &[Grain::Hour, Grain::Day, Grain::Month],
+        _ => &[Grain::Day, Grain::Month],
+    }
+}
+
+/// Moves the running totals from a ticket's `old` facts to its `new` ones: each fact into its
+/// hour, day and month.
 fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
-    let mut delta: BTreeMap<(&str, i64), [i64; COUNTERS]> = BTreeMap::new();
+    type Slot<'a> = (&'a str, Grain, i64, &'a str);
+    let mut delta: BTreeMap<Slot<'_>, [i64; COUNTERS]> = BTreeMap::new();
     for (facts, sign) in [(old, -1), (new, 1)] {
         for f in facts {
-            let slot = delta
-                .entry((f.unit.as_str(), f.at.div_euclid(HOUR_MS)))
-                .or_insert([0; COUNTERS]);
-            for (d, c) in slot.iter_mut().zip(f.counts.iter()) {
-                *d += sign * c;
+            let dim = topics::dimension_of(&f.unit);
+            let hour = buckets::hour_of(f.at);
+            for grain in grains(dim) {
+                let slot = delta
+                    .entry((dim, *grain, buckets::bucket(*grain, hour), f.unit.as_str()))
+                    .or_insert([0; COUNTERS]);
+                for (d, c) in slot.iter_mut().zip(f.counts.iter()) {
+                    *d += sign * c;
+                }
             }
         }
     }
-    let mut read =
-        conn.prepare_cached("SELECT counts FROM fact_totals WHERE unit = ?1 AND hour = ?2")?;
-    let mut write = conn.prepare_cached(
-        "INSERT INTO fact_totals(unit, hour, counts) VALUES(?1, ?2, ?3)
-         ON CONFLICT(unit, hour) DO UPDATE SET counts = ?3",
+    let mut read = conn.prepare_cached(
+        "SELECT counts FROM fact_sums WHERE dim = ?1 AND grain = ?2 AND bucket = ?3 AND key = ?4",
     )?;
-    for ((unit, hour), d) in delta {
+    let mut write = conn.prepare_cached(
+        "INSERT INTO fact_sums(dim, grain, bucket, key, counts) VALUES(?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(dim, grain, bucket, key) DO UPDATE SET counts = ?5",
+    )?;
+    for ((dim, grain, bucket, key), d) in delta {
         if d.iter().all(|x| *x == 0) {
             continue;
         }
         use rusqlite::OptionalExtension;
         let mut total = read
-            .query_row(params![unit, hour], |r| r.get::<_, String>(0))
+            .query_row(params![dim, grain.code(), bucket, key], |r| {
+                r.get::<_, String>(0)
+            })
             .optional()?
             .map_or([0; COUNTERS], |t| decode_counts(&t));
         assessment::add_counts(&mut total, &d);
-        write.execute(params![unit, hour, encode_counts(&total)])?;
+        write.execute(params![
+            dim,
+            grain.code(),
+            bucket,
+            key,
+            encode_counts(&total)
+        ])?;
     }
     Ok(())
 }
@@ -303,7 +335,7 @@ pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
          DELETE FROM ticket_public;
-         DELETE FROM fact_totals; DELETE FROM status_totals; DELETE FROM reach_totals;",
+         DELETE FROM fact_sums; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
     Ok(())
 }
@@ -460,23 +492,56 @@ pub fn published_registered(
     Ok(out)
 }
 
-/// The summed counts of `unit`'s facts (`""`: the public figures) in the hours `[from_hour,
-/// to_hour)`.
+/// The summed counts of one key's facts (`""`: the public figures) in the hours `[from_hour,
+/// to_hour)`, read from as few buckets as cover them.
 pub fn fact_sum(
     conn: &Connection,
-    unit: &str,
+    key: &str,
     from_hour: i64,
     to_hour: i64,
 ) -> Result<[i64; COUNTERS]> {
     let mut stmt = conn.prepare_cached(
-        "SELECT counts FROM fact_totals WHERE unit = ?1 AND hour >= ?2 AND hour < ?3",
+        "SELECT counts FROM fact_sums
+         WHERE dim = ?1 AND grain = ?2 AND bucket >= ?3 AND bucket < ?4 AND key = ?5",
     )?;
-    let rows = stmt.query_map(params![unit, from_hour, to_hour], |r| r.get::<_, String>(0))?;
+    let dim = topics::dimension_of(key);
     let mut sum = [0i64; COUNTERS];
-    for row in rows {
-        assessment::add_counts(&mut sum, &decode_counts(&row?));
+    for p in buckets::cover(from_hour, to_hour) {
+        let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to, key], |r| {
+            r.get::<_, String>(0)
+        })?;
+        for row in rows {
+            assessment::add_counts(&mut sum, &decode_counts(&row?));
+        }
     }
     Ok(sum)
+}
+
+/// Per key of one dimension (`unit`, `subject`, `area` …, see
+/// [`hotline_model::topics::dimension_of`]), the summed counts of its facts in the hours
+/// `[from_hour, to_hour)`; keys as stored (with their prefix). Topics are kept by day, so their
+/// sums count whole days only.
+pub fn dimension_sums(
+    conn: &Connection,
+    dim: &str,
+    from_hour: i64,
+    to_hour: i64,
+) -> Result<BTreeMap<String, [i64; COUNTERS]>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key, counts FROM fact_sums
+         WHERE dim = ?1 AND grain = ?2 AND bucket >= ?3 AND bucket < ?4",
+    )?;
+    let mut out: BTreeMap<String, [i64; COUNTERS]> = BTreeMap::new();
+    for p in buckets::cover(from_hour, to_hour) {
+        let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (key, counts) = row?;
+            assessment::add_counts(out.entry(key).or_default(), &decode_counts(&counts));
+        }
+    }
+    Ok(out)
 }
 
 /// Per unit, the assignments made in `[from, to)` (Unix ms) that are overdue at `now`: still with

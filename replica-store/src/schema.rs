@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "8";
+pub const PROJECTION_VERSION: &str = "9";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -94,13 +94,18 @@ pub fn create(conn: &Connection) -> Result<()> {
             part TEXT NOT NULL,
             PRIMARY KEY(ticket_id, unit)
         ) WITHOUT ROWID;
-        -- Running totals of the orders' facts (hotline_model::assessment::Fact) per unit ('' for
-        -- the public figures) and hour of the fact, kept with every projection write.
-        CREATE TABLE IF NOT EXISTS fact_totals(
-            unit TEXT NOT NULL,
-            hour INTEGER NOT NULL,
+        -- Running totals of the orders' facts (hotline_model::assessment::Fact and topics::facts)
+        -- per key (a unit, '' for the public figures, 'type:…', 'subject:…' …), grouped by the
+        -- key's dimension, in buckets of three grains (0 UTC hour, 1 Beijing day, 2 Beijing
+        -- month), kept with every projection write. Replaced the hourly fact_totals (version 9).
+        DROP TABLE IF EXISTS fact_totals;
+        CREATE TABLE IF NOT EXISTS fact_sums(
+            dim TEXT NOT NULL,
+            grain INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            key TEXT NOT NULL,
             counts TEXT NOT NULL,
-            PRIMARY KEY(unit, hour)
+            PRIMARY KEY(dim, grain, bucket, key)
         ) WITHOUT ROWID;
         -- Orders per status, kept with every projection write.
         CREATE TABLE IF NOT EXISTS status_totals(

@@ -33,6 +33,7 @@ pub fn intake(i: u64) -> Intake {
         urgent: i.is_multiple_of(17),
         confidential: false,
         call_id: Some(format!("CALL-{i:010}")),
+        area: Vec::new(),
     }
 }
 

@@ -5,9 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use hotline_model::assessment::{PublicFigures, assess, public_figures, public_figures_of};
+use hotline_model::assessment::{
+    COUNTERS, PublicFigures, assess, public_figures, public_figures_of,
+};
+use hotline_model::period::{Period, PeriodKind};
 use hotline_model::refdata::ReferenceData;
 use hotline_model::ticket::TicketView;
+use hotline_model::topics::{self, Dimension};
 use replica_store::projection::{HOUR_MS, explain_list, next_cursor};
 use replica_store::{Store, TicketFilter};
 
@@ -104,6 +108,47 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
             "assessment of [{from}, {to})"
         );
     }
+    // Topics count whole Beijing days: every month and the last 40 days, one by one and as weeks.
+    let mut days = Vec::new();
+    for (y, m) in [(2026, 9), (2026, 10), (2026, 11), (2026, 12)] {
+        days.push(refdata.calendar.month_bounds(y, m).unwrap());
+    }
+    let today = hotline_model::period::beijing_date(now);
+    for back in 0..40 {
+        let d = today - time::Duration::days(back);
+        for kind in [PeriodKind::Day, PeriodKind::Week] {
+            days.push(Period::new(kind, d, None).unwrap().range_ms());
+        }
+    }
+    let nonzero = |m: std::collections::BTreeMap<String, [i64; COUNTERS]>, prefix: &str| {
+        m.into_iter()
+            .filter(|(_, c)| c.iter().any(|x| *x != 0))
+            .map(|(k, c)| (k.strip_prefix(prefix).unwrap_or(&k).to_owned(), c))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let mut seen = 0;
+    for (from, to) in days {
+        for dim in [
+            Dimension::Subject,
+            Dimension::Channel,
+            Dimension::Area,
+            Dimension::Spot,
+        ] {
+            let prefix = format!("{}:", dim.code());
+            let kept = store
+                .dimension_sums(dim.code(), from / HOUR_MS, to / HOUR_MS)
+                .await
+                .unwrap();
+            let recomputed = topics::recompute(views, dim, from, to);
+            seen += recomputed.len();
+            assert_eq!(
+                nonzero(kept, &prefix),
+                nonzero(recomputed, ""),
+                "{dim:?} in [{from}, {to})"
+            );
+        }
+    }
+    assert!(seen > 0, "no topic counted at all");
     let mut counted = std::collections::BTreeMap::<String, i64>::new();
     for v in views {
         *counted

@@ -40,6 +40,7 @@ pub fn intake() -> Intake {
         urgent: false,
         confidential: false,
         call_id: None,
+        area: Vec::new(),
     }
 }
 

@@ -61,9 +61,16 @@ pub async fn register(
 ) -> Result<replica_store::Created, ApiError> {
     let refdata = state.refdata();
     check_role(user, &Action::Created)?;
-    let intake = req.intake.normalized();
+    let mut intake = req.intake.normalized();
     if refdata.catalogue.subject(&intake.subject).is_none() {
         return Err(ApiError::unknown("subject", &intake.subject));
+    }
+    // The area (所属区域) as chosen, or read from the address.
+    if intake.area.is_empty() {
+        intake.area = hotline_model::topics::area_of(&refdata.org, &intake.address);
+    } else {
+        hotline_model::topics::check_area(&refdata.org, &intake.area)
+            .map_err(ApiError::bad_request)?;
     }
     let mut then = Vec::new();
     if let Some(answer) = req.answer {

@@ -193,6 +193,7 @@ pub fn to_intake(
         urgent: false,
         confidential: sub.confidential,
         call_id: None,
+        area: Vec::new(),
     };
     intake.validate().map_err(|e| {
         invalid(format!(

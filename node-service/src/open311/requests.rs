@@ -199,6 +199,7 @@ fn to_intake(state: &AppState, f: &Filing) -> Result<Intake, Open311Error> {
         urgent: false,
         confidential: false,
         call_id: None,
+        area: Vec::new(),
     }
     .normalized();
     intake

@@ -222,6 +222,7 @@ pub async fn submit(
         urgent: f.urgent.is_some(),
         confidential: f.confidential.is_some(),
         call_id: None,
+        area: Vec::new(),
     };
     let answered = answer.is_some();
     let draft = f.draft;

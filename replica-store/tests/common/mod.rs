@@ -20,6 +20,7 @@ pub fn intake(i: usize) -> Intake {
         urgent: false,
         confidential: false,
         call_id: None,
+        area: Vec::new(),
     }
 }
 
