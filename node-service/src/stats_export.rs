@@ -86,3 +86,120 @@ pub fn units_workbook(report: &UnitReport) -> Result<Vec<u8>, XlsxError> {
     }
     book.save_to_buffer()
 }
+
+/// The hot topics and hard problems workbook: the topics with their comparisons and troubles,
+/// a native bar chart of the first fifteen by what the page ranks them on, and the repeated
+/// requests on a second sheet.
+pub fn topics_workbook(
+    report: &crate::api::stats_topics::TopicReport,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#E8EEF5")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let pct = Format::new().set_num_format("+0.0%;-0.0%;0.0%");
+    let sheet = book.add_worksheet();
+    sheet.set_name("热点难点")?;
+    sheet.write_with_format(
+        0,
+        0,
+        format!(
+            "热点难点 · {}（上期 {}，去年同期 {}）",
+            report.label, report.previous_label, report.year_before_label
+        )
+        .as_str(),
+        &title,
+    )?;
+    let heads = [
+        "名称",
+        "受理",
+        "上期",
+        "环比",
+        "去年同期",
+        "同比",
+        "直接办结",
+        "派单",
+        "退单",
+        "延期",
+        "重办",
+        "不满意",
+        "难点合计",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        sheet.write_with_format(2, c as u16, *h, &head)?;
+    }
+    for (i, t) in report.rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let f = &t.figures;
+        sheet.write(row, 0, t.name.as_str())?;
+        sheet.write(row, 1, f.received)?;
+        sheet.write(row, 2, t.previous)?;
+        if let Some(v) = t.change {
+            sheet.write_with_format(row, 3, v, &pct)?;
+        }
+        sheet.write(row, 4, t.year_before)?;
+        if let Some(v) = t.yoy {
+            sheet.write_with_format(row, 5, v, &pct)?;
+        }
+        for (k, v) in [
+            f.direct,
+            f.dispatched,
+            f.returned,
+            f.extended,
+            f.redone,
+            f.unsatisfied,
+            t.troubles,
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write(row, 6 + k as u16, *v)?;
+        }
+    }
+    sheet.set_column_width(0, 36)?;
+    for c in 1..heads.len() as u16 {
+        sheet.set_column_width(c, 10)?;
+    }
+    sheet.set_freeze_panes(3, 1)?;
+    if !report.rows.is_empty() {
+        let last = 2 + report.rows.len().min(15) as u32;
+        let col = if report.order == "troubles" { 12 } else { 1 };
+        let mut chart = Chart::new(ChartType::Bar);
+        chart
+            .add_series()
+            .set_categories(("热点难点", 3, 0, last, 0))
+            .set_values(("热点难点", 3, col, last, col))
+            .set_name(heads[col as usize]);
+        chart.title().set_name(if col == 1 {
+            "受理量（前15）"
+        } else {
+            "难点合计（前15）"
+        });
+        chart.legend().set_hidden();
+        chart.y_axis().set_reverse();
+        chart.set_height(420);
+        sheet.insert_chart(2, heads.len() as u16 + 1, &chart)?;
+    }
+    let spots = book.add_worksheet();
+    spots.set_name("重复诉求")?;
+    spots.write_with_format(0, 0, "同一地点同一事项的重复诉求", &title)?;
+    for (c, h) in ["事项", "地点", "次数", "重办", "不满意"]
+        .iter()
+        .enumerate()
+    {
+        spots.write_with_format(2, c as u16, *h, &head)?;
+    }
+    for (i, s) in report.repeated.iter().enumerate() {
+        let row = 3 + i as u32;
+        spots.write(row, 0, s.subject_name.as_str())?;
+        spots.write(row, 1, s.place.as_str())?;
+        spots.write(row, 2, s.figures.received)?;
+        spots.write(row, 3, s.figures.redone)?;
+        spots.write(row, 4, s.figures.unsatisfied)?;
+    }
+    spots.set_column_width(0, 30)?;
+    spots.set_column_width(1, 36)?;
+    book.save_to_buffer()
+}

@@ -397,6 +397,8 @@ pub struct TicketFilter {
     pub due_before: Option<i64>,
     /// Registered at or after (Unix ms).
     pub created_after: Option<i64>,
+    /// Registered before (Unix ms).
+    pub created_before: Option<i64>,
     /// Only orders whose citizen said "not solved" and await the centre's redo review (重办审核).
     pub redo_review: Option<bool>,
     /// Page size (default 50, at most 500).
@@ -685,6 +687,9 @@ fn page_query(f: &TicketFilter) -> Result<(String, Vec<rusqlite::types::Value>)>
     }
     if let Some(c) = f.created_after {
         w.push("t.created_at >= {}", [c.into()]);
+    }
+    if let Some(c) = f.created_before {
+        w.push("t.created_at < {}", [c.into()]);
     }
     if let Some(r) = f.redo_review {
         w.push(&format!("{row}.redo_review = {{}}"), [i64::from(r).into()]);

@@ -1,7 +1,8 @@
 //! The unit assessment page (统计考核) in headless Chromium at the demo's hub: the chart renders
 //! (SVG, no console errors under the CSP), the table carries the API's numbers, a unit's figure
 //! leads to the orders behind it, and the Excel export downloads and, read back, holds the same
-//! numbers as the page.
+//! numbers as the page. The hot topics page (热点难点) likewise, with its trend and drill-down,
+//! and the volume page.
 
 mod common;
 
@@ -13,6 +14,9 @@ use calamine::{Data, Reader, Xlsx};
 use common::browser::{Browser, Screen};
 use fantoccini::Locator;
 use node_service::api::stats::{OrdersQuery, StatsQuery, unit_orders, unit_report};
+use node_service::api::stats_topics::{
+    TopicQuery, TrendQuery, VolumeQuery, topic_report, trend_report, volume_report,
+};
 
 /// 2026-11-24 (Tuesday) 10:00 Beijing time.
 const NOW: i64 = 1_795_485_600_000;
@@ -181,6 +185,223 @@ async fn the_assessment_page_charts_ranks_drills_down_and_exports_the_same_numbe
     .await?;
     p.wait_for("#chart-score[data-drawn] svg", 15).await?;
     p.shot("24-stats-units").await?;
+    for browser in [b, p] {
+        browser.close().await?;
+    }
+    Ok(())
+}
+
+/// The texts of the cells in one column of a table.
+async fn column(b: &Browser, table: &str, col: usize) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for td in b
+        .client
+        .find_all(Locator::Css(&format!(
+            "#{table} tbody tr td:nth-child({col})"
+        )))
+        .await?
+    {
+        out.push(td.text().await?);
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exports() -> Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let demo = deploy::demo::start(dir.path(), 0, NOW).await?;
+    assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
+    let hub = demo.nodes[0].url();
+    let state = demo.nodes[0].state.clone();
+    let err = |e: node_service::api::error::ApiError| anyhow::anyhow!(e.message);
+    let sv01 = state.refdata().user("sv01").expect("sv01").clone();
+    let q = TopicQuery {
+        period: Some("month".into()),
+        date: Some("2026-11-01".into()),
+        ..TopicQuery::default()
+    };
+    let report = topic_report(&state, &sv01, &q).await.map_err(err)?;
+    assert!(!report.rows.is_empty(), "the demo's November has orders");
+    assert_eq!(report.previous_label, "2026年10月");
+    assert_eq!(report.year_before_label, "2025年11月");
+    // Hot topics first: the rise never grows down the table.
+    assert!(report.rows.windows(2).all(|w| w[0].rise >= w[1].rise));
+    // A district's handler at the hub does not see the city's topics.
+    let handler = state
+        .refdata()
+        .users
+        .values()
+        .find(|u| !u.role.is_centre() && u.unit != "C")
+        .expect("a unit user below the centre")
+        .clone();
+    assert_eq!(
+        topic_report(&state, &handler, &q)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.status),
+        Err(axum::http::StatusCode::FORBIDDEN)
+    );
+
+    let b = Browser::start(Screen::Desktop).await?;
+    b.sign_in(&hub, "sv01", PW).await?;
+    b.goto(&format!(
+        "{hub}/staff/stats/topics?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#chart-topics[data-drawn] svg", 15).await?;
+    b.shot("26-stats-topics").await?;
+    b.assert_clean_console("topics").await?;
+    let names = column(&b, "topics-table", 1).await?;
+    let received = column(&b, "topics-table", 2).await?;
+    let want: Vec<String> = report.rows.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(names, want);
+    let want: Vec<String> = report
+        .rows
+        .iter()
+        .map(|r| r.figures.received.to_string())
+        .collect();
+    assert_eq!(received, want);
+    let spots = column(&b, "repeated-table", 3).await?;
+    let want: Vec<String> = report
+        .repeated
+        .iter()
+        .map(|r| r.figures.received.to_string())
+        .collect();
+    assert_eq!(spots, want);
+
+    // The first subject's count leads to exactly the orders registered on it that month.
+    let first = report
+        .rows
+        .iter()
+        .position(|r| r.figures.received > 0)
+        .expect("a subject with orders");
+    let link = b
+        .client
+        .find(Locator::Css(&format!(
+            "#topics-table tbody tr:nth-child({}) td:nth-child(2) a",
+            first + 1
+        )))
+        .await?;
+    link.click().await?;
+    b.wait_for("#drill-orders", 10).await?;
+    let shown = column(&b, "drill-orders", 1).await?;
+    assert_eq!(
+        shown.len() as u32,
+        report.rows[first].figures.received.min(50),
+        "the orders behind the count"
+    );
+    for number in &shown {
+        let v = node_service::api::tickets::view(&state, &sv01, number)
+            .await
+            .map_err(err)?;
+        assert_eq!(v.state.subject, report.rows[first].figures.key);
+        let at = v.state.created_at.unwrap_or_default();
+        assert!(
+            report.from <= at && at < report.to,
+            "{number} registered in the month"
+        );
+    }
+
+    // The name leads to the topic's trend: twelve months, the last one the page's month.
+    b.goto(&format!(
+        "{hub}/staff/stats/topics?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#topics-table", 10).await?;
+    b.client
+        .find(Locator::Css(
+            "#topics-table tbody tr:first-child td:first-child a",
+        ))
+        .await?
+        .click()
+        .await?;
+    b.wait_for("#chart-trend[data-drawn] svg", 15).await?;
+    b.shot("27-stats-trend").await?;
+    let trend = trend_report(
+        &state,
+        &sv01,
+        &TrendQuery {
+            dimension: Some("subject".into()),
+            key: report.rows[0].figures.key.clone(),
+            date: Some("2026-11-01".into()),
+            months: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    let months = column(&b, "trend-table", 1).await?;
+    assert_eq!(months.len(), 12);
+    assert_eq!(months.last().map(String::as_str), Some("2026年11月"));
+    let counts = column(&b, "trend-table", 2).await?;
+    let want: Vec<String> = trend
+        .months
+        .iter()
+        .map(|m| m.figures.received.to_string())
+        .collect();
+    assert_eq!(counts, want);
+    assert_eq!(
+        trend.months[11].figures.received,
+        report.rows[0].figures.received
+    );
+
+    // The volume page: the channels add up to the total, as the API says.
+    let volume = volume_report(
+        &state,
+        &sv01,
+        &VolumeQuery {
+            period: Some("month".into()),
+            date: Some("2026-11-01".into()),
+            end: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    assert_eq!(
+        volume.total.by_channel.values().sum::<u32>(),
+        volume.total.received
+    );
+    assert_eq!(volume.steps.len(), 30);
+    assert_eq!(
+        volume.total.received,
+        report.rows.iter().map(|r| r.figures.received).sum::<u32>(),
+        "every order has one subject and one channel"
+    );
+    b.goto(&format!(
+        "{hub}/staff/stats/volume?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#chart-volume[data-drawn] svg", 15).await?;
+    b.wait_for("#chart-types[data-drawn] svg", 15).await?;
+    b.shot("28-stats-volume").await?;
+    b.assert_clean_console("volume").await?;
+    let totals = column(&b, "volume-table", volume.channels.len() + 2).await?;
+    assert_eq!(
+        totals.last().map(String::as_str),
+        Some(volume.total.received.to_string().as_str())
+    );
+
+    // The export, read back, holds the page's numbers.
+    let bytes = node_service::stats_export::topics_workbook(&report)?;
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))?;
+    let sheet = book.worksheet_range("热点难点")?;
+    for (i, r) in report.rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let cell = |c: u32| sheet.get_value((row, c)).cloned().unwrap_or(Data::Empty);
+        assert_eq!(cell(0), Data::String(r.name.clone()));
+        assert_eq!(cell(1), Data::Float(f64::from(r.figures.received)));
+        assert_eq!(cell(2), Data::Float(f64::from(r.previous)));
+        assert_eq!(cell(12), Data::Float(f64::from(r.troubles)));
+    }
+
+    let p = Browser::start(Screen::Phone).await?;
+    p.sign_in(&hub, "sv01", PW).await?;
+    p.goto(&format!(
+        "{hub}/staff/stats/topics?period=month&date=2026-11-01"
+    ))
+    .await?;
+    p.wait_for("#chart-topics[data-drawn] svg", 15).await?;
+    p.shot("26-stats-topics").await?;
     for browser in [b, p] {
         browser.close().await?;
     }

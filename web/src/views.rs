@@ -813,6 +813,8 @@ pub struct StatsRow {
 pub struct StatsUnitsPage {
     /// Around it.
     pub l: Layout,
+    /// The statistics pages (address, name, whether this one).
+    pub tabs: Vec<(String, String, bool)>,
     /// The period kinds, the chosen one selected.
     pub kinds: Vec<Choice>,
     /// The anchor date (`YYYY-MM-DD`).
@@ -845,4 +847,84 @@ pub struct StatsOrdersPage {
     pub next: Option<String>,
     /// Back to the assessment.
     pub back: String,
+}
+
+/// A cell of a statistics table: its text, where it leads, whether it is a number (right-aligned).
+#[derive(Clone, Debug, Default)]
+pub struct StatCell {
+    /// What is shown.
+    pub text: String,
+    /// The orders behind it, or a closer look.
+    pub href: Option<String>,
+    /// A figure.
+    pub num: bool,
+}
+
+/// A table of a statistics page.
+#[derive(Clone, Debug, Default)]
+pub struct StatTable {
+    /// Its element id.
+    pub id: String,
+    /// Its heading.
+    pub caption: String,
+    /// Column headings.
+    pub heads: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<StatCell>>,
+    /// Shown when there are no rows.
+    pub empty: String,
+}
+
+/// A chart of a statistics page.
+#[derive(Clone, Debug, Default)]
+pub struct StatChart {
+    /// Its element id.
+    pub id: String,
+    /// What it shows, for screen readers.
+    pub label: String,
+    /// The ECharts option (JSON, `<` escaped).
+    pub option: String,
+}
+
+/// A select of a statistics page's form.
+#[derive(Clone, Debug, Default)]
+pub struct StatSelect {
+    /// The parameter.
+    pub name: String,
+    /// Its label.
+    pub label: String,
+    /// The options, the chosen one selected.
+    pub choices: Vec<Choice>,
+}
+
+/// A statistics page: the period form, charts, tables beside them, an export.
+#[derive(Template)]
+#[template(path = "stats_page.html")]
+pub struct StatsPage {
+    /// Around it.
+    pub l: Layout,
+    /// The statistics pages (address, name, whether this one).
+    pub tabs: Vec<(String, String, bool)>,
+    /// The form's address.
+    pub action: String,
+    /// The period kinds, the chosen one selected (none: the page has no period).
+    pub kinds: Vec<Choice>,
+    /// The anchor date (`YYYY-MM-DD`).
+    pub date: String,
+    /// A custom period's end date.
+    pub end: String,
+    /// The page's own choices.
+    pub selects: Vec<StatSelect>,
+    /// Parameters kept as they are.
+    pub hidden: Vec<(String, String)>,
+    /// What is shown, in words.
+    pub label: String,
+    /// The charts.
+    pub charts: Vec<StatChart>,
+    /// The tables.
+    pub tables: Vec<StatTable>,
+    /// How to read it.
+    pub hint: String,
+    /// The Excel export's address.
+    pub export_href: Option<String>,
 }

@@ -20,6 +20,7 @@ pub mod reference;
 pub mod reference_edit;
 pub mod session;
 pub mod stats;
+pub mod stats_topics;
 pub mod tickets;
 
 use axum::Router;
@@ -166,6 +167,9 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
         route("/api/stats/orders", &["GET"], get(stats::orders)),
+        route("/api/stats/topics", &["GET"], get(stats_topics::topics)),
+        route("/api/stats/trend", &["GET"], get(stats_topics::trend)),
+        route("/api/stats/volume", &["GET"], get(stats_topics::volume)),
         route("/api/units", &["GET"], get(reference::units)),
         route("/api/categories", &["GET"], get(reference::categories)),
         route("/api/users", &["GET"], get(reference::users)),

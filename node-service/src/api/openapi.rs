@@ -420,6 +420,36 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 p,
             )
         }),
+        ("get", "/api/stats/topics", {
+            let p = b.query::<super::stats_topics::TopicQuery>();
+            with_params(
+                staff(
+                    "热点与难点：各事项、区域、渠道的受理量及环比、同比，退单、延期、重办、不满意，同一地点重复诉求",
+                    (200, b.schema::<super::stats_topics::TopicReport>()),
+                ),
+                p,
+            )
+        }),
+        ("get", "/api/stats/trend", {
+            let p = b.query::<super::stats_topics::TrendQuery>();
+            with_params(
+                staff(
+                    "某一事项、区域或渠道逐月的受理与办理情况",
+                    (200, b.schema::<super::stats_topics::TrendReport>()),
+                ),
+                p,
+            )
+        }),
+        ("get", "/api/stats/volume", {
+            let p = b.query::<super::stats_topics::VolumeQuery>();
+            with_params(
+                staff(
+                    "受理量：按渠道、诉求类型逐日或逐月，直接办结与派单",
+                    (200, b.schema::<super::stats_topics::VolumeReport>()),
+                ),
+                p,
+            )
+        }),
         ("get", "/api/units", {
             let p = b.query::<super::reference::UnitQuery>();
             with_params(

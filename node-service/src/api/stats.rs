@@ -66,26 +66,39 @@ pub struct UnitReport {
     pub units: Vec<UnitRow>,
 }
 
+/// The period `kind` (`day` … `custom`) around `date` (default: today in Beijing), ending at
+/// `end` for a custom period.
+pub fn named_period(
+    kind: Option<&str>,
+    date: Option<&str>,
+    end: Option<&str>,
+    now: i64,
+) -> Result<Period, ApiError> {
+    let kind = PeriodKind::parse(kind.unwrap_or("month")).ok_or_else(|| {
+        ApiError::bad_request("统计周期只能是 day、week、month、quarter、year 或 custom")
+    })?;
+    let date = match date.filter(|d| !d.is_empty()) {
+        Some(d) => parse_date(d).ok_or_else(|| ApiError::bad_request("日期格式应为 YYYY-MM-DD"))?,
+        None => hotline_model::period::beijing_date(now),
+    };
+    let end = match end.filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            parse_date(d).ok_or_else(|| ApiError::bad_request("截止日期格式应为 YYYY-MM-DD"))?,
+        ),
+        None => None,
+    };
+    Period::new(kind, date, end).map_err(ApiError::bad_request)
+}
+
 /// The period `[from, to)` and its label a query asks for.
 pub fn period_of(q: &StatsQuery, now: i64) -> Result<(i64, i64, String), ApiError> {
-    if let Some(kind) = &q.period {
-        let kind = PeriodKind::parse(kind).ok_or_else(|| {
-            ApiError::bad_request("统计周期只能是 day、week、month、quarter、year 或 custom")
-        })?;
-        let date = match q.date.as_deref() {
-            Some(d) => {
-                parse_date(d).ok_or_else(|| ApiError::bad_request("日期格式应为 YYYY-MM-DD"))?
-            }
-            None => hotline_model::period::beijing_date(now),
-        };
-        let end = match q.end.as_deref() {
-            Some(d) => Some(
-                parse_date(d)
-                    .ok_or_else(|| ApiError::bad_request("截止日期格式应为 YYYY-MM-DD"))?,
-            ),
-            None => None,
-        };
-        let p = Period::new(kind, date, end).map_err(ApiError::bad_request)?;
+    if q.period.is_some() {
+        let p = named_period(
+            q.period.as_deref(),
+            q.date.as_deref(),
+            q.end.as_deref(),
+            now,
+        )?;
         let (from, to) = p.range_ms();
         return Ok((from, to, p.label()));
     }

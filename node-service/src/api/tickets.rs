@@ -200,7 +200,7 @@ pub fn may_see(state: &AppState, user: &User, view: &TicketView) -> bool {
         .any(|u| org.is_within(u, &user.unit))
 }
 
-/// `GET /api/tickets?status=&unit=&phone=&due_before=&created_after=&limit=&after=`: a page of
+/// `GET /api/tickets?status=&unit=&phone=&subject=&due_before=&created_after=&created_before=&limit=&after=`: a page of
 /// orders; when more may follow, the `X-Next-After` header holds the `after` of the next page.
 pub async fn list(
     State(state): State<AppState>,

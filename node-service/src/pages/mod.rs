@@ -21,6 +21,7 @@ mod outbox;
 mod phrases;
 pub mod portal;
 mod stats;
+mod stats_topics;
 mod status;
 
 use axum::Router;
@@ -94,6 +95,14 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/stats/units", &["GET"], get(stats::units)),
         route("/staff/stats/units.xlsx", &["GET"], get(stats::units_xlsx)),
         route("/staff/stats/orders", &["GET"], get(stats::orders)),
+        route("/staff/stats/topics", &["GET"], get(stats_topics::topics)),
+        route(
+            "/staff/stats/topics.xlsx",
+            &["GET"],
+            get(stats_topics::topics_xlsx),
+        ),
+        route("/staff/stats/trend", &["GET"], get(stats_topics::trend)),
+        route("/staff/stats/volume", &["GET"], get(stats_topics::volume)),
         route("/staff/messages/unread", &["GET"], get(messages::badge)),
         route("/staff/messages/open", &["GET"], get(messages::open)),
         route(
@@ -309,6 +318,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/board", "督办看板", 'b'),
             ("/staff/messages", "消息", 'n'),
             ("/staff/stats/units", "统计考核", 'r'),
+            ("/staff/stats/topics", "热点难点", 'h'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/outbox", "消息发送", 'm'),
@@ -317,6 +327,8 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/board", "督办看板", 'b'),
             ("/staff/messages", "消息", 'n'),
             ("/staff/stats/units", "统计考核", 'r'),
+            ("/staff/stats/topics", "热点难点", 'h'),
+            ("/staff/stats/volume", "受理量", 'v'),
         ],
         Role::Inspector => vec![("/staff/board", "督办看板", 'b')],
         Role::UnitHandler => vec![

@@ -135,6 +135,7 @@ pub async fn units(
     l.title = format!("统计考核 · {}", report.label);
     render(&StatsUnitsPage {
         l,
+        tabs: super::stats_topics::tabs("/staff/stats/units"),
         kinds,
         date: q.date.clone().unwrap_or_default(),
         end: q.end.clone().unwrap_or_default(),
@@ -161,11 +162,23 @@ pub async fn units_xlsx(
         Ok(Query(q)) => with_defaults(&state, q),
         Err(e) => return super::error_page(l, &e.into()),
     };
-    let report = match unit_report(&state, &user, &q).await {
-        Ok(r) => r,
-        Err(e) => return super::error_page(l, &e),
-    };
-    let bytes = match crate::stats_export::units_workbook(&report) {
+    match unit_report(&state, &user, &q).await {
+        Ok(r) => workbook_response(
+            l,
+            crate::stats_export::units_workbook(&r),
+            &format!("单位考核-{}.xlsx", r.label),
+        ),
+        Err(e) => super::error_page(l, &e),
+    }
+}
+
+/// A workbook as a download named `file`, or the error page when it could not be written.
+pub fn workbook_response(
+    l: web::Layout,
+    book: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+    file: &str,
+) -> Response {
+    let bytes = match book {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "workbook not written");
@@ -177,7 +190,6 @@ pub async fn units_xlsx(
             return super::error_page(l, &e);
         }
     };
-    let file = format!("单位考核-{}.xlsx", report.label);
     (
         [
             (
@@ -187,8 +199,8 @@ pub async fn units_xlsx(
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"units.xlsx\"; filename*=UTF-8''{}",
-                    url_encode(&file)
+                    "attachment; filename=\"stats.xlsx\"; filename*=UTF-8''{}",
+                    url_encode(file)
                 ),
             ),
         ],
@@ -200,7 +212,8 @@ pub async fn units_xlsx(
 /// The drill-down page's parameters: the orders asked for, and the assessment to go back to.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DrillParams {
-    unit: String,
+    unit: Option<String>,
+    subject: Option<String>,
     from: i64,
     to: i64,
     before: Option<String>,
@@ -210,13 +223,14 @@ pub struct DrillParams {
     root: Option<String>,
 }
 
-/// `GET /staff/stats/orders`: the orders behind a unit's figures.
+/// `GET /staff/stats/orders`: the orders behind a unit's figures (`unit`: those it was given in
+/// the period), or behind a subject's (`subject`: those registered in the period).
 pub async fn orders(
     State(state): State<AppState>,
     Staff(user): Staff,
     query: Result<Query<DrillParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let l = layout(&state, &user, "考核明细", "/staff/stats/units");
+    let l = layout(&state, &user, "统计明细", "/staff/stats/units");
     let p = match query {
         Ok(Query(p)) => p,
         Err(e) => return super::error_page(l, &e.into()),
@@ -228,40 +242,80 @@ pub async fn orders(
         root: p.root,
         ..StatsQuery::default()
     };
-    let (unit, from, to) = (p.unit.clone(), p.from, p.to);
-    let q = OrdersQuery {
-        unit: p.unit,
-        from,
-        to,
-        before: p.before,
-        limit: Some(50),
-    };
-    let v = match unit_orders(&state, &user, q).await {
-        Ok(v) => v,
-        Err(e) => return super::error_page(l, &e),
-    };
-    let name = state.refdata().unit_name(&unit);
-    let rows = v
-        .items
-        .into_iter()
-        .map(|t| (t.number, t.title, t.status_label, local_time(t.created_at)))
-        .collect();
     let back_qs = query_string(&back_q);
-    render(&StatsOrdersPage {
-        l,
-        heading: format!(
-            "{name} 在 {} 至 {} 承办的工单",
-            local_time(from),
-            local_time(to)
-        ),
-        rows,
-        next: v.next.map(|n| {
+    let (from, to) = (p.from, p.to);
+    let span = format!("{} 至 {}", local_time(from), local_time(to));
+    let (heading, items, next, back) = if let Some(subject) = p.subject {
+        if let Err(e) = crate::api::stats_topics::may_see_node(&state, &user) {
+            return super::error_page(l, &e);
+        }
+        let filter = replica_store::TicketFilter {
+            subject: Some(subject.clone()),
+            created_after: Some(from),
+            created_before: Some(to),
+            after: p.before,
+            limit: Some(50),
+            ..Default::default()
+        };
+        let (items, next) = match crate::api::tickets::list_for(&state, &user, filter).await {
+            Ok(v) => v,
+            Err(e) => return super::error_page(l, &e),
+        };
+        let name = crate::api::stats_topics::topic_name(
+            &state,
+            hotline_model::topics::Dimension::Subject,
+            &subject,
+        );
+        let next = next.map(|n| {
+            format!(
+                "/staff/stats/orders?subject={}&from={from}&to={to}&before={}",
+                url_encode(&subject),
+                url_encode(&n)
+            )
+        });
+        (
+            format!("{span} 受理的「{name}」工单"),
+            items,
+            next,
+            "/staff/stats/topics".to_owned(),
+        )
+    } else {
+        let unit = p.unit.unwrap_or_default();
+        let q = OrdersQuery {
+            unit: unit.clone(),
+            from,
+            to,
+            before: p.before,
+            limit: Some(50),
+        };
+        let v = match unit_orders(&state, &user, q).await {
+            Ok(v) => v,
+            Err(e) => return super::error_page(l, &e),
+        };
+        let name = state.refdata().unit_name(&unit);
+        let next = v.next.map(|n| {
             format!(
                 "/staff/stats/orders?unit={}&from={from}&to={to}&before={}&{back_qs}",
                 url_encode(&unit),
                 url_encode(&n)
             )
-        }),
-        back: format!("/staff/stats/units?{back_qs}"),
+        });
+        (
+            format!("{name} 在 {span} 承办的工单"),
+            v.items,
+            next,
+            format!("/staff/stats/units?{back_qs}"),
+        )
+    };
+    let rows = items
+        .into_iter()
+        .map(|t| (t.number, t.title, t.status_label, local_time(t.created_at)))
+        .collect();
+    render(&StatsOrdersPage {
+        l,
+        heading,
+        rows,
+        next,
+        back,
     })
 }
