@@ -161,12 +161,11 @@ pub fn topic_name(state: &AppState, dimension: Dimension, value: &str) -> String
     }
 }
 
+/// Summed counts per key.
+type Sums = BTreeMap<String, [i64; COUNTERS]>;
+
 /// Sums of one dimension in a period, keyed without the prefix.
-async fn sums(
-    state: &AppState,
-    dimension: Dimension,
-    p: &Period,
-) -> Result<BTreeMap<String, [i64; COUNTERS]>, ApiError> {
+async fn sums(state: &AppState, dimension: Dimension, p: &Period) -> Result<Sums, ApiError> {
     let (from, to) = hours(p);
     let prefix = format!("{}:", dimension.code());
     Ok(state
@@ -509,12 +508,7 @@ pub async fn volume_report(
             Ok(out)
         })
         .await?;
-    let step_of = |label: String,
-                   (from, to): (i64, i64),
-                   (channels, types): &(
-        BTreeMap<String, [i64; COUNTERS]>,
-        BTreeMap<String, [i64; COUNTERS]>,
-    )| {
+    let step_of = |label: String, (from, to): (i64, i64), (channels, types): &(Sums, Sums)| {
         let mut s = VolumeStep {
             label,
             from,
@@ -542,7 +536,7 @@ pub async fn volume_report(
         }
         s
     };
-    let mut out_steps: Vec<VolumeStep> = steps
+    let out_steps: Vec<VolumeStep> = steps
         .iter()
         .zip(sums.iter())
         .map(|(s, sum)| {
@@ -558,7 +552,6 @@ pub async fn volume_report(
         Some(sum) => step_of(p.label(), p.range_ms(), sum),
         None => return Err(ApiError::bad_request("统计周期为空")),
     };
-    out_steps.truncate(steps.len());
     let (from, to) = p.range_ms();
     Ok(VolumeReport {
         label: p.label(),
