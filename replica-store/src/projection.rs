@@ -12,6 +12,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+static FACT_TOTALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the running totals of facts off (or back on) for every store of the process. Only for
+/// measuring what keeping them costs (the `stats-year` benchmark's intake with and without): a
+/// store written with them off has wrong figures until its projections are rebuilt.
+#[doc(hidden)]
+pub fn keep_fact_totals(on: bool) {
+    FACT_TOTALS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Writes (or rewrites) one ticket's rows.
 pub fn project(conn: &Connection, view: &TicketView, doc_seq: i64) -> Result<()> {
     write_rows(conn, view, &view_json(view)?, doc_seq, false)
@@ -38,7 +48,11 @@ fn write_rows(
     use rusqlite::OptionalExtension;
     let s = &view.state;
     let lead = s.lead.as_ref().map(|l| l.unit.as_str());
-    let facts = topics::every_fact(view);
+    let facts = if FACT_TOTALS.load(std::sync::atomic::Ordering::Relaxed) {
+        topics::every_fact(view)
+    } else {
+        Vec::new()
+    };
     let old: Option<(String, String)> = if fresh {
         None
     } else {
@@ -240,22 +254,21 @@ fn bump_status(conn: &Connection, status: &str, by: i64) -> Result<()> {
 /// Milliseconds per hour, the finest bucket of the running totals.
 pub const HOUR_MS: i64 = buckets::HOUR_MS;
 
-/// Counts as stored: comma-separated, trailing zeros left out.
-fn encode_counts(c: &[i64; COUNTERS]) -> String {
-    let used = c.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
-    c[..used]
-        .iter()
-        .map(i64::to_string)
+/// The counter columns of `fact_counts`, `n0, n1, …`.
+fn counter_columns() -> String {
+    (0..COUNTERS)
+        .map(|i| format!("n{i}"))
         .collect::<Vec<_>>()
-        .join(",")
+        .join(", ")
 }
 
-fn decode_counts(text: &str) -> [i64; COUNTERS] {
+/// Counts from `COUNTERS` columns of a row, starting at `first`.
+fn row_counts(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[i64; COUNTERS]> {
     let mut out = [0i64; COUNTERS];
-    for (slot, part) in out.iter_mut().zip(text.split(',')) {
-        *slot = part.parse().unwrap_or(0);
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = r.get(first + i)?;
     }
-    out
+    Ok(out)
 }
 
 /// The grains a key's facts are kept in: topics (counted by the day of registration) by day and
@@ -286,32 +299,32 @@ fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
             }
         }
     }
-    let mut read = conn.prepare_cached(
-        "SELECT counts FROM fact_sums WHERE dim = ?1 AND grain = ?2 AND bucket = ?3 AND key = ?4",
-    )?;
-    let mut write = conn.prepare_cached(
-        "INSERT INTO fact_sums(dim, grain, bucket, key, counts) VALUES(?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(dim, grain, bucket, key) DO UPDATE SET counts = ?5",
-    )?;
+    static UPSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let values: Vec<String> = (0..COUNTERS).map(|i| format!("?{}", i + 5)).collect();
+        let add: Vec<String> = (0..COUNTERS)
+            .map(|i| format!("n{i} = n{i} + excluded.n{i}"))
+            .collect();
+        format!(
+            "INSERT INTO fact_counts(dim, grain, bucket, key, {}) VALUES(?1, ?2, ?3, ?4, {})
+             ON CONFLICT(dim, grain, bucket, key) DO UPDATE SET {}",
+            counter_columns(),
+            values.join(", "),
+            add.join(", ")
+        )
+    });
+    let mut write = conn.prepare_cached(&UPSERT)?;
     for ((dim, grain, bucket, key), d) in delta {
         if d.iter().all(|x| *x == 0) {
             continue;
         }
-        use rusqlite::OptionalExtension;
-        let mut total = read
-            .query_row(params![dim, grain.code(), bucket, key], |r| {
-                r.get::<_, String>(0)
-            })
-            .optional()?
-            .map_or([0; COUNTERS], |t| decode_counts(&t));
-        assessment::add_counts(&mut total, &d);
-        write.execute(params![
-            dim,
-            grain.code(),
-            bucket,
-            key,
-            encode_counts(&total)
-        ])?;
+        let mut args: Vec<rusqlite::types::Value> = vec![
+            dim.to_owned().into(),
+            grain.code().into(),
+            bucket.into(),
+            key.to_owned().into(),
+        ];
+        args.extend(d.iter().map(|x| rusqlite::types::Value::from(*x)));
+        write.execute(rusqlite::params_from_iter(args))?;
     }
     Ok(())
 }
@@ -335,7 +348,7 @@ pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
          DELETE FROM ticket_public;
-         DELETE FROM fact_sums; DELETE FROM status_totals; DELETE FROM reach_totals;",
+         DELETE FROM fact_counts; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
     Ok(())
 }
@@ -502,18 +515,19 @@ pub fn fact_sum(
     from_hour: i64,
     to_hour: i64,
 ) -> Result<[i64; COUNTERS]> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT counts FROM fact_sums
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM fact_counts
          WHERE dim = ?1 AND grain = ?2 AND bucket >= ?3 AND bucket < ?4 AND key = ?5",
-    )?;
+        counter_columns()
+    ))?;
     let dim = topics::dimension_of(key);
     let mut sum = [0i64; COUNTERS];
     for p in buckets::cover(from_hour, to_hour) {
         let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to, key], |r| {
-            r.get::<_, String>(0)
+            row_counts(r, 0)
         })?;
         for row in rows {
-            assessment::add_counts(&mut sum, &decode_counts(&row?));
+            assessment::add_counts(&mut sum, &row?);
         }
     }
     Ok(sum)
@@ -529,18 +543,19 @@ pub fn dimension_sums(
     from_hour: i64,
     to_hour: i64,
 ) -> Result<BTreeMap<String, [i64; COUNTERS]>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT key, counts FROM fact_sums
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT key, {} FROM fact_counts
          WHERE dim = ?1 AND grain = ?2 AND bucket >= ?3 AND bucket < ?4",
-    )?;
+        counter_columns()
+    ))?;
     let mut out: BTreeMap<String, [i64; COUNTERS]> = BTreeMap::new();
     for p in buckets::cover(from_hour, to_hour) {
         let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get::<_, String>(0)?, row_counts(r, 1)?))
         })?;
         for row in rows {
             let (key, counts) = row?;
-            assessment::add_counts(out.entry(key).or_default(), &decode_counts(&counts));
+            assessment::add_counts(out.entry(key).or_default(), &counts);
         }
     }
     Ok(out)

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "9";
+pub const PROJECTION_VERSION: &str = "10";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -97,14 +97,30 @@ pub fn create(conn: &Connection) -> Result<()> {
         -- Running totals of the orders' facts (hotline_model::assessment::Fact and topics::facts)
         -- per key (a unit, '' for the public figures, 'type:…', 'subject:…' …), grouped by the
         -- key's dimension, in buckets of three grains (0 UTC hour, 1 Beijing day, 2 Beijing
-        -- month), kept with every projection write. Replaced the hourly fact_totals (version 9).
+        -- month), one column per counter, kept with every projection write by adding the change
+        -- (no read first). Replaced the hourly fact_totals (version 9).
         DROP TABLE IF EXISTS fact_totals;
-        CREATE TABLE IF NOT EXISTS fact_sums(
+        DROP TABLE IF EXISTS fact_sums;
+        CREATE TABLE IF NOT EXISTS fact_counts(
             dim TEXT NOT NULL,
             grain INTEGER NOT NULL,
             bucket INTEGER NOT NULL,
             key TEXT NOT NULL,
-            counts TEXT NOT NULL,
+            n0 INTEGER NOT NULL DEFAULT 0,
+            n1 INTEGER NOT NULL DEFAULT 0,
+            n2 INTEGER NOT NULL DEFAULT 0,
+            n3 INTEGER NOT NULL DEFAULT 0,
+            n4 INTEGER NOT NULL DEFAULT 0,
+            n5 INTEGER NOT NULL DEFAULT 0,
+            n6 INTEGER NOT NULL DEFAULT 0,
+            n7 INTEGER NOT NULL DEFAULT 0,
+            n8 INTEGER NOT NULL DEFAULT 0,
+            n9 INTEGER NOT NULL DEFAULT 0,
+            n10 INTEGER NOT NULL DEFAULT 0,
+            n11 INTEGER NOT NULL DEFAULT 0,
+            n12 INTEGER NOT NULL DEFAULT 0,
+            n13 INTEGER NOT NULL DEFAULT 0,
+            n14 INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY(dim, grain, bucket, key)
         ) WITHOUT ROWID;
         -- Orders per status, kept with every projection write.

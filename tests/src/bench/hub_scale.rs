@@ -34,7 +34,7 @@ use super::{Args, emit, percentile};
 
 const SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed");
 /// The run's "now": 2026-11-24 10:00 Beijing time.
-const END: i64 = 1_795_485_600_000;
+pub(super) const END: i64 = 1_795_485_600_000;
 const DAY: i64 = 86_400_000;
 const YEARS_MS: i64 = 3 * 365 * DAY;
 /// Timed requests per list.
@@ -57,7 +57,7 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-async fn hub(dir: &Path) -> Result<RunningNode> {
+pub(super) async fn hub(dir: &Path) -> Result<RunningNode> {
     let cfg = NodeConfig {
         data_dir: dir.join("hub"),
         seed_dir: Some(SEED.into()),
@@ -131,13 +131,20 @@ fn ticket_of(
     }
 }
 
-/// Imports `total` orders planned at moments spread over the three years before [`END`].
-async fn fill(node: &RunningNode, refdata: &ReferenceData, total: usize) -> Result<()> {
+/// Imports `total` orders planned at moments spread over the `span` ms before [`END`], reporting
+/// progress as `bench`.
+pub(super) async fn fill(
+    node: &RunningNode,
+    refdata: &ReferenceData,
+    total: usize,
+    span: i64,
+    bench: &'static str,
+) -> Result<()> {
     let text = std::fs::read_to_string(Path::new(SEED).join("tickets.toml"))?;
     let templates = Arc::new(deploy::seed_plan::Templates::parse(&text)?);
     let per_plan = 128usize;
     let moments = total.div_ceil(per_plan);
-    let step = YEARS_MS / moments as i64;
+    let step = span / moments as i64;
     let numbers: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -150,7 +157,7 @@ async fn fill(node: &RunningNode, refdata: &ReferenceData, total: usize) -> Resu
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
             for m in (w..moments).step_by(WORKERS) {
-                let now = END - YEARS_MS + (m as i64 + 1) * step;
+                let now = END - span + (m as i64 + 1) * step;
                 let count = per_plan.min(total - m * per_plan);
                 let plan = deploy::seed_plan::plan(&refdata, &templates, now, count, m as u64)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -182,10 +189,8 @@ async fn fill(node: &RunningNode, refdata: &ReferenceData, total: usize) -> Resu
                 }
                 let d = done.fetch_add(count as u64, Ordering::Relaxed) + count as u64;
                 if d % 200_000 < count as u64 {
-                    emit(
-                        &json!({"bench": "hub-scale", "phase": "filling", "orders": d,
-                        "secs": started.elapsed().as_secs_f64()}),
-                    );
+                    emit(&json!({"bench": bench, "phase": "filling", "orders": d,
+                        "secs": started.elapsed().as_secs_f64()}));
                 }
             }
             anyhow::Ok(())
@@ -196,7 +201,7 @@ async fn fill(node: &RunningNode, refdata: &ReferenceData, total: usize) -> Resu
     }
     let secs = started.elapsed().as_secs_f64();
     emit(
-        &json!({"bench": "hub-scale", "phase": "filled", "orders": total, "secs": secs,
+        &json!({"bench": bench, "phase": "filled", "orders": total, "secs": secs,
         "orders_per_s": total as f64 / secs}),
     );
     Ok(())
@@ -445,7 +450,7 @@ pub fn run(args: &Args) -> Result<()> {
         let dir = tempfile::tempdir_in(std::env::var("BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))?;
         let node = hub(dir.path()).await?;
         let refdata = node.state.refdata();
-        fill(&node, &refdata, total).await?;
+        fill(&node, &refdata, total, YEARS_MS, "hub-scale").await?;
         let fill_peak = peak_rss_mib();
         node.shutdown().await?;
         let hub_db = dir.path().join("hub").join("replica.sqlite");

@@ -8,6 +8,7 @@ mod notify;
 mod portal;
 mod search;
 mod stats;
+mod stats_year;
 mod sync_bootstrap;
 mod sync_common;
 mod sync_heal;
@@ -58,6 +59,7 @@ pub fn main() -> Result<()> {
         "sync-latency" => sync_latency::run(&args),
         "view" => view::run(&args),
         "stats" => stats::run(&args),
+        "stats-year" => stats_year::run(&args),
         "web" => web::run(&args),
         "portal" => portal::run(&args),
         "notify" => notify::run(&args),
@@ -79,6 +81,7 @@ pub const SCENARIOS: &[&str] = &[
     "sync-latency",
     "view",
     "stats",
+    "stats-year",
     "web",
     "portal",
     "notify",
