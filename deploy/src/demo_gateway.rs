@@ -32,19 +32,10 @@ struct Text {
     text: String,
 }
 
-/// Beijing wall-clock time of now.
+/// Beijing wall-clock time of now, as the workbench shows times.
 fn beijing_now() -> String {
-    let offset = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let t = time::OffsetDateTime::now_utc().to_offset(offset);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    node_service::pages::format::local_time(now)
 }
 
 /// Starts the gateway on a loopback port it binds, writing to `data_dir/demo-sms.log`.

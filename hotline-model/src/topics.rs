@@ -1,5 +1,5 @@
-//! What citizens asked about (热点、难点): per subject, channel, area and spot (one place and one
-//! subject), what one order adds to the counts — received, answered directly or dispatched, and
+//! What citizens asked about (热点、难点): per subject, channel, area, spot (one place and one
+//! subject) and the operator who registered it, what one order adds to the counts — received, answered directly or dispatched, and
 //! the troubles it had (returns, extensions, redos, unsatisfied callbacks, urges, supervisions).
 //! Each order's topic facts are dated by its registration, so a month's figures are the orders
 //! registered in it, whatever happened to them later. Kept as running totals like the unit
@@ -43,6 +43,8 @@ pub mod topic_counter {
     pub const SUPERVISED: usize = 10;
     /// Merged into another order as a duplicate (重复件).
     pub const MERGED: usize = 11;
+    /// Sent back to the operator at review (审核退回).
+    pub const SENT_BACK: usize = 12;
 }
 
 /// The kinds of topic keys.
@@ -56,6 +58,8 @@ pub enum Dimension {
     Area,
     /// One place (the address without house and room numbers) and one subject.
     Spot,
+    /// The operator who registered the order (话务员).
+    Operator,
 }
 
 impl Dimension {
@@ -66,6 +70,7 @@ impl Dimension {
             Dimension::Channel => "channel",
             Dimension::Area => "area",
             Dimension::Spot => "spot",
+            Dimension::Operator => "operator",
         }
     }
 
@@ -172,7 +177,8 @@ pub fn check_area(org: &OrgTree, area: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The topic facts of one order: one per subject, channel, area level and spot, all dated by its
+/// The topic facts of one order: one per subject, channel, area level, spot and registering
+/// operator, all dated by its
 /// registration (none before it is registered).
 pub fn facts(view: &TicketView) -> Vec<Fact> {
     use topic_counter as t;
@@ -201,11 +207,19 @@ pub fn facts(view: &TicketView) -> Vec<Fact> {
     n[t::URGED] = flag(s.urge_count > 0);
     n[t::SUPERVISED] = flag(s.supervision.is_some());
     n[t::MERGED] = flag(s.merged_into.is_some());
+    n[t::SENT_BACK] = flag(s.sent_back_count > 0);
     let mut keys = vec![
         Dimension::Subject.key(&s.subject),
         Dimension::Channel.key(view.intake.channel.code()),
     ];
     keys.extend(view.intake.area.iter().map(|a| Dimension::Area.key(a)));
+    let registered_by = view
+        .events
+        .iter()
+        .find(|e| matches!(e.action, crate::event::Action::Created));
+    if let Some(e) = registered_by {
+        keys.push(Dimension::Operator.key(&e.author));
+    }
     let place = place_key(&view.intake.address);
     if !place.is_empty() {
         keys.push(Dimension::Spot.key(&spot(&s.subject, &place)));
@@ -255,6 +269,8 @@ pub struct TopicFigures {
     pub supervised: u32,
     /// Merged as duplicates.
     pub merged: u32,
+    /// Sent back to the operator at review.
+    pub sent_back: u32,
 }
 
 impl TopicFigures {
@@ -276,6 +292,7 @@ impl TopicFigures {
             urged: get(t::URGED),
             supervised: get(t::SUPERVISED),
             merged: get(t::MERGED),
+            sent_back: get(t::SENT_BACK),
         }
     }
 

@@ -133,6 +133,7 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
             Dimension::Channel,
             Dimension::Area,
             Dimension::Spot,
+            Dimension::Operator,
         ] {
             let prefix = format!("{}:", dim.code());
             let kept = store

@@ -381,6 +381,38 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
         Some(volume.total.received.to_string().as_str())
     );
 
+    // The operators page: every order was registered by one operator.
+    let operators = topic_report(
+        &state,
+        &sv01,
+        &TopicQuery {
+            dimension: Some("operator".into()),
+            order: Some("received".into()),
+            ..q.clone()
+        },
+    )
+    .await
+    .map_err(err)?;
+    b.goto(&format!(
+        "{hub}/staff/stats/operators?period=month&date=2026-11-01"
+    ))
+    .await?;
+    b.wait_for("#chart-operators[data-drawn] svg", 15).await?;
+    b.shot("29-stats-operators").await?;
+    let counts: Vec<u32> = column(&b, "operators-table", 2)
+        .await?
+        .iter()
+        .map(|c| c.parse().unwrap_or(0))
+        .collect();
+    let want: Vec<u32> = operators
+        .rows
+        .iter()
+        .map(|r| r.figures.received)
+        .filter(|n| *n > 0)
+        .collect();
+    assert_eq!(counts, want);
+    assert_eq!(counts.iter().sum::<u32>(), volume.total.received);
+
     // The export, read back, holds the page's numbers.
     let bytes = node_service::stats_export::topics_workbook(&report)?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))?;

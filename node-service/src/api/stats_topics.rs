@@ -41,7 +41,7 @@ pub struct TopicQuery {
     pub date: Option<String>,
     /// A custom period's last day.
     pub end: Option<String>,
-    /// `subject` (default), `area` or `channel`.
+    /// `subject` (default), `area`, `channel` or `operator` (who registered the orders).
     pub dimension: Option<String>,
     /// For areas: `district` (default), `town` or `community`.
     pub level: Option<String>,
@@ -140,6 +140,7 @@ fn parse_dimension(s: Option<&str>) -> Result<Dimension, ApiError> {
         "subject" => Ok(Dimension::Subject),
         "area" => Ok(Dimension::Area),
         "channel" => Ok(Dimension::Channel),
+        "operator" => Ok(Dimension::Operator),
         other => Err(ApiError::unknown("dimension", other)),
     }
 }
@@ -157,6 +158,9 @@ pub fn topic_name(state: &AppState, dimension: Dimension, value: &str) -> String
             .iter()
             .find(|c| c.code() == value)
             .map_or_else(|| value.to_owned(), |c| c.label().to_owned()),
+        Dimension::Operator => refdata
+            .user(value)
+            .map_or_else(|| value.to_owned(), |u| format!("{}（{value}）", u.name)),
         Dimension::Spot => value.to_owned(),
     }
 }

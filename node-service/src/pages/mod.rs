@@ -103,6 +103,11 @@ pub fn staff_routes() -> Vec<Route> {
         ),
         route("/staff/stats/trend", &["GET"], get(stats_topics::trend)),
         route("/staff/stats/volume", &["GET"], get(stats_topics::volume)),
+        route(
+            "/staff/stats/operators",
+            &["GET"],
+            get(stats_topics::operators),
+        ),
         route("/staff/messages/unread", &["GET"], get(messages::badge)),
         route("/staff/messages/open", &["GET"], get(messages::open)),
         route(

@@ -22,6 +22,7 @@ pub fn tabs(current: &str) -> Vec<(String, String, bool)> {
         ("/staff/stats/units", "单位考核"),
         ("/staff/stats/topics", "热点难点"),
         ("/staff/stats/volume", "受理量"),
+        ("/staff/stats/operators", "话务员"),
     ]
     .iter()
     .map(|(href, name)| ((*href).to_owned(), (*name).to_owned(), *href == current))
@@ -618,6 +619,108 @@ pub async fn volume(
         ],
         hint: "按登记时间统计。直接办结为话务员当场答复办结的工单，派单为交承办单位办理的工单。"
             .into(),
+        export_href: None,
+    })
+}
+
+fn rate(n: u32, d: u32) -> String {
+    if d == 0 {
+        "—".into()
+    } else {
+        format!("{:.1}%", f64::from(n) * 100.0 / f64::from(d))
+    }
+}
+
+/// `GET /staff/stats/operators`: per operator, the orders registered, answered directly,
+/// dispatched, sent back at review, and the citizens' satisfaction with them.
+pub async fn operators(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<VolumeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let mut l = layout(&state, &user, "话务员", "/staff/stats/operators");
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let q = TopicQuery {
+        period: Some(q.period.unwrap_or_else(|| "month".into())),
+        date: Some(
+            q.date
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| today(&state)),
+        ),
+        end: q.end.filter(|e| !e.is_empty()),
+        dimension: Some("operator".into()),
+        level: None,
+        order: Some("received".into()),
+    };
+    let r = match topic_report(&state, &user, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let shown: Vec<_> = r.rows.iter().filter(|t| t.figures.received > 0).collect();
+    let names: Vec<&str> = shown.iter().take(20).map(|t| t.name.as_str()).collect();
+    let bar = |name: &str, data: Vec<u32>| json!({"type": "bar", "name": name, "data": data, "barMaxWidth": 16});
+    let chart = StatChart {
+        id: "chart-operators".into(),
+        label: "各话务员受理与直接办结条形图".into(),
+        option: option(merge(
+            base_option("受理与直接办结（前20）"),
+            json!({
+                "yAxis": {"type": "category", "data": names, "inverse": true},
+                "xAxis": {"type": "value", "minInterval": 1},
+                "series": [
+                    bar("受理", shown.iter().take(20).map(|t| t.figures.received).collect()),
+                    bar("直接办结", shown.iter().take(20).map(|t| t.figures.direct).collect()),
+                ],
+            }),
+        )),
+    };
+    let rows = shown
+        .iter()
+        .map(|t| {
+            let f = &t.figures;
+            vec![
+                text(&t.name),
+                num(f.received),
+                num(f.direct),
+                num(rate(f.direct, f.received)),
+                num(f.dispatched),
+                num(f.sent_back),
+                num(rate(f.sent_back, f.received)),
+                num(f.rated),
+                num(rate(f.rated - f.unsatisfied.min(f.rated), f.rated)),
+                num(f.unsatisfied),
+            ]
+        })
+        .collect();
+    l.title = format!("话务员 · {}", r.label);
+    render(&StatsPage {
+        l,
+        tabs: tabs("/staff/stats/operators"),
+        action: "/staff/stats/operators".into(),
+        kinds: kinds(q.period.as_deref().unwrap_or("month")),
+        date: q.date.clone().unwrap_or_default(),
+        end: q.end.clone().unwrap_or_default(),
+        selects: Vec::new(),
+        hidden: Vec::new(),
+        label: r.label.clone(),
+        charts: if shown.is_empty() { Vec::new() } else { vec![chart] },
+        tables: vec![StatTable {
+            id: "operators-table".into(),
+            caption: "各话务员受理情况".into(),
+            heads: [
+                "话务员", "受理", "直接办结", "直接办结率", "派单", "审核退回", "退回率", "已评价",
+                "满意率", "不满意",
+            ]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
+            rows,
+            empty: "这一期间没有话务员登记工单。".into(),
+        }],
+        hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。通话量与通话时长待接入话务系统后显示。".into(),
         export_href: None,
     })
 }
