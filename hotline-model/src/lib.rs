@@ -24,6 +24,7 @@ pub mod period;
 pub mod privacy;
 pub mod public;
 pub mod refdata;
+pub mod report;
 pub mod role;
 pub mod survey;
 pub mod ticket;

@@ -177,6 +177,9 @@ pub struct NoticeRules {
     pub unit_text: String,
     /// The satisfaction survey by text when a result is accepted (短信回访).
     pub survey: SurveyRules,
+    /// Who gets the monthly report (月度统计报表) by e-mail on the first working day of a month:
+    /// the centre's leaders' addresses. None: no report is sent.
+    pub monthly_report_to: Vec<String>,
 }
 
 impl Default for NoticeRules {
@@ -196,6 +199,7 @@ impl Default for NoticeRules {
             unit_text: "【{hotline}】{what}：工单{number}（{title}），请登录工作台及时办理。"
                 .into(),
             survey: SurveyRules::default(),
+            monthly_report_to: Vec::new(),
         }
     }
 }

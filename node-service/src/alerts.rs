@@ -77,7 +77,8 @@ pub async fn sweep(
     Ok(recorded)
 }
 
-/// Sweeps every `every` until the returned handle is aborted.
+/// Sweeps every `every` (and queues the monthly report when due) until the returned handle is
+/// aborted.
 pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let policy = AlertPolicy::default();
@@ -87,6 +88,10 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
             interval.tick().await;
             if let Err(e) = sweep(&state, state.now(), &policy).await {
                 tracing::error!(error = %e, "alert sweep failed");
+            }
+            // The monthly report is the hub's too: queued once per month and address.
+            if let Err(e) = crate::report::queue_due(&state, state.now()).await {
+                tracing::error!(error = %e.message, "monthly report not queued");
             }
         }
     })

@@ -16,6 +16,7 @@ pub mod node;
 pub mod notify;
 pub mod open311;
 pub mod pages;
+pub mod report;
 pub mod state;
 pub mod stats_export;
 pub mod sync;

@@ -24,6 +24,23 @@ pub const RATES: [(
 /// The assessment workbook: one sheet, a title, the table, the chart.
 pub fn units_workbook(report: &UnitReport) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    units_sheet(&mut book, report)?;
+    book.save_to_buffer()
+}
+
+/// The monthly report (月度统计报表): the unit assessment, the hot topics and the repeated
+/// requests of one month, the same sheets as the pages' exports.
+pub fn monthly_workbook(
+    units: &UnitReport,
+    topics: &crate::api::stats_topics::TopicReport,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    units_sheet(&mut book, units)?;
+    topics_sheets(&mut book, topics)?;
+    book.save_to_buffer()
+}
+
+fn units_sheet(book: &mut Workbook, report: &UnitReport) -> Result<(), XlsxError> {
     let sheet = book.add_worksheet();
     sheet.set_name("单位考核")?;
     let title = Format::new().set_bold().set_font_size(14);
@@ -84,7 +101,7 @@ pub fn units_workbook(report: &UnitReport) -> Result<Vec<u8>, XlsxError> {
         chart.set_width(40 * report.units.len().max(12) as u32 + 120);
         sheet.insert_chart(2, score_col + 2, &chart)?;
     }
-    book.save_to_buffer()
+    Ok(())
 }
 
 /// The hot topics and hard problems workbook: the topics with their comparisons and troubles,
@@ -94,6 +111,14 @@ pub fn topics_workbook(
     report: &crate::api::stats_topics::TopicReport,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
+    topics_sheets(&mut book, report)?;
+    book.save_to_buffer()
+}
+
+fn topics_sheets(
+    book: &mut Workbook,
+    report: &crate::api::stats_topics::TopicReport,
+) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let head = Format::new()
         .set_bold()
@@ -201,5 +226,5 @@ pub fn topics_workbook(
     }
     spots.set_column_width(0, 30)?;
     spots.set_column_width(1, 36)?;
-    book.save_to_buffer()
+    Ok(())
 }

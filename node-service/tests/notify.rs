@@ -475,7 +475,7 @@ async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
     })
     .unwrap();
     assert!(matches!(
-        channels.send(&o, NOW).await,
+        channels.send(&o, None, NOW).await,
         Outcome::Failed { permanent: false, ref error } if error.contains("超时")
     ));
     // With no mail server configured, an e-mail is given up with the reason.
@@ -485,7 +485,138 @@ async fn each_provider_signs_as_its_gateway_checks_and_refusals_are_final() {
         ..o.clone()
     };
     assert!(matches!(
-        channels.send(&mail, NOW).await,
+        channels.send(&mail, None, NOW).await,
         Outcome::Failed { permanent: true, ref error } if error.contains("未配置邮件服务器")
     ));
+}
+
+/// The raw messages in the Maildir, parsed.
+fn raw_mails(maildir: &std::path::Path) -> Vec<Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_monthly_report_reaches_the_leaders_once_a_month_with_its_workbook() {
+    use calamine::{Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let server = smtp(dir.path());
+    let notify = NotifyConfig {
+        smtp: Some(SmtpConfig {
+            host: "localhost".into(),
+            port: server.port,
+            starttls: true,
+            ca_cert: Some(server.ca.clone()),
+            username: Some("notice".into()),
+            password: Some("s3cret".into()),
+            from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
+        }),
+        send_timeout_secs: 5,
+        ..NotifyConfig::default()
+    };
+    let h = hub(dir, notify).await;
+    let state = h.node.state.clone();
+    let leaders = state.refdata().notices.monthly_report_to.clone();
+    assert_eq!(leaders.len(), 2, "the seed names two leaders");
+    for (subject, title) in [
+        ("CX.WY.DT", "电梯停运"),
+        ("CX.WY.DT", "电梯又停"),
+        ("ST.ZS.GY", "工厂噪声"),
+    ] {
+        let (s, v) = h
+            .client
+            .call(
+                "POST",
+                "/api/tickets",
+                Some("op01"),
+                Some(&json!({"intake": {
+                    "channel": "phone", "caller_name": "张三", "caller_phone": "",
+                    "address": "东湖区翠湖花园3栋", "request_type": "complaint", "subject": subject,
+                    "title": title, "content": "请尽快处理。", "urgent": false
+                }})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    // 24 November: October's report is due (its first workday has passed), once per address.
+    let queued = node_service::report::queue_due(&state, NOW).await.unwrap();
+    assert_eq!(queued, 2);
+    assert_eq!(
+        node_service::report::queue_due(&state, NOW).await.unwrap(),
+        0
+    );
+    // 1 December 10:00 (a Tuesday, a workday): November's.
+    let december = NOW + 7 * 86_400_000;
+    h.clock.store(december, Ordering::SeqCst);
+    assert_eq!(
+        node_service::report::queue_due(&state, december)
+            .await
+            .unwrap(),
+        2
+    );
+    until(&h, "four reports delivered", || {
+        raw_mails(&server.maildir).len() == 4
+    })
+    .await;
+    let outbox = outbox(&h).await;
+    assert!(
+        outbox
+            .iter()
+            .filter(|o| o.0.starts_with("report:"))
+            .all(|o| o.1 == "sent"),
+        "{outbox:?}"
+    );
+    let mut november = 0;
+    for raw in raw_mails(&server.maildir) {
+        let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let subject = m.subject().unwrap_or_default().to_owned();
+        let to = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(leaders.contains(&to), "{to}");
+        let text = m.body_text(0).unwrap_or_default().to_string();
+        let file = m.attachments().next().expect("the workbook is attached");
+        let name = mail_parser::MimeHeaders::attachment_name(file)
+            .unwrap_or_default()
+            .to_owned();
+        if !subject.contains("2026年11月") {
+            assert!(subject.contains("2026年10月"), "{subject}");
+            assert!(text.contains("受理 0 件"), "{text}");
+            continue;
+        }
+        november += 1;
+        assert_eq!(subject, "【12345热线】2026年11月统计报表");
+        assert!(text.contains("受理 3 件"), "{text}");
+        assert_eq!(name, "12345热线统计报表-2026年11月.xlsx");
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(file.contents().to_vec()))
+                .unwrap();
+        assert!(book.worksheet_range("单位考核").is_ok());
+        let topics = book.worksheet_range("热点难点").unwrap();
+        let row = |r: u32| {
+            (
+                topics.get_value((r, 0)).cloned().unwrap_or(Data::Empty),
+                topics.get_value((r, 1)).cloned().unwrap_or(Data::Empty),
+            )
+        };
+        // The subjects as the hot-topics page ranks them: two elevator reports, one of noise.
+        assert_eq!(
+            row(3),
+            (
+                Data::String("城乡建设 › 物业管理 › 电梯故障".into()),
+                Data::Float(2.0)
+            )
+        );
+        assert_eq!(row(4).1, Data::Float(1.0));
+        assert!(book.worksheet_range("重复诉求").is_ok());
+    }
+    assert_eq!(november, 2, "each leader got November's report once");
 }

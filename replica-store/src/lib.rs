@@ -520,6 +520,29 @@ impl Store {
     }
 
     /// Up to `limit` notifications due at `now_ms` (see [`outbox::due`]).
+    /// Queues notifications no order's event causes (the monthly report), each key once; returns
+    /// how many were new.
+    pub async fn enqueue(
+        &self,
+        notices: Vec<hotline_model::notify::Notice>,
+        now_ms: i64,
+    ) -> Result<usize> {
+        let queued = self
+            .write(move |ctx| outbox::enqueue(ctx.conn, &notices, now_ms))
+            .await?;
+        self.outbox_queued(queued);
+        Ok(queued)
+    }
+
+    /// Whether a notification with `key` was ever queued at this node.
+    pub async fn outbox_has(&self, key: String) -> Result<bool> {
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT 1 FROM outbox WHERE key = ?1")?
+                .exists([&key])?)
+        })
+        .await
+    }
+
     pub async fn outbox_due(&self, now_ms: i64, limit: u32) -> Result<Vec<outbox::Outgoing>> {
         self.read(move |c| outbox::due(c, now_ms, limit)).await
     }

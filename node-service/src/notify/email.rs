@@ -41,6 +41,17 @@ fn yes() -> bool {
     true
 }
 
+/// A file sent with an e-mail (the monthly report's workbook).
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    /// File name as the reader sees it.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// The file.
+    pub bytes: Vec<u8>,
+}
+
 /// A configured mail transport (a small pool of connections).
 #[derive(Clone)]
 pub struct Mailer {
@@ -73,7 +84,7 @@ impl Mailer {
 
     /// Sends notification `o`; its outbox key is the message's `Message-ID`, so a message sent
     /// twice (in flight at a crash) is recognisable as the same one.
-    pub async fn send(&self, o: &Outgoing) -> Outcome {
+    pub async fn send(&self, o: &Outgoing, attachment: Option<&Attachment>) -> Outcome {
         let to = match o.recipient.parse::<lettre::message::Mailbox>() {
             Ok(to) => to,
             Err(e) => {
@@ -98,9 +109,21 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(&o.subject)
-            .message_id(Some(format!("<{id}@outbox.hotline>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(o.body.clone());
+            .message_id(Some(format!("<{id}@outbox.hotline>")));
+        let message = match attachment {
+            None => message.header(ContentType::TEXT_PLAIN).body(o.body.clone()),
+            Some(a) => {
+                let kind = ContentType::parse(&a.media_type).unwrap_or(ContentType::TEXT_PLAIN);
+                message.multipart(
+                    lettre::message::MultiPart::mixed()
+                        .singlepart(lettre::message::SinglePart::plain(o.body.clone()))
+                        .singlepart(
+                            lettre::message::Attachment::new(a.name.clone())
+                                .body(a.bytes.clone(), kind),
+                        ),
+                )
+            }
+        };
         let message = match message {
             Ok(m) => m,
             Err(e) => {

@@ -63,12 +63,17 @@ impl Channels {
         })
     }
 
-    /// Tries to deliver `o` once, within the attempt's time limit.
-    pub async fn send(&self, o: &Outgoing, now_ms: i64) -> Outcome {
+    /// Tries to deliver `o` once (an e-mail with `attachment`), within the attempt's time limit.
+    pub async fn send(
+        &self,
+        o: &Outgoing,
+        attachment: Option<&email::Attachment>,
+        now_ms: i64,
+    ) -> Outcome {
         let attempt = async {
             match o.medium {
                 Medium::Email => match &self.mailer {
-                    Some(m) => m.send(o).await,
+                    Some(m) => m.send(o, attachment).await,
                     None => Outcome::Failed {
                         error: "未配置邮件服务器".into(),
                         permanent: true,
@@ -144,7 +149,14 @@ async fn deliver_due(
     const BATCH: u32 = 32;
     let due = state.store.outbox_due(state.now(), BATCH).await?;
     let attempts = due.iter().map(|o| async move {
-        let outcome = channels.send(o, state.now()).await;
+        // The monthly report's workbook is made when it is sent (and again at a retry).
+        let outcome = match crate::report::attachment(state, &o.key).await {
+            Ok(attachment) => channels.send(o, attachment.as_ref(), state.now()).await,
+            Err(error) => Outcome::Failed {
+                error,
+                permanent: false,
+            },
+        };
         if let Outcome::Failed { error, .. } = &outcome {
             tracing::warn!(key = %o.key, error = %error, "notification not delivered");
         }
