@@ -135,6 +135,7 @@ fn write_rows(
     };
     if old_facts != facts {
         add_facts(conn, &old_facts, &facts)?;
+        drill_rows(conn, &view.id, &view.number, &old_facts, &facts)?;
     }
     if !fresh {
         conn.prepare_cached("DELETE FROM ticket_units WHERE ticket_id = ?1")?
@@ -329,6 +330,81 @@ fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
     Ok(())
 }
 
+/// The fact keys an order is listed under for drill-down, and when (its registration).
+fn drill_keys(facts: &[Fact]) -> std::collections::BTreeSet<(&str, i64)> {
+    facts
+        .iter()
+        .filter(|f| {
+            matches!(
+                topics::dimension_of(&f.unit),
+                "area" | "channel" | "operator" | "spot"
+            )
+        })
+        .map(|f| (f.unit.as_str(), f.at))
+        .collect()
+}
+
+/// Moves an order's drill-down rows from its `old` facts' keys to its `new` ones.
+fn drill_rows(conn: &Connection, id: &str, number: &str, old: &[Fact], new: &[Fact]) -> Result<()> {
+    let (old, new) = (drill_keys(old), drill_keys(new));
+    let mut delete = conn.prepare_cached(
+        "DELETE FROM ticket_topics WHERE key = ?1 AND created_at = ?2 AND number = ?3",
+    )?;
+    for (key, at) in old.difference(&new) {
+        delete.execute(params![key, at, number])?;
+    }
+    let mut insert = conn.prepare_cached(
+        "INSERT OR REPLACE INTO ticket_topics(key, created_at, number, ticket_id)
+         VALUES(?1, ?2, ?3, ?4)",
+    )?;
+    for (key, at) in new.difference(&old) {
+        insert.execute(params![key, at, number, id])?;
+    }
+    Ok(())
+}
+
+/// The orders registered in `[from, to)` behind one topic key (`area:D01`, `channel:phone`,
+/// `operator:op01`, `spot:…`), newest first, one page after the cursor `<created_at>:<number>`;
+/// one walk of `ticket_topics`' key.
+pub fn topic_orders(
+    conn: &Connection,
+    key: &str,
+    from: i64,
+    to: i64,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<Vec<TicketSummary>> {
+    let (at, number) = match before {
+        Some(c) => parse_cursor(c)?,
+        None => (to, String::new()),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.number, t.id, t.status, t.lead_unit, t.request_type, t.subject,
+                t.title, t.created_at, t.updated_at, t.due_at, t.urgent, t.conflicts, t.urges,
+                t.supervision
+         FROM ticket_topics k JOIN tickets t ON t.id = k.ticket_id
+         WHERE k.key = ?1 AND k.created_at >= ?2
+           AND (k.created_at < ?3 OR (k.created_at = ?3 AND ?4 <> '' AND k.number < ?4))
+         ORDER BY k.created_at DESC, k.number DESC LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(params![key, from, at, number, limit.clamp(1, 500)], |r| {
+        summary_at(r, 0, 1)
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The query plan of [`topic_orders`] (for the tests: one walk of `ticket_topics`' key).
+pub fn explain_topic_orders(conn: &Connection) -> Result<String> {
+    let mut stmt = conn.prepare(
+        "EXPLAIN QUERY PLAN SELECT k.number, t.id FROM ticket_topics k JOIN tickets t ON t.id = k.ticket_id
+         WHERE k.key = ?1 AND k.created_at >= ?2
+           AND (k.created_at < ?3 OR (k.created_at = ?3 AND ?4 <> '' AND k.number < ?4))
+         ORDER BY k.created_at DESC, k.number DESC LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(params!["area:D01", 0, 0, "", 50], |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?.join(" | "))
+}
+
 /// Takes a ticket's rows out of the running totals before its document is removed (purge).
 pub fn forget(conn: &Connection, id: &str) -> Result<()> {
     use rusqlite::OptionalExtension;
@@ -338,7 +414,12 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
         .optional()?;
     if let Some((status, facts)) = old {
         bump_status(conn, &status, -1)?;
-        add_facts(conn, &parse_facts(id, &facts)?, &[])?;
+        let facts = parse_facts(id, &facts)?;
+        add_facts(conn, &facts, &[])?;
+        let number: String = conn
+            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        drill_rows(conn, id, &number, &facts, &[])?;
     }
     Ok(())
 }
@@ -346,7 +427,7 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 /// Clears every projection (before rebuilding them all).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_units; DELETE FROM tickets;
+        "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_topics; DELETE FROM ticket_units; DELETE FROM tickets;
          DELETE FROM ticket_public;
          DELETE FROM fact_counts; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;

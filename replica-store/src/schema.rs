@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "10";
+pub const PROJECTION_VERSION: &str = "11";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -122,6 +122,16 @@ pub fn create(conn: &Connection) -> Result<()> {
             n13 INTEGER NOT NULL DEFAULT 0,
             n14 INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY(dim, grain, bucket, key)
+        ) WITHOUT ROWID;
+        -- The orders behind a topic's figures (drill-down): one row per order and topic key of
+        -- its area, channel, operator and spot facts (subjects use tickets_by_subject), in list
+        -- order. Kept with the facts they follow.
+        CREATE TABLE IF NOT EXISTS ticket_topics(
+            key TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            number TEXT NOT NULL,
+            ticket_id TEXT NOT NULL,
+            PRIMARY KEY(key, created_at, number)
         ) WITHOUT ROWID;
         -- Orders per status, kept with every projection write.
         CREATE TABLE IF NOT EXISTS status_totals(

@@ -150,6 +150,61 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
         }
     }
     assert!(seen > 0, "no topic counted at all");
+    // Behind every area's, channel's and operator's count in each month: the orders registered
+    // under it then, paged seven at a time by key.
+    for (y, m) in [(2026, 10), (2026, 11)] {
+        let (from, to) = refdata.calendar.month_bounds(y, m).unwrap();
+        for dim in [Dimension::Area, Dimension::Channel, Dimension::Operator] {
+            let prefix = format!("{}:", dim.code());
+            for (value, counts) in topics::recompute(views, dim, from, to) {
+                let key = format!("{prefix}{value}");
+                let mut want: Vec<String> = views
+                    .iter()
+                    .filter(|v| {
+                        topics::facts(v)
+                            .iter()
+                            .any(|f| f.unit == key && f.at >= from && f.at < to)
+                    })
+                    .map(|v| v.number.clone())
+                    .collect();
+                want.sort();
+                assert_eq!(want.len() as i64, counts[0], "{key}");
+                let mut got = Vec::new();
+                let mut before: Option<String> = None;
+                loop {
+                    let (k, b) = (key.clone(), before.clone());
+                    let page = store
+                        .read(move |c| {
+                            replica_store::projection::topic_orders(
+                                c,
+                                &k,
+                                from,
+                                to,
+                                b.as_deref(),
+                                7,
+                            )
+                        })
+                        .await
+                        .unwrap();
+                    assert!(
+                        page.windows(2)
+                            .all(|w| (w[0].created_at, &w[0].number)
+                                > (w[1].created_at, &w[1].number)),
+                        "{key}: newest first"
+                    );
+                    got.extend(page.iter().map(|t| t.number.clone()));
+                    match page.last() {
+                        Some(t) if page.len() == 7 => {
+                            before = Some(format!("{}:{}", t.created_at, t.number))
+                        }
+                        _ => break,
+                    }
+                }
+                got.sort();
+                assert_eq!(got, want, "the orders behind {key} in {y}-{m}");
+            }
+        }
+    }
     let mut counted = std::collections::BTreeMap::<String, i64>::new();
     for v in views {
         *counted
@@ -481,6 +536,16 @@ async fn the_callback_list_is_the_orders_the_history_says_need_a_call_walked_by_
     let plan = store.read(explain_callback_list).await.unwrap();
     assert!(plan.contains("tickets_callback"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    // The statistics' drill-down behind a topic: one walk of its key, no sort.
+    let plan = store
+        .read(replica_store::projection::explain_topic_orders)
+        .await
+        .unwrap();
+    assert!(plan.contains("SEARCH k USING PRIMARY KEY (key=?"), "{plan}");
+    assert!(
+        !plan.contains("TEMP B-TREE") && !plan.contains("SCAN k"),
+        "{plan}"
+    );
     let views = all_views(&store).await;
     let rules = SurveyRules::default();
     // At several moments and waits, paged three at a time: the same orders as recomputed.

@@ -169,6 +169,11 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/stats/orders", &["GET"], get(stats::orders)),
         route("/api/stats/topics", &["GET"], get(stats_topics::topics)),
         route("/api/stats/trend", &["GET"], get(stats_topics::trend)),
+        route(
+            "/api/stats/topic_orders",
+            &["GET"],
+            get(stats_topics::orders),
+        ),
         route("/api/stats/volume", &["GET"], get(stats_topics::volume)),
         route("/api/units", &["GET"], get(reference::units)),
         route("/api/categories", &["GET"], get(reference::categories)),

@@ -430,6 +430,16 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 p,
             )
         }),
+        ("get", "/api/stats/topic_orders", {
+            let p = b.query::<super::stats_topics::TopicOrdersQuery>();
+            with_params(
+                staff(
+                    "某一事项、区域、渠道或话务员的受理数背后的工单",
+                    (200, b.schema::<super::stats_topics::TopicOrders>()),
+                ),
+                p,
+            )
+        }),
         ("get", "/api/stats/trend", {
             let p = b.query::<super::stats_topics::TrendQuery>();
             with_params(

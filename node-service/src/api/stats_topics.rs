@@ -299,6 +299,94 @@ pub async fn topics(
     Ok(Json(topic_report(&state, &user, &q).await?))
 }
 
+/// Query of the orders behind a topic's count.
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicOrdersQuery {
+    /// `subject`, `area`, `channel` or `operator`.
+    pub dimension: String,
+    /// The subject's, unit's, channel's or operator's code.
+    pub key: String,
+    /// Registered from (Unix ms).
+    pub from: i64,
+    /// Registered before (Unix ms).
+    pub to: i64,
+    /// The `next` cursor of the previous page.
+    pub before: Option<String>,
+    /// At most this many (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The orders behind a topic's count: those registered in the period under it, newest first.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TopicOrders {
+    /// The topic in words.
+    pub name: String,
+    /// The orders.
+    pub items: Vec<replica_store::TicketSummary>,
+    /// The cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// The orders behind a topic's count (the API and the page).
+pub async fn topic_orders(
+    state: &AppState,
+    user: &User,
+    q: TopicOrdersQuery,
+) -> Result<TopicOrders, ApiError> {
+    may_see_node(state, user)?;
+    let dimension = parse_dimension(Some(&q.dimension))?;
+    if q.from >= q.to {
+        return Err(ApiError::bad_request("统计起始时间须早于截止时间"));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let name = topic_name(state, dimension, &q.key);
+    if dimension == Dimension::Subject {
+        let filter = replica_store::TicketFilter {
+            subject: Some(q.key.clone()),
+            created_after: Some(q.from),
+            created_before: Some(q.to),
+            after: q.before,
+            limit: Some(limit),
+            ..Default::default()
+        };
+        let (items, next) = super::tickets::list_for(state, user, filter).await?;
+        return Ok(TopicOrders { name, items, next });
+    }
+    let key = dimension.key(&q.key);
+    let items = state
+        .store
+        .read(move |c| {
+            replica_store::projection::topic_orders(
+                c,
+                &key,
+                q.from,
+                q.to,
+                q.before.as_deref(),
+                limit,
+            )
+        })
+        .await?;
+    let next = (items.len() as u32 == limit)
+        .then(|| {
+            items
+                .last()
+                .map(|t| format!("{}:{}", t.created_at, t.number))
+        })
+        .flatten();
+    Ok(TopicOrders { name, items, next })
+}
+
+/// `GET /api/stats/topic_orders`.
+pub async fn orders(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    query: Result<Query<TopicOrdersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<TopicOrders>, ApiError> {
+    let Query(q) = query?;
+    Ok(Json(topic_orders(&state, &user, q).await?))
+}
+
 /// Query of a topic's trend.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -213,7 +213,9 @@ pub fn workbook_response(
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct DrillParams {
     unit: Option<String>,
-    subject: Option<String>,
+    /// A topic: `subject`, `area`, `channel` or `operator`, with its `key`.
+    dimension: Option<String>,
+    key: Option<String>,
     from: i64,
     to: i64,
     before: Option<String>,
@@ -245,39 +247,37 @@ pub async fn orders(
     let back_qs = query_string(&back_q);
     let (from, to) = (p.from, p.to);
     let span = format!("{} 至 {}", local_time(from), local_time(to));
-    let (heading, items, next, back) = if let Some(subject) = p.subject {
-        if let Err(e) = crate::api::stats_topics::may_see_node(&state, &user) {
-            return super::error_page(l, &e);
-        }
-        let filter = replica_store::TicketFilter {
-            subject: Some(subject.clone()),
-            created_after: Some(from),
-            created_before: Some(to),
-            after: p.before,
+    let (heading, items, next, back) = if let (Some(dimension), Some(key)) = (p.dimension, p.key) {
+        let q = crate::api::stats_topics::TopicOrdersQuery {
+            dimension: dimension.clone(),
+            key: key.clone(),
+            from,
+            to,
+            before: p.before,
             limit: Some(50),
-            ..Default::default()
         };
-        let (items, next) = match crate::api::tickets::list_for(&state, &user, filter).await {
+        let v = match crate::api::stats_topics::topic_orders(&state, &user, q).await {
             Ok(v) => v,
             Err(e) => return super::error_page(l, &e),
         };
-        let name = crate::api::stats_topics::topic_name(
-            &state,
-            hotline_model::topics::Dimension::Subject,
-            &subject,
-        );
-        let next = next.map(|n| {
+        let next = v.next.map(|n| {
             format!(
-                "/staff/stats/orders?subject={}&from={from}&to={to}&before={}",
-                url_encode(&subject),
+                "/staff/stats/orders?dimension={}&key={}&from={from}&to={to}&before={}",
+                url_encode(&dimension),
+                url_encode(&key),
                 url_encode(&n)
             )
         });
+        let back = if dimension == "operator" {
+            "/staff/stats/operators"
+        } else {
+            "/staff/stats/topics"
+        };
         (
-            format!("{span} 受理的「{name}」工单"),
-            items,
+            format!("{span} 受理的「{}」工单", v.name),
+            v.items,
             next,
-            "/staff/stats/topics".to_owned(),
+            back.to_owned(),
         )
     } else {
         let unit = p.unit.unwrap_or_default();

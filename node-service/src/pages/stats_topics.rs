@@ -83,6 +83,14 @@ fn linked(mut c: StatCell, href: String) -> StatCell {
     c
 }
 
+/// The drill-down to the orders registered in `[from, to)` under one topic.
+fn drill(dimension: &str, key: &str, from: i64, to: i64) -> String {
+    format!(
+        "/staff/stats/orders?dimension={dimension}&key={}&from={from}&to={to}",
+        url_encode(key)
+    )
+}
+
 /// A change as a signed percentage, or — when there was nothing to compare with.
 fn change(v: Option<f64>) -> String {
     v.map(|r| format!("{:+.1}%", r * 100.0))
@@ -242,20 +250,10 @@ pub async fn topics(
                 url_encode(&t.figures.key),
                 url_encode(q.date.as_deref().unwrap_or_default())
             );
-            let received = num(t.figures.received);
-            let received = if dim == "subject" {
-                linked(
-                    received,
-                    format!(
-                        "/staff/stats/orders?subject={}&from={}&to={}",
-                        url_encode(&t.figures.key),
-                        r.from,
-                        r.to
-                    ),
-                )
-            } else {
-                received
-            };
+            let received = linked(
+                num(t.figures.received),
+                drill(&dim, &t.figures.key, r.from, r.to),
+            );
             vec![
                 linked(text(&t.name), trend),
                 received,
@@ -349,7 +347,7 @@ pub async fn topics(
                 empty: "这一期间没有同一地点同一事项的重复诉求。".into(),
             },
         ],
-        hint: "按登记时间统计：本期受理的工单，及其至今的办理情况。环比对上一期，同比对去年同期；难点合计为退单、延期、重办、不满意的工单数之和。地点不计门牌号、楼栋和房号。点击名称看逐月趋势，点击事项的受理数看工单。".into(),
+        hint: "按登记时间统计：本期受理的工单，及其至今的办理情况。环比对上一期，同比对去年同期；难点合计为退单、延期、重办、不满意的工单数之和。地点不计门牌号、楼栋和房号。点击名称看逐月趋势，点击受理数看工单。".into(),
         export_href: Some(format!("/staff/stats/topics.xlsx?{qs}")),
     })
 }
@@ -416,20 +414,10 @@ pub async fn trend(
         .months
         .iter()
         .map(|m| {
-            let received = num(m.figures.received);
-            let received = if r.dimension == "subject" {
-                linked(
-                    received,
-                    format!(
-                        "/staff/stats/orders?subject={}&from={}&to={}",
-                        url_encode(&r.key),
-                        m.from,
-                        m.to
-                    ),
-                )
-            } else {
-                received
-            };
+            let received = linked(
+                num(m.figures.received),
+                drill(&r.dimension, &r.key, m.from, m.to),
+            );
             vec![
                 text(&m.label),
                 received,
@@ -683,7 +671,7 @@ pub async fn operators(
             let f = &t.figures;
             vec![
                 text(&t.name),
-                num(f.received),
+                linked(num(f.received), drill("operator", &f.key, r.from, r.to)),
                 num(f.direct),
                 num(rate(f.direct, f.received)),
                 num(f.dispatched),
