@@ -10,6 +10,7 @@ pub mod article;
 pub mod assessment;
 pub mod buckets;
 pub mod calendar;
+pub mod call;
 pub mod category;
 pub mod countdown;
 pub mod credential;

@@ -49,6 +49,8 @@ pub struct NodeConfig {
     pub sync: crate::sync::SyncConfig,
     /// Notifications: who hears what, the mail server and the SMS gateway.
     pub notify: crate::notify::NotifyConfig,
+    /// The centre's telephony: its call records.
+    pub telephony: crate::telephony::TelephonyConfig,
 }
 
 impl Default for NodeConfig {
@@ -68,6 +70,7 @@ impl Default for NodeConfig {
             session_max_hours: 12,
             sync: crate::sync::SyncConfig::default(),
             notify: crate::notify::NotifyConfig::default(),
+            telephony: crate::telephony::TelephonyConfig::default(),
         }
     }
 }

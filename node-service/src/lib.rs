@@ -20,6 +20,7 @@ pub mod report;
 pub mod state;
 pub mod stats_export;
 pub mod sync;
+pub mod telephony;
 pub mod throttle;
 pub mod tls;
 

@@ -12,6 +12,7 @@
 
 pub mod article_doc;
 pub mod audit;
+pub mod calls;
 pub mod credential_doc;
 pub mod docstore;
 pub mod error;
@@ -532,6 +533,16 @@ impl Store {
             .await?;
         self.outbox_queued(queued);
         Ok(queued)
+    }
+
+    /// Keeps a call the telephony reported; `false` when it was kept before (a retried post).
+    pub async fn record_call(
+        &self,
+        call: hotline_model::call::CallRecord,
+        now_ms: i64,
+    ) -> Result<bool> {
+        self.write(move |ctx| calls::record(ctx.conn, &call, now_ms))
+            .await
     }
 
     /// Whether a notification with `key` was ever queued at this node.

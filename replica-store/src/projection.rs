@@ -79,14 +79,14 @@ fn write_rows(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
                              created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
                              origin_unit, closed_at, published, facts, urges, supervision,
-                             redo_review, callback_since, callback_kind)
+                             redo_review, callback_since, callback_kind, call_id)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?24)
+                ?20, ?21, ?22, ?23, ?24, ?25)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
              urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
              closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
-             redo_review = ?22, callback_since = ?23, callback_kind = ?24",
+             redo_review = ?22, callback_since = ?23, callback_kind = ?24, call_id = ?25",
     )?
     .execute(params![
         view.id,
@@ -113,6 +113,7 @@ fn write_rows(
         s.redo_review,
         callback.map(|c| c.since),
         callback.map(|c| c.kind.as_str()),
+        view.intake.call_id,
     ])?;
     crate::inbox::project(conn, &view.id, &hotline_model::inbox::inbox_items(view))?;
     conn.prepare_cached(
@@ -390,6 +391,14 @@ pub fn topic_orders(
     let rows = stmt.query_map(params![key, from, at, number, limit.clamp(1, 500)], |r| {
         summary_at(r, 0, 1)
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The numbers of the orders registered from one call (by its telephony id).
+pub fn orders_of_call(conn: &Connection, call_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT number FROM tickets WHERE call_id = ?1 ORDER BY number LIMIT 20")?;
+    let rows = stmt.query_map([call_id], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -159,6 +159,8 @@ pub fn create(conn: &Connection) -> Result<()> {
     // Projection version 8: the operators' callback list (`hotline_model::survey::callback_need`).
     add_column_if_missing(conn, "tickets", "callback_since", "INTEGER")?;
     add_column_if_missing(conn, "tickets", "callback_kind", "TEXT")?;
+    // The telephony's id of the call the order was registered from (its recording).
+    add_column_if_missing(conn, "tickets", "call_id", "TEXT")?;
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),
@@ -188,6 +190,8 @@ pub fn create(conn: &Connection) -> Result<()> {
             WHERE redo_review = 1;
         CREATE INDEX IF NOT EXISTS tickets_callback ON tickets(callback_since, number, callback_kind)
             WHERE callback_since IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS tickets_by_call ON tickets(call_id, number)
+            WHERE call_id IS NOT NULL;
         CREATE INDEX IF NOT EXISTS units_open_by_assigned ON ticket_units(assigned_at, open_due, unit)
             WHERE open_due IS NOT NULL;
         -- The statistics' drill-down: the orders a unit was given in a period.
@@ -245,6 +249,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::outbox::create(conn)?;
     crate::surveys::create(conn)?;
     crate::inbound::create(conn)?;
+    crate::calls::create(conn)?;
     crate::inbox::create(conn)?;
     Ok(())
 }

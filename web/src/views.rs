@@ -928,3 +928,48 @@ pub struct StatsPage {
     /// The Excel export's address.
     pub export_href: Option<String>,
 }
+
+/// One call on the call list.
+#[derive(Clone, Debug)]
+pub struct CallRow {
+    /// When it started (local time).
+    pub started: String,
+    /// 呼入 or 呼出.
+    pub direction: &'static str,
+    /// The calling number.
+    pub caller: String,
+    /// The operator, by name.
+    pub operator: String,
+    /// The queue.
+    pub queue: String,
+    /// Answered.
+    pub answered: bool,
+    /// Talk time, `m:ss`.
+    pub talk: String,
+    /// Why it ended, in words.
+    pub cause: String,
+    /// The orders registered from it.
+    pub orders: Vec<String>,
+    /// Whether the telephony recorded it.
+    pub recorded: bool,
+}
+
+/// The call list (通话记录).
+#[derive(Template)]
+#[template(path = "calls.html")]
+pub struct CallsPage {
+    /// Around it.
+    pub l: Layout,
+    /// The operators to choose from (none for an operator: their own calls).
+    pub operators: Vec<Choice>,
+    /// The caller's number asked for.
+    pub caller: String,
+    /// First day (`YYYY-MM-DD`).
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// The calls.
+    pub rows: Vec<CallRow>,
+    /// The next page's address.
+    pub next: Option<String>,
+}

@@ -5,6 +5,7 @@ pub mod action_request;
 pub mod actor;
 pub mod audit;
 pub mod callbacks;
+pub mod calls;
 pub mod drafts;
 pub mod error;
 pub mod health;
@@ -69,6 +70,12 @@ pub fn open_routes() -> Vec<Route> {
             &["POST"],
             post(crate::inbound::mail::deliver)
                 .layer(DefaultBodyLimit::max(crate::inbound::mail::MAX_MAIL + 1)),
+        ),
+        route(
+            "/api/telephony/cdr/{secret}",
+            &["POST"],
+            post(crate::telephony::cdr::post)
+                .layer(DefaultBodyLimit::max(crate::telephony::cdr::MAX_CDR)),
         ),
         route(
             "/api/inbound/wechat",
@@ -166,6 +173,7 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/messages/read", &["POST"], post(messages::read)),
         route("/api/outbox/{id}/retry", &["POST"], post(outbox::retry)),
         route("/api/stats/units", &["GET"], get(stats::units)),
+        route("/api/calls", &["GET"], get(calls::list)),
         route("/api/stats/orders", &["GET"], get(stats::orders)),
         route("/api/stats/topics", &["GET"], get(stats_topics::topics)),
         route("/api/stats/trend", &["GET"], get(stats_topics::trend)),

@@ -394,12 +394,30 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
         ),
         (
             "post",
+            "/api/telephony/cdr/{secret}",
+            open(
+                "话务系统推送通话记录（FreeSWITCH mod_json_cdr：JSON 或表单字段 cdr）",
+                (200, object()),
+            ),
+        ),
+        (
+            "post",
             "/api/inbound/wechat",
             open(
                 "微信公众号消息推送（明文或安全模式）",
                 (200, json!({"type": "string"})),
             ),
         ),
+        ("get", "/api/calls", {
+            let p = b.query::<super::calls::CallQuery>();
+            with_params(
+                staff(
+                    "通话记录（话务员只看自己的），每通电话登记的工单",
+                    (200, b.schema::<super::calls::CallPage>()),
+                ),
+                p,
+            )
+        }),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
             with_params(

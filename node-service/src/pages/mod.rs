@@ -7,6 +7,7 @@
 
 mod accounts;
 mod callbacks;
+mod calls;
 mod diff;
 mod drafts;
 pub mod format;
@@ -93,6 +94,7 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/callbacks", &["GET"], get(callbacks::page)),
         route("/staff/messages", &["GET"], get(messages::page)),
         route("/staff/stats/units", &["GET"], get(stats::units)),
+        route("/staff/calls", &["GET"], get(calls::calls)),
         route("/staff/stats/units.xlsx", &["GET"], get(stats::units_xlsx)),
         route("/staff/stats/orders", &["GET"], get(stats::orders)),
         route("/staff/stats/topics", &["GET"], get(stats_topics::topics)),
@@ -310,12 +312,14 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/drafts", "市民来信", 'l'),
             ("/staff/callbacks", "回访名单", 'c'),
             ("/staff/queue?tab=callback", "待回访", 'w'),
+            ("/staff/calls", "我的通话", 'y'),
         ],
         Role::ShiftLeader => vec![
             ("/staff/queue", "审核派单", 'q'),
             ("/staff/intake", "来电受理", 'i'),
             ("/staff/drafts", "市民来信", 'l'),
             ("/staff/board", "督办看板", 'b'),
+            ("/staff/calls", "通话记录", 'y'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/phrases", "常用语", 't'),
         ],
@@ -324,6 +328,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/messages", "消息", 'n'),
             ("/staff/stats/units", "统计考核", 'r'),
             ("/staff/stats/topics", "热点难点", 'h'),
+            ("/staff/calls", "通话记录", 'y'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/outbox", "消息发送", 'm'),

@@ -647,30 +647,67 @@ pub async fn operators(
         Ok(r) => r,
         Err(e) => return super::error_page(l, &e),
     };
-    let shown: Vec<_> = r.rows.iter().filter(|t| t.figures.received > 0).collect();
-    let names: Vec<&str> = shown.iter().take(20).map(|t| t.name.as_str()).collect();
+    let (from, to) = (r.from, r.to);
+    let calls = match state
+        .store
+        .read_bulk(move |c| replica_store::calls::per_operator(c, from, to))
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    // Everyone who registered an order or took a call in the period.
+    let mut shown: Vec<(
+        String,
+        hotline_model::topics::TopicFigures,
+        replica_store::calls::OperatorCalls,
+    )> = r
+        .rows
+        .iter()
+        .filter(|t| t.figures.received > 0)
+        .map(|t| {
+            let c = calls.get(&t.figures.key).cloned().unwrap_or_default();
+            (t.name.clone(), t.figures.clone(), c)
+        })
+        .collect();
+    for (login, c) in &calls {
+        if !shown.iter().any(|(_, f, _)| &f.key == login) {
+            let name = crate::api::stats_topics::topic_name(
+                &state,
+                hotline_model::topics::Dimension::Operator,
+                login,
+            );
+            let figures = hotline_model::topics::TopicFigures {
+                key: login.clone(),
+                ..Default::default()
+            };
+            shown.push((name, figures, c.clone()));
+        }
+    }
+    let names: Vec<&str> = shown.iter().take(20).map(|t| t.0.as_str()).collect();
     let bar = |name: &str, data: Vec<u32>| json!({"type": "bar", "name": name, "data": data, "barMaxWidth": 16});
     let chart = StatChart {
         id: "chart-operators".into(),
-        label: "各话务员受理与直接办结条形图".into(),
+        label: "各话务员受理、直接办结与接听条形图".into(),
         option: option(merge(
-            base_option("受理与直接办结（前20）"),
+            base_option("受理、直接办结与接听（前20）"),
             json!({
                 "yAxis": {"type": "category", "data": names, "inverse": true},
                 "xAxis": {"type": "value", "minInterval": 1},
                 "series": [
-                    bar("受理", shown.iter().take(20).map(|t| t.figures.received).collect()),
-                    bar("直接办结", shown.iter().take(20).map(|t| t.figures.direct).collect()),
+                    bar("受理", shown.iter().take(20).map(|t| t.1.received).collect()),
+                    bar("直接办结", shown.iter().take(20).map(|t| t.1.direct).collect()),
+                    bar("接听来电", shown.iter().take(20).map(|t| t.2.inbound).collect()),
                 ],
             }),
         )),
     };
     let rows = shown
         .iter()
-        .map(|t| {
-            let f = &t.figures;
+        .map(|(name, f, c)| {
+            let answered = c.inbound + c.outbound;
             vec![
-                text(&t.name),
+                text(name),
                 linked(num(f.received), drill("operator", &f.key, r.from, r.to)),
                 num(f.direct),
                 num(rate(f.direct, f.received)),
@@ -680,6 +717,17 @@ pub async fn operators(
                 num(f.rated),
                 num(rate(f.rated - f.unsatisfied.min(f.rated), f.rated)),
                 num(f.unsatisfied),
+                linked(
+                    num(c.inbound),
+                    format!("/staff/calls?operator={}", url_encode(&f.key)),
+                ),
+                num(c.outbound),
+                num(hotline_model::call::talk_time(c.talk_secs)),
+                num(if answered == 0 {
+                    "—".to_owned()
+                } else {
+                    hotline_model::call::talk_time(c.talk_secs / u64::from(answered))
+                }),
             ]
         })
         .collect();
@@ -700,7 +748,7 @@ pub async fn operators(
             caption: "各话务员受理情况".into(),
             heads: [
                 "话务员", "受理", "直接办结", "直接办结率", "派单", "审核退回", "退回率", "已评价",
-                "满意率", "不满意",
+                "满意率", "不满意", "接听来电", "呼出", "通话时长", "平均通话",
             ]
             .iter()
             .map(|h| (*h).to_owned())
@@ -708,7 +756,7 @@ pub async fn operators(
             rows,
             empty: "这一期间没有话务员登记工单。".into(),
         }],
-        hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。通话量与通话时长待接入话务系统后显示。".into(),
+        hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。接听、呼出与通话时长来自话务系统推送的通话记录，按通话开始时间统计。".into(),
         export_href: None,
     })
 }

@@ -142,13 +142,18 @@ pub struct Hub {
 }
 
 pub async fn hub(dir: tempfile::TempDir, notify: NotifyConfig) -> Hub {
-    let config = NodeConfig {
+    hub_with(dir, |c| c.notify = notify).await
+}
+
+/// A hub whose configuration `adjust` settles.
+pub async fn hub_with(dir: tempfile::TempDir, adjust: impl FnOnce(&mut NodeConfig)) -> Hub {
+    let mut config = NodeConfig {
         data_dir: dir.path().join("hub"),
         seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/seed").into()),
         alert_sweep_secs: 0,
-        notify,
         ..NodeConfig::default()
     };
+    adjust(&mut config);
     let clock = Arc::new(AtomicI64::new(NOW));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let now = clock.clone();

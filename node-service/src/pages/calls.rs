@@ -1,0 +1,134 @@
+//! The call list (通话记录): the calls the telephony reported, newest first, per operator or
+//! caller and period, each with the orders registered during it. The same operation as
+//! `GET /api/calls`.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use hotline_model::call::{hangup_label, talk_time};
+use hotline_model::period::{beijing_date, parse_date};
+use hotline_model::role::Role;
+use web::{CallRow, CallsPage, Choice};
+
+use super::format::{local_time, url_encode};
+use super::{Staff, layout, render};
+use crate::api::calls::{CallQuery, calls_for};
+use crate::state::AppState;
+
+/// The page's parameters: days rather than times.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CallParams {
+    operator: Option<String>,
+    caller: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<String>,
+}
+
+fn ymd(d: time::Date) -> String {
+    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `GET /staff/calls`.
+pub async fn calls(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<CallParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = layout(&state, &user, "通话记录", "/staff/calls");
+    let p = match query {
+        Ok(Query(p)) => p,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let today = beijing_date(state.now());
+    let day = |s: &Option<String>, default: time::Date| {
+        s.as_deref()
+            .filter(|s| !s.is_empty())
+            .and_then(parse_date)
+            .unwrap_or(default)
+    };
+    let (first, last) = (
+        day(&p.from, today - time::Duration::days(6)),
+        day(&p.to, today),
+    );
+    let range = |d: time::Date| {
+        hotline_model::period::Period::new(hotline_model::period::PeriodKind::Day, d, None)
+            .map(|p| p.range_ms())
+            .unwrap_or_default()
+    };
+    let operator = p.operator.clone().filter(|o| !o.is_empty());
+    let caller = p.caller.clone().filter(|c| !c.is_empty());
+    let q = CallQuery {
+        operator: operator.clone(),
+        caller: caller.clone(),
+        from: Some(range(first).0),
+        to: Some(range(last).1),
+        before: p.before.clone(),
+        limit: Some(50),
+    };
+    let page = match calls_for(&state, &user, q).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let refdata = state.refdata();
+    let operators = if user.role == Role::Operator {
+        Vec::new()
+    } else {
+        let mut list = vec![Choice {
+            value: String::new(),
+            label: "全部".into(),
+            hint: String::new(),
+            selected: operator.is_none(),
+        }];
+        list.extend(
+            refdata
+                .users
+                .values()
+                .filter(|u| u.role == Role::Operator)
+                .map(|u| Choice {
+                    value: u.login.clone(),
+                    label: format!("{}（{}）", u.name, u.login),
+                    hint: String::new(),
+                    selected: operator.as_deref() == Some(u.login.as_str()),
+                }),
+        );
+        list
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|i| CallRow {
+            started: local_time(i.call.started_at),
+            direction: i.call.direction.label(),
+            answered: i.call.answered(),
+            talk: talk_time(u64::from(i.call.talk_secs)),
+            cause: hangup_label(&i.call.hangup_cause).to_owned(),
+            operator: i
+                .operator_name
+                .or(i.call.operator.clone())
+                .unwrap_or_else(|| "—".into()),
+            queue: i.call.queue.clone().unwrap_or_default(),
+            caller: i.call.caller,
+            orders: i.orders,
+            recorded: i.call.recording.is_some(),
+        })
+        .collect();
+    let next = page.next.map(|n| {
+        format!(
+            "/staff/calls?operator={}&caller={}&from={}&to={}&before={}",
+            url_encode(operator.as_deref().unwrap_or("")),
+            url_encode(caller.as_deref().unwrap_or("")),
+            ymd(first),
+            ymd(last),
+            url_encode(&n)
+        )
+    });
+    render(&CallsPage {
+        l,
+        operators,
+        caller: caller.unwrap_or_default(),
+        from: ymd(first),
+        to: ymd(last),
+        rows,
+        next,
+    })
+}
