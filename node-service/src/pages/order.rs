@@ -211,7 +211,7 @@ pub fn build(
     let i = &view.intake;
     let mut l = layout(state, user, &format!("工单 {}", view.number), "");
     l.flash = flash;
-    let intake = vec![
+    let mut intake = vec![
         fact(
             "来电人",
             if i.caller_name.is_empty() {
@@ -238,6 +238,13 @@ pub fn build(
                 + &format!("，{}节点", view.created_node),
         ),
     ];
+    if !i.area.is_empty() {
+        let names: Vec<String> = i.area.iter().map(|u| rd.unit_name(u)).collect();
+        intake.insert(3, fact("所属区域", names.join(" › ")));
+    }
+    if let Some(call) = &i.call_id {
+        intake.push(fact("来电通话", format!("通话标识 {call}（见通话记录）")));
+    }
     let returns = s.returns();
     let mut figures = Vec::new();
     if returns > 0 {
