@@ -313,7 +313,7 @@ pub fn notices(
                         ("options", &rules.survey.options_text()),
                     ],
                 );
-                citizen_sms(format!("{}:survey:sms", e.id), body, true, &mut out);
+                citizen_sms(crate::survey::survey_key(&e.id), body, true, &mut out);
             }
             Action::Close { .. } if rules.citizen_closed => {
                 let reply = reply();

@@ -338,3 +338,42 @@ mod tests {
         assert_eq!(rules.options_text(), "回复A满意，B不满意");
     }
 }
+
+/// The outbox key of the survey text caused by event `event_id`.
+pub fn survey_key(event_id: &str) -> String {
+    format!("{event_id}:survey:sms")
+}
+
+/// Whether an outbox key is a survey text's.
+pub fn is_survey_key(key: &str) -> bool {
+    key.ends_with(":survey:sms")
+}
+
+/// The number extension (扩展码) a survey text is sent from, so that the citizen's reply, pushed
+/// with it, names the survey it answers: four digits from the survey's key.
+pub fn extend_code(key: &str) -> String {
+    // FNV-1a: stable across builds and platforms.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:04}", h % 10_000)
+}
+
+#[cfg(test)]
+mod extend_tests {
+    use super::*;
+
+    #[test]
+    fn a_survey_has_a_stable_four_digit_extension() {
+        let k = survey_key("e1");
+        assert!(is_survey_key(&k));
+        assert!(!is_survey_key("e1:registered:sms"));
+        let c = extend_code(&k);
+        assert_eq!(c.len(), 4);
+        assert!(c.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(c, extend_code(&k));
+        assert_ne!(extend_code(&survey_key("e2")), c);
+    }
+}

@@ -825,3 +825,49 @@ async fn mails_to_the_hotline_become_drafts_and_the_sender_is_answered_by_mail()
         1
     );
 }
+
+#[tokio::test]
+async fn a_reply_names_its_survey_by_the_number_extension_it_was_sent_from() {
+    let (gw, url) = gateway().await;
+    let h = hub(tempfile::tempdir().unwrap(), notify(url)).await;
+    let phone = "13812340077";
+    let sent = || gw.extends.lock().unwrap().len();
+    let first = accepted(&h, phone, "路灯不亮").await;
+    until(&h, "the first survey text", || sent() == 1).await;
+    let second = accepted(&h, phone, "井盖缺失").await;
+    until(&h, "the second survey text", || sent() == 2).await;
+    let codes: Vec<String> = gw
+        .extends
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p == phone)
+        .map(|(_, c)| c.clone())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        2,
+        "each survey from its own extension: {codes:?}"
+    );
+    assert_ne!(codes[0], codes[1]);
+    let satisfaction = |number: &str| {
+        let h = &h;
+        let number = number.to_owned();
+        async move { ticket(h, &number).await["state"]["satisfaction"].clone() }
+    };
+    // The reply to the first (older) survey, pushed with its extension, rates the first order.
+    let (s, v) = push(
+        &h,
+        PUSH,
+        json!([{"phone_number": phone, "content": "3", "send_time": "2026-11-24 10:30:00",
+                "dest_code": codes[0], "sequence_id": 9001}]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(satisfaction(&first).await, "unsatisfied");
+    assert_eq!(satisfaction(&second).await, Value::Null);
+    // A reply without a known extension answers the latest open survey.
+    let (s, _) = push(&h, PUSH, reply(9002, phone, "1")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(satisfaction(&second).await, "satisfied");
+}

@@ -1105,6 +1105,7 @@ async fn an_urge_made_while_a_town_is_cut_off_reaches_it_once_and_a_survey_answe
             subject: String::new(),
             content: "1".into(),
             received_at: NOW + 120_000,
+            extend: None,
         },
     )
     .await

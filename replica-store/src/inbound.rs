@@ -49,6 +49,8 @@ pub struct Received {
     pub content: String,
     /// When it arrived (Unix ms).
     pub received_at: i64,
+    /// A text's number extension (扩展码), when the gateway pushed one: which survey it answers.
+    pub extend: Option<String>,
 }
 
 /// A kept message.

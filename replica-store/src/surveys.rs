@@ -1,5 +1,6 @@
 //! Satisfaction surveys by text (短信回访) this node sent, open until the citizen answers: a
-//! citizen's reply is matched to the latest open survey of their phone. Local to the node, like
+//! citizen's reply is matched to the open survey of their phone whose number extension it was
+//! sent to, or else to the latest open one. Local to the node, like
 //! its outbox (the node that sends a survey is the one whose gateway pushes the replies back).
 //!
 //! A survey is `open`, `clarifying` (the one clarification was sent), `answered` (a rating was
@@ -26,6 +27,14 @@ pub fn create(conn: &Connection) -> Result<()> {
         CREATE INDEX IF NOT EXISTS surveys_open ON surveys(phone, sent_at)
             WHERE state IN ('open', 'clarifying');",
     )?;
+    let has_extend: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('surveys') WHERE name = 'extend'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_extend {
+        conn.execute_batch("ALTER TABLE surveys ADD COLUMN extend TEXT")?;
+    }
     Ok(())
 }
 
@@ -51,10 +60,16 @@ pub struct Survey {
 /// Opens a survey for a survey notice just queued (same transaction).
 pub fn open(conn: &Connection, n: &Notice, now_ms: i64) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO surveys(key, phone, ticket, sent_at, state)
-         VALUES(?1, ?2, ?3, ?4, 'open')",
+        "INSERT OR IGNORE INTO surveys(key, phone, ticket, sent_at, state, extend)
+         VALUES(?1, ?2, ?3, ?4, 'open', ?5)",
     )?
-    .execute(params![n.key, n.to, n.ticket, now_ms])?;
+    .execute(params![
+        n.key,
+        n.to,
+        n.ticket,
+        now_ms,
+        hotline_model::survey::extend_code(&n.key)
+    ])?;
     Ok(())
 }
 
@@ -72,14 +87,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Survey> {
 
 const COLUMNS: &str = "key, phone, ticket, sent_at, state, answered_at, answer";
 
-/// The latest open survey of `phone`.
-pub fn latest_open(conn: &Connection, phone: &str) -> Result<Option<Survey>> {
+/// The open survey of `phone` a reply answers: the one sent from the number extension the reply
+/// came back to, when the gateway says and one matches; else the latest.
+pub fn open_for(conn: &Connection, phone: &str, extend: Option<&str>) -> Result<Option<Survey>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM surveys WHERE phone = ?1 AND state IN ('open', 'clarifying')
-             ORDER BY sent_at DESC LIMIT 1"
+             ORDER BY (extend IS NOT NULL AND extend = ?2) DESC, sent_at DESC LIMIT 1"
         ))?
-        .query_row([phone], row)
+        .query_row(params![phone, extend], row)
         .optional()?)
 }
 

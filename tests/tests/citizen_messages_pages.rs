@@ -23,6 +23,7 @@ fn text(n: i64, phone: &str, content: &str) -> Received {
         subject: String::new(),
         content: content.into(),
         received_at: NOW - n * 60_000,
+        extend: None,
     }
 }
 

@@ -91,6 +91,7 @@ pub fn parse(raw: &[u8], now: i64) -> Result<Option<Received>, String> {
         subject,
         content,
         received_at: now,
+        extend: None,
     }))
 }
 

@@ -192,10 +192,10 @@ pub async fn accept(state: &AppState, msg: Received) -> Result<Receipt, StoreErr
     let refdata = state.refdata();
     let rules = &refdata.notices;
     if msg.channel == "sms" && rules.survey.enabled {
-        let phone = msg.sender.clone();
+        let (phone, extend) = (msg.sender.clone(), msg.extend.clone());
         let open = state
             .store
-            .read(move |c| replica_store::surveys::latest_open(c, &phone))
+            .read(move |c| replica_store::surveys::open_for(c, &phone, extend.as_deref()))
             .await?;
         if let Some(s) = open {
             let step = answer_step(&msg.content, s.state == "clarifying", &rules.survey);

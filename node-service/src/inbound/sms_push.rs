@@ -32,8 +32,8 @@ struct AliyunReply {
     #[serde(default)]
     #[allow(dead_code)]
     send_time: String,
+    /// The number extension the reply was sent to.
     #[serde(default)]
-    #[allow(dead_code)]
     dest_code: String,
     sequence_id: Value,
 }
@@ -49,8 +49,8 @@ struct TencentReply {
     #[serde(default)]
     #[allow(dead_code)]
     sign: String,
+    /// The number extension the reply was sent to.
     #[serde(default)]
-    #[allow(dead_code)]
     extend: String,
 }
 
@@ -63,13 +63,14 @@ enum OneOrMany<T> {
 
 /// The texts of a push body, as received at `now`.
 fn parse(provider: &str, body: &[u8], now: i64) -> Result<Vec<Received>, String> {
-    let received = |id: String, phone: &str, text: String| Received {
+    let received = |id: String, phone: &str, text: String, extend: String| Received {
         channel: "sms".into(),
         external_id: format!("{provider}:{id}"),
         sender: normalize_phone(phone),
         subject: String::new(),
         content: text,
         received_at: now,
+        extend: Some(extend.trim().to_owned()).filter(|e| !e.is_empty() && e.len() <= 20),
     };
     let items = match provider {
         "aliyun" => serde_json::from_slice::<Vec<AliyunReply>>(body)
@@ -80,7 +81,7 @@ fn parse(provider: &str, body: &[u8], now: i64) -> Result<Vec<Received>, String>
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                received(id, &r.phone_number, r.content)
+                received(id, &r.phone_number, r.content, r.dest_code)
             })
             .collect::<Vec<_>>(),
         "tencent" => {
@@ -96,7 +97,7 @@ fn parse(provider: &str, body: &[u8], now: i64) -> Result<Vec<Received>, String>
                     let phone = format!("{}{}", r.nationcode, r.mobile);
                     let hash = Sha256::digest(format!("{}|{}|{}", r.mobile, r.time, r.text));
                     let id = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
-                    received(id, &phone, r.text)
+                    received(id, &phone, r.text, r.extend)
                 })
                 .collect()
         }

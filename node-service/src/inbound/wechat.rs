@@ -207,6 +207,7 @@ pub fn to_received(f: &[(String, String)], now: i64) -> Result<Option<Received>,
         subject: String::new(),
         content,
         received_at: now,
+        extend: None,
     }))
 }
 

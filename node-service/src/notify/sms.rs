@@ -99,6 +99,12 @@ fn iso_utc(ms: i64) -> String {
 /// Sends the text `o` through the gateway `cfg` at `now_ms`.
 pub async fn send(cfg: &SmsConfig, tls: &Tls, o: &Outgoing, now_ms: i64) -> Outcome {
     let content = serde_json::json!({ "content": o.body }).to_string();
+    // A survey goes out from its own number extension, so the reply names the survey it answers.
+    let extend = if hotline_model::survey::is_survey_key(&o.key) {
+        hotline_model::survey::extend_code(&o.key)
+    } else {
+        String::new()
+    };
     match cfg {
         SmsConfig::Aliyun {
             access_key_id,
@@ -120,6 +126,7 @@ pub async fn send(cfg: &SmsConfig, tls: &Tls, o: &Outgoing, now_ms: i64) -> Outc
                 template_code,
                 &content,
                 &o.key,
+                &extend,
                 &uuid::Uuid::new_v4().to_string(),
                 &iso_utc(now_ms),
             );
@@ -145,6 +152,7 @@ pub async fn send(cfg: &SmsConfig, tls: &Tls, o: &Outgoing, now_ms: i64) -> Outc
                 &format!("+86{}", o.recipient),
                 std::slice::from_ref(&o.body),
                 &o.key,
+                &extend,
             );
             let host = endpoint
                 .parse::<hyper::Uri>()

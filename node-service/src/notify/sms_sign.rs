@@ -71,18 +71,21 @@ pub struct AliyunSms {
 /// Builds the complete, signed and percent-encoded query string of a `SendSms` GET request, to be
 /// appended after `?` to `https://dysmsapi.aliyuncs.com/`.
 ///
-/// `template_param_json` is the template variables as a JSON object, `nonce` must be unique per
+/// `template_param_json` is the template variables as a JSON object, `extend_code` the number
+/// extension replies come back to (`SmsUpExtendCode`; empty: none), `nonce` must be unique per
 /// request and `timestamp_utc` is ISO 8601 UTC, e.g. `2017-07-12T02:42:19Z`.
+#[allow(clippy::too_many_arguments)]
 pub fn aliyun_send_sms_query(
     cfg: &AliyunSms,
     phone: &str,
     template_code: &str,
     template_param_json: &str,
     out_id: &str,
+    extend_code: &str,
     nonce: &str,
     timestamp_utc: &str,
 ) -> String {
-    let params: Vec<(String, String)> = [
+    let mut params: Vec<(String, String)> = [
         ("AccessKeyId", cfg.access_key_id.as_str()),
         ("Action", "SendSms"),
         ("Format", "JSON"),
@@ -101,6 +104,9 @@ pub fn aliyun_send_sms_query(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
+    if !extend_code.is_empty() {
+        params.push(("SmsUpExtendCode".into(), extend_code.into()));
+    }
     let signature = aliyun_percent_encode(&aliyun_sign("GET", &params, &cfg.access_key_secret));
     format!("Signature={signature}&{}", canonical_query(&params))
 }
@@ -262,7 +268,8 @@ pub fn tc3_verify(
 }
 
 /// The JSON body of a Tencent Cloud SMS `SendSms` request (API version 2021-01-11) to one phone
-/// number in E.164 form (e.g. `+8613800000000`), with the template parameters in order.
+/// number in E.164 form (e.g. `+8613800000000`), with the template parameters in order and the
+/// number extension replies come back to (`ExtendCode`; empty: none).
 pub fn tencent_send_sms_body(
     sdk_app_id: &str,
     sign_name: &str,
@@ -270,16 +277,20 @@ pub fn tencent_send_sms_body(
     phone_e164: &str,
     params: &[String],
     session_context: &str,
+    extend_code: &str,
 ) -> String {
-    serde_json::json!({
+    let mut body = serde_json::json!({
         "PhoneNumberSet": [phone_e164],
         "SmsSdkAppId": sdk_app_id,
         "SignName": sign_name,
         "TemplateId": template_id,
         "TemplateParamSet": params,
         "SessionContext": session_context,
-    })
-    .to_string()
+    });
+    if !extend_code.is_empty() {
+        body["ExtendCode"] = serde_json::Value::from(extend_code);
+    }
+    body.to_string()
 }
 
 #[cfg(test)]
@@ -327,6 +338,7 @@ mod tests {
             "SMS_71390007",
             r#"{"code":"1234 5+6*7~"}"#,
             "case-42",
+            "",
             "45e25e9b-0a6f-4070-8c85-2956eda1b466",
             "2017-07-12T02:42:19Z",
         )
@@ -447,6 +459,7 @@ mod tests {
             "+8613800000000",
             &["1234".into()],
             "case-42",
+            "",
         );
         let ts = 1_700_000_000;
         let auth = tc3_authorization(TC_ID, TC_KEY, "sms", host, TC_CT, &body, ts).authorization;
@@ -493,6 +506,7 @@ mod tests {
             "+8613800000000",
             &["1234".into(), "5".into()],
             "case-42",
+            "",
         );
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(

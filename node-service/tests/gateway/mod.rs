@@ -31,6 +31,8 @@ pub struct Gateway {
     pub mode: AtomicU8,
     /// (provider, phone, text, signature valid) of every request received.
     pub got: Mutex<Vec<(String, String, String, bool)>>,
+    /// (phone, number extension) of every request sent from an extension (a survey).
+    pub extends: Mutex<Vec<(String, String)>>,
 }
 
 async fn aliyun(
@@ -41,6 +43,12 @@ async fn aliyun(
     let valid = sms_sign::aliyun_verify_query(&q.unwrap_or_default(), SECRET);
     let param = |k: &str| params.get(k).cloned().unwrap_or_default();
     let text: Value = serde_json::from_str(&param("TemplateParam")).unwrap_or_default();
+    if !param("SmsUpExtendCode").is_empty() {
+        g.extends
+            .lock()
+            .unwrap()
+            .push((param("PhoneNumbers"), param("SmsUpExtendCode")));
+    }
     g.got.lock().unwrap().push((
         "aliyun".into(),
         param("PhoneNumbers"),
