@@ -1,7 +1,8 @@
-//! The buckets the running totals of facts are kept in: UTC hours, Beijing days and Beijing
-//! months. A fact is added to its hour, its day and its month, so that the sum over any range of
-//! hours is read from a handful of rows: whole months, then whole days, then the hours at the
-//! ragged ends ([`cover`]). A year's figures are twelve rows per key, not 8,760.
+//! The buckets the running totals of facts are kept in: Beijing days and Beijing months (hours
+//! are numbered too, for ranges given in hours). A fact is added to its day and its month, so
+//! that the sum over any range of whole days is read from a handful of rows: whole months, then
+//! the whole days around them ([`cover`]; [`whole_days`] widens a range). A year's figures are
+//! twelve rows per key, not 365.
 
 use time::{Date, Month};
 
@@ -79,6 +80,14 @@ pub fn bucket(grain: Grain, hour: i64) -> i64 {
         Grain::Day => day_of_hour(hour),
         Grain::Month => month_of_day(day_of_hour(hour)),
     }
+}
+
+/// `[from_hour, to_hour)` widened to whole Beijing days: from the start of the day holding
+/// `from_hour` to the end of the day holding the hour before `to_hour`.
+pub fn whole_days(from_hour: i64, to_hour: i64) -> (i64, i64) {
+    let from = day_start(day_of_hour(from_hour));
+    let last = day_of_hour(to_hour - 1);
+    (from, day_start(last + 1).max(from))
 }
 
 /// One piece of a cover: the buckets `[from, to)` of one grain.
@@ -212,6 +221,23 @@ mod tests {
             }
             d = d.next_day().expect("next day");
         }
+    }
+
+    #[test]
+    fn ranges_widen_to_whole_beijing_days() {
+        let d = day_start(20_000);
+        assert_eq!(whole_days(d, d + 24), (d, d + 24));
+        assert_eq!(whole_days(d + 3, d + 5), (d, d + 24));
+        assert_eq!(whole_days(d + 23, d + 25), (d, d + 48));
+        assert_eq!(whole_days(d, d), (d, d));
+        assert!(
+            cover(
+                whole_days(d + 5, d + 24 * 40 + 3).0,
+                whole_days(d + 5, d + 24 * 40 + 3).1
+            )
+            .iter()
+            .all(|p| p.grain != Grain::Hour)
+        );
     }
 
     #[test]

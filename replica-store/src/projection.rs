@@ -60,8 +60,7 @@ fn write_rows(
             .query_row([&view.id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
     };
-    let facts_json = serde_json::to_string(&facts)
-        .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
+    let facts_text = encode_facts(&facts);
     let public_json = serde_json::to_string(&PublicRecord::of(view))
         .map_err(|e| crate::error::StoreError::malformed(&view.id, e.to_string()))?;
     // Listed on the public results page: published, and never a confidential report.
@@ -107,7 +106,7 @@ fn write_rows(
         s.origin_unit,
         s.closed_at,
         public_result,
-        facts_json,
+        facts_text,
         urges,
         supervision,
         s.redo_review,
@@ -121,20 +120,25 @@ fn write_rows(
          ON CONFLICT(number) DO UPDATE SET id = ?2, record = ?3",
     )?
     .execute(params![view.number, view.id, public_json])?;
-    let old_facts: Vec<Fact> = match &old {
+    let old_text = match &old {
         Some((status, facts_text)) => {
             if status != s.status.as_str() {
                 bump_status(conn, status, -1)?;
                 bump_status(conn, s.status.as_str(), 1)?;
             }
-            parse_facts(&view.id, facts_text)?
+            Some(facts_text.as_str())
         }
         None => {
             bump_status(conn, s.status.as_str(), 1)?;
-            Vec::new()
+            None
         }
     };
-    if old_facts != facts {
+    // Most actions change no fact: then nothing is parsed or written.
+    if old_text != Some(facts_text.as_str()) {
+        let old_facts = match old_text {
+            Some(t) => parse_facts(&view.id, t)?,
+            None => Vec::new(),
+        };
         add_facts(conn, &old_facts, &facts)?;
         drill_rows(conn, &view.id, &view.number, &old_facts, &facts)?;
     }
@@ -240,8 +244,58 @@ pub fn follow_org(conn: &Connection, actor: &automerge::ActorId) -> Result<bool>
     set_org(conn, &parents)
 }
 
+/// An order's facts as kept in its row, compactly: one line per moment and counts, with the keys
+/// that share them (an order's topic facts all do): `at;c0,c1,…;key\tkey…`, trailing zero counts
+/// left out. Deterministic, so two sets of facts are equal when their texts are.
+fn encode_facts(facts: &[Fact]) -> String {
+    let mut groups: BTreeMap<(i64, String), Vec<&str>> = BTreeMap::new();
+    for f in facts {
+        let used = f.counts.iter().rposition(|x| *x != 0).map_or(0, |i| i + 1);
+        let counts = f.counts[..used]
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        groups.entry((f.at, counts)).or_default().push(&f.unit);
+    }
+    groups
+        .into_iter()
+        .map(|((at, counts), mut keys)| {
+            keys.sort_unstable();
+            format!("{at};{counts};{}", keys.join("\t"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn parse_facts(id: &str, text: &str) -> Result<Vec<Fact>> {
-    serde_json::from_str(text).map_err(|e| crate::error::StoreError::malformed(id, e.to_string()))
+    // Rows written before the compact form hold JSON (rebuilt at the next open anyway).
+    if text.starts_with('[') {
+        return serde_json::from_str(text)
+            .map_err(|e| crate::error::StoreError::malformed(id, e.to_string()));
+    }
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let bad = || crate::error::StoreError::malformed(id, format!("facts: {line}"));
+        let mut parts = line.splitn(3, ';');
+        let at: i64 = parts.next().and_then(|a| a.parse().ok()).ok_or_else(bad)?;
+        let mut counts = [0i64; COUNTERS];
+        let list = parts.next().ok_or_else(bad)?;
+        for (slot, c) in counts
+            .iter_mut()
+            .zip(list.split(',').filter(|c| !c.is_empty()))
+        {
+            *slot = c.parse().map_err(|_| bad())?;
+        }
+        for key in parts.next().ok_or_else(bad)?.split('\t') {
+            out.push(Fact {
+                unit: key.to_owned(),
+                at,
+                counts,
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn bump_status(conn: &Connection, status: &str, by: i64) -> Result<()> {
@@ -273,17 +327,11 @@ fn row_counts(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<[i64; COU
     Ok(out)
 }
 
-/// The grains a key's facts are kept in: topics (counted by the day of registration) by day and
-/// month, the public and unit facts also by hour.
-fn grains(dimension: &str) -> &'static [Grain] {
-    match dimension {
-        "public" | "unit" | "type" => &[Grain::Hour, Grain::Day, Grain::Month],
-        _ => &[Grain::Day, Grain::Month],
-    }
-}
+/// The grains every fact is kept in: its Beijing day and month (figures count whole days).
+const GRAINS: [Grain; 2] = [Grain::Day, Grain::Month];
 
 /// Moves the running totals from a ticket's `old` facts to its `new` ones: each fact into its
-/// hour, day and month.
+/// day and month.
 fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
     type Slot<'a> = (&'a str, Grain, i64, &'a str);
     let mut delta: BTreeMap<Slot<'_>, [i64; COUNTERS]> = BTreeMap::new();
@@ -291,7 +339,7 @@ fn add_facts(conn: &Connection, old: &[Fact], new: &[Fact]) -> Result<()> {
         for f in facts {
             let dim = topics::dimension_of(&f.unit);
             let hour = buckets::hour_of(f.at);
-            for grain in grains(dim) {
+            for grain in &GRAINS {
                 let slot = delta
                     .entry((dim, *grain, buckets::bucket(*grain, hour), f.unit.as_str()))
                     .or_insert([0; COUNTERS]);
@@ -338,7 +386,7 @@ fn drill_keys(facts: &[Fact]) -> std::collections::BTreeSet<(&str, i64)> {
         .filter(|f| {
             matches!(
                 topics::dimension_of(&f.unit),
-                "area" | "channel" | "operator" | "spot"
+                "area" | "channel" | "operator"
             )
         })
         .map(|f| (f.unit.as_str(), f.at))
@@ -365,7 +413,7 @@ fn drill_rows(conn: &Connection, id: &str, number: &str, old: &[Fact], new: &[Fa
 }
 
 /// The orders registered in `[from, to)` behind one topic key (`area:D01`, `channel:phone`,
-/// `operator:op01`, `spot:…`), newest first, one page after the cursor `<created_at>:<number>`;
+/// `operator:op01`), newest first, one page after the cursor `<created_at>:<number>`;
 /// one walk of `ticket_topics`' key.
 pub fn topic_orders(
     conn: &Connection,
@@ -598,7 +646,7 @@ pub fn published_registered(
 }
 
 /// The summed counts of one key's facts (`""`: the public figures) in the hours `[from_hour,
-/// to_hour)`, read from as few buckets as cover them.
+/// to_hour)` widened to whole Beijing days, read from as few buckets as cover them.
 pub fn fact_sum(
     conn: &Connection,
     key: &str,
@@ -612,6 +660,7 @@ pub fn fact_sum(
     ))?;
     let dim = topics::dimension_of(key);
     let mut sum = [0i64; COUNTERS];
+    let (from_hour, to_hour) = buckets::whole_days(from_hour, to_hour);
     for p in buckets::cover(from_hour, to_hour) {
         let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to, key], |r| {
             row_counts(r, 0)
@@ -625,8 +674,7 @@ pub fn fact_sum(
 
 /// Per key of one dimension (`unit`, `subject`, `area` …, see
 /// [`hotline_model::topics::dimension_of`]), the summed counts of its facts in the hours
-/// `[from_hour, to_hour)`; keys as stored (with their prefix). Topics are kept by day, so their
-/// sums count whole days only.
+/// `[from_hour, to_hour)` widened to whole Beijing days; keys as stored (with their prefix).
 pub fn dimension_sums(
     conn: &Connection,
     dim: &str,
@@ -639,6 +687,7 @@ pub fn dimension_sums(
         counter_columns()
     ))?;
     let mut out: BTreeMap<String, [i64; COUNTERS]> = BTreeMap::new();
+    let (from_hour, to_hour) = buckets::whole_days(from_hour, to_hour);
     for p in buckets::cover(from_hour, to_hour) {
         let rows = stmt.query_map(params![dim, p.grain.code(), p.from, p.to], |r| {
             Ok((r.get::<_, String>(0)?, row_counts(r, 1)?))

@@ -77,10 +77,16 @@ async fn totals_match(store: &Store, refdata: &ReferenceData, views: &[TicketVie
     for (y, m) in [(2026, 9), (2026, 10), (2026, 11), (2026, 12)] {
         periods.push(refdata.calendar.month_bounds(y, m).unwrap());
     }
-    let hour_now = now.div_euclid(HOUR_MS) * HOUR_MS;
-    periods.push((hour_now - 30 * DAY, hour_now + HOUR_MS));
+    // The last 30 days and single days, as Beijing days (the totals count whole days).
+    let today = hotline_model::period::beijing_date(now);
+    let day = |back: i64| {
+        Period::new(PeriodKind::Day, today - time::Duration::days(back), None)
+            .unwrap()
+            .range_ms()
+    };
+    periods.push((day(29).0, day(0).1));
     for d in 0..20 {
-        periods.push((hour_now - d * DAY, hour_now - d * DAY + DAY));
+        periods.push(day(d));
     }
     for (from, to) in periods {
         let (fh, th) = (from / HOUR_MS, to / HOUR_MS);

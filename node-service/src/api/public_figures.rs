@@ -41,7 +41,7 @@ pub async fn figures(
         None => calendar.month_of(state.now()).ok_or_else(bad)?,
     };
     let (from, to) = calendar.month_bounds(year, month).ok_or_else(bad)?;
-    // From the running totals (per hour: a local month is whole hours at a whole-hour offset).
+    // From the running totals (kept per Beijing day and month: a local month is one bucket).
     let hour = replica_store::projection::HOUR_MS;
     let sum = state
         .store

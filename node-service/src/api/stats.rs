@@ -54,7 +54,7 @@ pub struct UnitRow {
 /// The assessment of a subtree for a period.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct UnitReport {
-    /// Start (Unix ms, widened to the hour).
+    /// Start (Unix ms, widened to the Beijing day).
     pub from: i64,
     /// End, exclusive.
     pub to: i64,
@@ -151,9 +151,10 @@ pub async fn unit_report(
     let org = &refdata.org;
     let root = q.root.clone().unwrap_or_else(|| reach(state, user));
     may_see(state, user, &root)?;
-    // From the running totals, per hour: the period is widened to whole hours.
+    // From the running totals, kept per day: the period is widened to whole Beijing days.
     let hour = replica_store::projection::HOUR_MS;
-    let (from_hour, to_hour) = (from.div_euclid(hour), (to + hour - 1).div_euclid(hour));
+    let (from_hour, to_hour) =
+        hotline_model::buckets::whole_days(from.div_euclid(hour), (to + hour - 1).div_euclid(hour));
     let units: Vec<String> = org.subtree(&root).map(|u| u.code.clone()).collect();
     let totals = state
         .store

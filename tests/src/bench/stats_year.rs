@@ -32,7 +32,7 @@ use super::{Args, emit};
 
 const DAY: i64 = 86_400_000;
 const RUNS: usize = 9;
-const INTAKE_ORDERS: u64 = 10_000;
+const INTAKE_ORDERS: u64 = 20_000;
 
 fn range(kind: PeriodKind, date: &str) -> Result<Period> {
     let d = parse_date(date).ok_or_else(|| anyhow::anyhow!("bad date {date}"))?;
