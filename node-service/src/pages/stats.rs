@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use hotline_model::period::{PeriodKind, beijing_date};
+use hotline_model::period::PeriodKind;
 use serde_json::json;
 use web::{Choice, StatsOrdersPage, StatsRow, StatsUnitsPage};
 
@@ -22,20 +22,8 @@ fn pct(v: Option<f64>) -> String {
 
 /// The page's query with its defaults (this month).
 fn with_defaults(state: &AppState, mut q: StatsQuery) -> StatsQuery {
-    if q.period.is_none() && q.from.is_none() {
-        q.period = Some("month".into());
-    }
-    if q.date.as_deref().is_none_or(str::is_empty) {
-        let d = beijing_date(state.now());
-        q.date = Some(format!(
-            "{}-{:02}-{:02}",
-            d.year(),
-            u8::from(d.month()),
-            d.day()
-        ));
-    }
-    if q.end.as_deref() == Some("") {
-        q.end = None;
+    if q.from.is_none() {
+        super::stats_topics::period_defaults(state, &mut q.period, &mut q.date, &mut q.end);
     }
     q
 }

@@ -35,6 +35,20 @@ fn today(state: &AppState) -> String {
     format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// A page's period with its defaults: this month around today, no custom end.
+pub fn period_defaults(
+    state: &AppState,
+    period: &mut Option<String>,
+    date: &mut Option<String>,
+    end: &mut Option<String>,
+) {
+    period.get_or_insert_with(|| "month".into());
+    if date.as_deref().is_none_or(str::is_empty) {
+        *date = Some(today(state));
+    }
+    *end = end.take().filter(|e| !e.is_empty());
+}
+
 fn kinds(chosen: &str) -> Vec<Choice> {
     PeriodKind::ALL
         .iter()
@@ -230,11 +244,7 @@ pub async fn topics(
         Ok(Query(q)) => q,
         Err(e) => return super::error_page(l, &e.into()),
     };
-    q.period.get_or_insert_with(|| "month".into());
-    if q.date.as_deref().is_none_or(str::is_empty) {
-        q.date = Some(today(&state));
-    }
-    q.end = q.end.filter(|e| !e.is_empty());
+    period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match topic_report(&state, &user, &q).await {
         Ok(r) => r,
         Err(e) => return super::error_page(l, &e),
@@ -493,11 +503,7 @@ pub async fn volume(
         Ok(Query(q)) => q,
         Err(e) => return super::error_page(l, &e.into()),
     };
-    q.period.get_or_insert_with(|| "month".into());
-    if q.date.as_deref().is_none_or(str::is_empty) {
-        q.date = Some(today(&state));
-    }
-    q.end = q.end.filter(|e| !e.is_empty());
+    period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match volume_report(&state, &user, &q).await {
         Ok(r) => r,
         Err(e) => return super::error_page(l, &e),
@@ -627,18 +633,15 @@ pub async fn operators(
     query: Result<Query<VolumeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let mut l = layout(&state, &user, "话务员", "/staff/stats/operators");
-    let q = match query {
+    let mut q = match query {
         Ok(Query(q)) => q,
         Err(e) => return super::error_page(l, &e.into()),
     };
+    period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let q = TopicQuery {
-        period: Some(q.period.unwrap_or_else(|| "month".into())),
-        date: Some(
-            q.date
-                .filter(|d| !d.is_empty())
-                .unwrap_or_else(|| today(&state)),
-        ),
-        end: q.end.filter(|e| !e.is_empty()),
+        period: q.period,
+        date: q.date,
+        end: q.end,
         dimension: Some("operator".into()),
         level: None,
         order: Some("received".into()),
