@@ -6,6 +6,22 @@ use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
 
 use crate::api::stats::UnitReport;
 
+/// The columns of the hot-topics table after the topic's name, in page order.
+pub const TOPIC_HEADS: [&str; 12] = [
+    "受理",
+    "上期",
+    "环比",
+    "去年同期",
+    "同比",
+    "直接办结",
+    "派单",
+    "退单",
+    "延期",
+    "重办",
+    "不满意",
+    "难点合计",
+];
+
 /// The rate columns, in page order: heading and value.
 pub const RATES: [(
     &str,
@@ -137,21 +153,8 @@ fn topics_sheets(
         .as_str(),
         &title,
     )?;
-    let heads = [
-        "名称",
-        "受理",
-        "上期",
-        "环比",
-        "去年同期",
-        "同比",
-        "直接办结",
-        "派单",
-        "退单",
-        "延期",
-        "重办",
-        "不满意",
-        "难点合计",
-    ];
+    let mut heads = vec!["名称"];
+    heads.extend(TOPIC_HEADS);
     for (c, h) in heads.iter().enumerate() {
         sheet.write_with_format(2, c as u16, *h, &head)?;
     }

@@ -66,6 +66,19 @@ fn smtp(dir: &std::path::Path) -> Smtp {
     }
 }
 
+/// The hub's settings for the test's mail server.
+fn smtp_config(server: &Smtp) -> SmtpConfig {
+    SmtpConfig {
+        host: "localhost".into(),
+        port: server.port,
+        starttls: true,
+        ca_cert: Some(server.ca.clone()),
+        username: Some("notice".into()),
+        password: Some("s3cret".into()),
+        from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
+    }
+}
+
 /// The messages in the Maildir: (recipient, subject, body), decoded.
 fn mails(maildir: &std::path::Path) -> Vec<(String, String, String)> {
     let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
@@ -146,15 +159,7 @@ async fn texts_and_mails_reach_citizens_and_units_through_real_servers() {
     let server = smtp(dir.path());
     let (gw, url) = gateway().await;
     let notify = NotifyConfig {
-        smtp: Some(SmtpConfig {
-            host: "localhost".into(),
-            port: server.port,
-            starttls: true,
-            ca_cert: Some(server.ca.clone()),
-            username: Some("notice".into()),
-            password: Some("s3cret".into()),
-            from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
-        }),
+        smtp: Some(smtp_config(&server)),
         sms: Some(aliyun_account(url)),
         send_timeout_secs: 2,
         ..NotifyConfig::default()
@@ -506,15 +511,7 @@ async fn the_monthly_report_reaches_the_leaders_once_a_month_with_its_workbook()
     let dir = tempfile::tempdir().unwrap();
     let server = smtp(dir.path());
     let notify = NotifyConfig {
-        smtp: Some(SmtpConfig {
-            host: "localhost".into(),
-            port: server.port,
-            starttls: true,
-            ca_cert: Some(server.ca.clone()),
-            username: Some("notice".into()),
-            password: Some("s3cret".into()),
-            from: "临江市12345热线 <notice@12345.linjiang.example>".into(),
-        }),
+        smtp: Some(smtp_config(&server)),
         send_timeout_secs: 5,
         ..NotifyConfig::default()
     };

@@ -281,24 +281,13 @@ pub async fn topics(
             ]
         })
         .collect();
-    let heads = [
+    let mut heads = vec![
         DIMENSIONS
             .iter()
             .find(|(c, _)| *c == dim)
             .map_or("名称", |(_, l)| l),
-        "受理",
-        "上期",
-        "环比",
-        "去年同期",
-        "同比",
-        "直接办结",
-        "派单",
-        "退单",
-        "延期",
-        "重办",
-        "不满意",
-        "难点合计",
     ];
+    heads.extend(crate::stats_export::TOPIC_HEADS);
     let repeated = r
         .repeated
         .iter()
