@@ -641,6 +641,23 @@ async fn a_units_messages_count_unread_until_each_is_read_or_all_are() {
     )
     .await;
     assert_eq!(messages("d01-handler").await["unread"], 1);
+    // The centre's own record of a supervision names the unit, not its code.
+    act(
+        &h,
+        &numbers[1],
+        "leader01",
+        json!({"action": "supervise", "target": "D01", "level": "named", "note": "挂牌督办"}),
+    )
+    .await;
+    let v = messages("sv01").await;
+    let own: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["what"].as_str())
+        .filter(|w| w.starts_with('已'))
+        .collect();
+    assert_eq!(own, ["已挂牌督办：东湖区"], "{v}");
     let (s, v) = h
         .client
         .call(

@@ -76,6 +76,20 @@ pub async fn page(state: &AppState, user: &User, q: MessageQuery) -> Result<Mess
     let next = (items.len() as u32 == limit)
         .then(|| items.last().map(|e| format!("{}:{}", e.at, e.event_id)))
         .flatten();
+    // A supervision the centre issued names its target unit by code in the order's history:
+    // shown by its name.
+    let org = &state.refdata().org;
+    let items = items
+        .into_iter()
+        .map(|mut e| {
+            if let Some((what, code)) = e.what.split_once('：')
+                && let Some(u) = org.get(code)
+            {
+                e.what = format!("{what}：{}", u.name);
+            }
+            e
+        })
+        .collect();
     Ok(Messages {
         unread: unread(state, user).await?,
         items,
