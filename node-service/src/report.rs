@@ -39,30 +39,66 @@ fn first_day(p: &Period) -> String {
     )
 }
 
-/// The month's assessment and topics, as the pages show them.
-async fn figures(state: &AppState, p: &Period) -> Result<(UnitReport, TopicReport), ApiError> {
-    let who = reader(state);
+/// One month's report: its figures, the unit assessment and the topics, as the pages show them.
+pub struct Monthly {
+    /// The month.
+    pub period: Period,
+    /// What the centre publishes for it.
+    pub public: PublicFigures,
+    /// The unit assessment.
+    pub units: UnitReport,
+    /// The hot topics and hard problems.
+    pub topics: TopicReport,
+}
+
+/// The report of month `p`, read as `who` (the e-mail's reader is the centre's leader).
+pub async fn monthly(state: &AppState, who: &User, p: Period) -> Result<Monthly, ApiError> {
     let units = unit_report(
         state,
-        &who,
+        who,
         &StatsQuery {
             period: Some("month".into()),
-            date: Some(first_day(p)),
+            date: Some(first_day(&p)),
             ..StatsQuery::default()
         },
     )
     .await?;
     let topics = topic_report(
         state,
-        &who,
+        who,
         &TopicQuery {
             period: Some("month".into()),
-            date: Some(first_day(p)),
+            date: Some(first_day(&p)),
             ..TopicQuery::default()
         },
     )
     .await?;
-    Ok((units, topics))
+    let (from, to) = p.range_ms();
+    let hour = hotline_model::buckets::HOUR_MS;
+    let public = PublicFigures::from_counts(
+        &state
+            .store
+            .fact_sum(String::new(), from / hour, to / hour)
+            .await?,
+    );
+    Ok(Monthly {
+        period: p,
+        public,
+        units,
+        topics,
+    })
+}
+
+impl Monthly {
+    /// The workbook: unit assessment, hot topics, repeated requests.
+    pub fn workbook(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        crate::stats_export::monthly_workbook(&self.units, &self.topics)
+    }
+
+    /// The workbook's file name.
+    pub fn file_name(&self) -> String {
+        format!("12345热线统计报表-{}.xlsx", self.period.label())
+    }
 }
 
 fn pct(r: Option<f64>) -> String {
@@ -70,13 +106,8 @@ fn pct(r: Option<f64>) -> String {
 }
 
 /// The e-mail's text: the month in a few lines.
-fn body(
-    hotline: &str,
-    p: &Period,
-    public: &PublicFigures,
-    units: &UnitReport,
-    topics: &TopicReport,
-) -> String {
+pub fn body(hotline: &str, m: &Monthly) -> String {
+    let (p, public, units, topics) = (&m.period, &m.public, &m.units, &m.topics);
     let mut out = format!(
         "{hotline}{}统计报表\n\n受理 {} 件，办结 {} 件；按时办结率 {}；满意率 {}。\n",
         p.label(),
@@ -151,16 +182,9 @@ pub async fn queue_due(state: &AppState, now: i64) -> Result<usize, ApiError> {
     if waiting.is_empty() {
         return Ok(0);
     }
-    let (units, topics) = figures(state, &p).await?;
-    let (from, to) = p.range_ms();
-    let hour = hotline_model::buckets::HOUR_MS;
-    let public = PublicFigures::from_counts(
-        &state
-            .store
-            .fact_sum(String::new(), from / hour, to / hour)
-            .await?,
-    );
-    let text = body(&rules.hotline, &p, &public, &units, &topics);
+    let report = monthly(state, &reader(state), p).await?;
+    let text = body(&rules.hotline, &report);
+    let p = &report.period;
     let notices = waiting
         .into_iter()
         .map(|(key, to)| Notice {
@@ -191,11 +215,14 @@ pub async fn attachment(state: &AppState, key: &str) -> Result<Option<Attachment
     let p = hotline_model::period::parse_date(&format!("{month}-01"))
         .and_then(|d| Period::new(hotline_model::period::PeriodKind::Month, d, None).ok())
         .ok_or_else(|| format!("报表月份无效：{month}"))?;
-    let (units, topics) = figures(state, &p).await.map_err(|e| e.message)?;
-    let bytes = crate::stats_export::monthly_workbook(&units, &topics)
+    let report = monthly(state, &reader(state), p)
+        .await
+        .map_err(|e| e.message)?;
+    let bytes = report
+        .workbook()
         .map_err(|e| format!("报表无法生成：{e}"))?;
     Ok(Some(Attachment {
-        name: format!("12345热线统计报表-{}.xlsx", p.label()),
+        name: report.file_name(),
         media_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".into(),
         bytes,
     }))

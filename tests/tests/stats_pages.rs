@@ -413,6 +413,15 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
     assert_eq!(counts, want);
     assert_eq!(counts.iter().sum::<u32>(), volume.total.received);
 
+    // The monthly report as a page: the month's figures as the leaders' e-mail gives them.
+    b.goto(&format!("{hub}/staff/stats/report?date=2026-11-01"))
+        .await?;
+    b.wait_for("#report-overview", 10).await?;
+    b.shot("30-stats-report").await?;
+    let values = column(&b, "report-overview", 2).await?;
+    assert_eq!(values[0], format!("{} 件", volume.total.received));
+    assert!(b.text("#period-label").await?.contains("2026年11月"));
+
     // The export, read back, holds the page's numbers.
     let bytes = node_service::stats_export::topics_workbook(&report)?;
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))?;

@@ -110,6 +110,12 @@ pub fn staff_routes() -> Vec<Route> {
             &["GET"],
             get(stats_topics::operators),
         ),
+        route("/staff/stats/report", &["GET"], get(stats_topics::report)),
+        route(
+            "/staff/stats/report.xlsx",
+            &["GET"],
+            get(stats_topics::report_xlsx),
+        ),
         route("/staff/messages/unread", &["GET"], get(messages::badge)),
         route("/staff/messages/open", &["GET"], get(messages::open)),
         route(

@@ -23,6 +23,7 @@ pub fn tabs(current: &str) -> Vec<(String, String, bool)> {
         ("/staff/stats/topics", "热点难点"),
         ("/staff/stats/volume", "受理量"),
         ("/staff/stats/operators", "话务员"),
+        ("/staff/stats/report", "月度报表"),
     ]
     .iter()
     .map(|(href, name)| ((*href).to_owned(), (*name).to_owned(), *href == current))
@@ -751,4 +752,149 @@ pub async fn operators(
         hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。接听、呼出与通话时长来自话务系统推送的通话记录，按通话开始时间统计。".into(),
         export_href: None,
     })
+}
+
+/// The monthly report's parameters: a day in the month (default: last month).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReportParams {
+    date: Option<String>,
+}
+
+/// The month a report page asks for: the one holding `date`, or last month.
+fn report_month(
+    state: &AppState,
+    p: &ReportParams,
+) -> Result<hotline_model::period::Period, crate::api::error::ApiError> {
+    match p.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => crate::api::stats::named_period(Some("month"), Some(d), None, state.now()),
+        None => crate::api::stats::named_period(Some("month"), None, None, state.now())
+            .map(|m| m.previous()),
+    }
+}
+
+/// `GET /staff/stats/report`: the monthly report (月度统计报表) as the leaders get it by e-mail.
+pub async fn report(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let mut l = layout(&state, &user, "月度报表", "/staff/stats/report");
+    let p = match query {
+        Ok(Query(p)) => p,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let m = match report_month(&state, &p) {
+        Ok(month) => crate::report::monthly(&state, &user, month).await,
+        Err(e) => Err(e),
+    };
+    let m = match m {
+        Ok(m) => m,
+        Err(e) => return super::error_page(l, &e),
+    };
+    let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0));
+    let first = format!(
+        "{}-{:02}-01",
+        m.period.first.year(),
+        u8::from(m.period.first.month())
+    );
+    let (from, to) = m.period.range_ms();
+    let overview = vec![
+        vec![text("受理"), num(format!("{} 件", m.public.received))],
+        vec![text("办结"), num(format!("{} 件", m.public.closed))],
+        vec![text("按时办结率"), num(pct(m.public.on_time_rate))],
+        vec![text("满意率"), num(pct(m.public.satisfaction_rate))],
+    ];
+    let best = m
+        .units
+        .units
+        .iter()
+        .filter(|u| u.score.is_some())
+        .take(10)
+        .map(|u| {
+            vec![
+                num(u.rank.unwrap_or(0)),
+                text(u.name.clone().unwrap_or_else(|| u.figures.unit.clone())),
+                num(format!("{:.1}", u.score.unwrap_or(0.0))),
+                num(u.figures.assigned),
+            ]
+        })
+        .collect();
+    let hot = m
+        .topics
+        .rows
+        .iter()
+        .filter(|t| t.rise > 0)
+        .take(10)
+        .map(|t| {
+            vec![
+                text(&t.name),
+                linked(
+                    num(t.figures.received),
+                    drill("subject", &t.figures.key, from, to),
+                ),
+                num(t.previous),
+                num(change(t.change)),
+            ]
+        })
+        .collect();
+    let owned = |v: &[&str]| v.iter().map(|h| (*h).to_owned()).collect();
+    l.title = format!("月度报表 · {}", m.period.label());
+    render(&StatsPage {
+        l,
+        tabs: tabs("/staff/stats/report"),
+        action: "/staff/stats/report".into(),
+        kinds: Vec::new(),
+        date: first.clone(),
+        end: String::new(),
+        selects: Vec::new(),
+        hidden: Vec::new(),
+        label: format!("{}统计报表", m.period.label()),
+        charts: Vec::new(),
+        tables: vec![
+            StatTable {
+                id: "report-overview".into(),
+                caption: "概况".into(),
+                heads: owned(&["项目", "数值"]),
+                rows: overview,
+                empty: String::new(),
+            },
+            StatTable {
+                id: "report-units".into(),
+                caption: "综合得分前十的单位".into(),
+                heads: owned(&["排名", "单位", "综合得分", "承办"]),
+                rows: best,
+                empty: "这个月没有派单。".into(),
+            },
+            StatTable {
+                id: "report-hot".into(),
+                caption: "环比上升最多的事项".into(),
+                heads: owned(&["事项", "本月", "上月", "环比"]),
+                rows: hot,
+                empty: "没有比上月增加的事项。".into(),
+            },
+        ],
+        hint: "每月第一个工作日，上月的报表自动以邮件发送给中心设定的领导（附 Excel：单位考核、热点难点、重复诉求）。完整数字见「单位考核」「热点难点」页。".into(),
+        export_href: Some(format!("/staff/stats/report.xlsx?date={first}")),
+    })
+}
+
+/// `GET /staff/stats/report.xlsx`: the monthly report's workbook, as e-mailed.
+pub async fn report_xlsx(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    query: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let l = layout(&state, &user, "月度报表", "/staff/stats/report");
+    let p = match query {
+        Ok(Query(p)) => p,
+        Err(e) => return super::error_page(l, &e.into()),
+    };
+    let m = match report_month(&state, &p) {
+        Ok(month) => crate::report::monthly(&state, &user, month).await,
+        Err(e) => Err(e),
+    };
+    match m {
+        Ok(m) => super::stats::workbook_response(l, m.workbook(), &m.file_name()),
+        Err(e) => super::error_page(l, &e),
+    }
 }
