@@ -467,6 +467,27 @@ pub fn public_figures_of<'a>(
     PublicFigures::from_counts(&sum)
 }
 
+/// Each unit's counts and overdue assignments summed over its whole subtree (本级及下级): a
+/// district's row then holds its towns' and communities' work too. Units of `per_unit` outside
+/// the tree count for no one; every unit of the tree with anything to count is in the result.
+pub fn subtree_sums(
+    org: &crate::org::OrgTree,
+    per_unit: &BTreeMap<String, ([i64; COUNTERS], u32)>,
+) -> BTreeMap<String, ([i64; COUNTERS], u32)> {
+    let mut out: BTreeMap<String, ([i64; COUNTERS], u32)> = BTreeMap::new();
+    for (unit, (counts, overdue)) in per_unit {
+        if !org.contains(unit) {
+            continue;
+        }
+        for above in org.ancestors(unit) {
+            let e = out.entry(above.code.clone()).or_default();
+            add_counts(&mut e.0, counts);
+            e.1 += overdue;
+        }
+    }
+    out
+}
+
 /// Figures per unit for the assignments made in `[from, to)` (Unix ms), judged at `now`; units
 /// for which `include` is false are left out. Sorted by unit code. Recomputed from the orders.
 pub fn assess<'a>(
@@ -505,6 +526,43 @@ pub fn assess<'a>(
 #[cfg(test)]
 mod score_tests {
     use super::*;
+
+    #[test]
+    fn a_subtree_sums_its_units_work() {
+        use crate::org::{OrgTree, Unit, UnitKind};
+        let unit = |code: &str, parent: Option<&str>, kind| Unit {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            parent: parent.map(Into::into),
+            duties: String::new(),
+            contact: String::new(),
+            duty: Vec::new(),
+        };
+        let org = OrgTree::new(vec![
+            unit("C", None, UnitKind::Centre),
+            unit("D01", Some("C"), UnitKind::District),
+            unit("D01-T01", Some("D01"), UnitKind::Town),
+            unit("D02", Some("C"), UnitKind::District),
+        ])
+        .expect("org");
+        let mut one = [0i64; COUNTERS];
+        one[unit_counter::ASSIGNED] = 1;
+        let per_unit: BTreeMap<String, ([i64; COUNTERS], u32)> = [
+            ("D01".to_owned(), (one, 0)),
+            ("D01-T01".to_owned(), (one, 2)),
+            ("D02".to_owned(), (one, 1)),
+            ("GONE".to_owned(), (one, 5)),
+        ]
+        .into();
+        let s = subtree_sums(&org, &per_unit);
+        assert_eq!(s["D01"].0[unit_counter::ASSIGNED], 2);
+        assert_eq!(s["D01"].1, 2);
+        assert_eq!(s["D01-T01"].0[unit_counter::ASSIGNED], 1);
+        assert_eq!(s["C"].0[unit_counter::ASSIGNED], 3);
+        assert_eq!(s["C"].1, 3);
+        assert!(!s.contains_key("GONE"));
+    }
 
     #[test]
     fn the_score_weighs_the_rates_a_unit_has_and_fewer_redos_count_for_it() {

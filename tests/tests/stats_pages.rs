@@ -43,6 +43,37 @@ async fn the_assessment_page_charts_ranks_drills_down_and_exports_the_same_numbe
         "the demo's November has assignments"
     );
     assert_eq!(report.label, "2026年11月");
+    // With the subtrees rolled up: each unit below the centre holds its own and its sub-units'
+    // assignments.
+    let rolled = unit_report(
+        &state,
+        &sv01,
+        &StatsQuery {
+            rollup: Some(true),
+            ..q.clone()
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
+    let org = &state.refdata().org;
+    assert!(!rolled.units.is_empty());
+    for r in &rolled.units {
+        let own: u32 = report
+            .units
+            .iter()
+            .filter(|u| org.is_within(&u.figures.unit, &r.figures.unit))
+            .map(|u| u.figures.assigned)
+            .sum();
+        assert_eq!(r.figures.assigned, own, "{}", r.figures.unit);
+        assert_ne!(r.figures.unit, "C", "the centre is the whole, not a row");
+    }
+    assert!(
+        rolled
+            .units
+            .iter()
+            .any(|r| org.children(&r.figures.unit).next().is_some()),
+        "a district with towns is among them"
+    );
 
     let b = Browser::start(Screen::Desktop).await?;
     b.sign_in(&hub, "sv01", PW).await?;

@@ -825,6 +825,8 @@ pub struct StatsUnitsPage {
     pub label: String,
     /// The rate columns' headings.
     pub rate_heads: Vec<&'static str>,
+    /// Each unit with its subtree's work.
+    pub rollup: bool,
     /// The units, best first.
     pub rows: Vec<StatsRow>,
     /// The chart's ECharts option (JSON, `<` escaped).

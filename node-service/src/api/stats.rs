@@ -33,6 +33,8 @@ pub struct StatsQuery {
     pub date: Option<String>,
     pub end: Option<String>,
     pub root: Option<String>,
+    /// Each unit with its whole subtree's work (本级及下级) rather than its own.
+    pub rollup: Option<bool>,
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -161,8 +163,26 @@ pub async fn unit_report(
         .unit_totals(units, from_hour, to_hour, now)
         .await?;
     let weights = &refdata.score_weights;
-    let mut rows: Vec<UnitRow> = totals
-        .figures()
+    let figures = if q.rollup == Some(true) {
+        let per_unit = totals
+            .sums
+            .iter()
+            .map(|(u, c)| {
+                let overdue = totals.overdue.get(u).copied().unwrap_or(0);
+                (u.clone(), (*c, overdue))
+            })
+            .collect();
+        hotline_model::assessment::subtree_sums(org, &per_unit)
+            .into_iter()
+            .filter(|(u, (c, overdue))| {
+                org.is_below(u, &root) && (c.iter().any(|x| *x != 0) || *overdue > 0)
+            })
+            .map(|(u, (c, overdue))| UnitFigures::from_counts(&u, &c, overdue))
+            .collect()
+    } else {
+        totals.figures()
+    };
+    let mut rows: Vec<UnitRow> = figures
         .into_iter()
         .map(|f| UnitRow {
             name: org.get(&f.unit).map(|u| u.name.clone()),

@@ -40,6 +40,9 @@ fn query_string(q: &StatsQuery) -> String {
             parts.push(format!("{k}={}", url_encode(v)));
         }
     }
+    if q.rollup == Some(true) {
+        parts.push("rollup=true".into());
+    }
     parts.join("&")
 }
 
@@ -111,13 +114,18 @@ pub async fn units(
                 .score
                 .map(|s| format!("{s:.1}"))
                 .unwrap_or_else(|| "—".into()),
-            orders_href: format!(
-                "/staff/stats/orders?unit={}&from={}&to={}&{}",
-                url_encode(&r.figures.unit),
-                report.from,
-                report.to,
-                query_string(&q)
-            ),
+            // A subtree's counts are its units' together: each unit's own lead to its orders.
+            orders_href: if q.rollup == Some(true) {
+                String::new()
+            } else {
+                format!(
+                    "/staff/stats/orders?unit={}&from={}&to={}&{}",
+                    url_encode(&r.figures.unit),
+                    report.from,
+                    report.to,
+                    query_string(&q)
+                )
+            },
         })
         .collect();
     l.title = format!("统计考核 · {}", report.label);
@@ -133,6 +141,7 @@ pub async fn units(
             report.label.clone()
         },
         rate_heads: RATES.iter().map(|(h, _)| *h).collect(),
+        rollup: q.rollup == Some(true),
         chart: chart_option(&report),
         rows,
         export_href: format!("/staff/stats/units.xlsx?{}", query_string(&q)),
