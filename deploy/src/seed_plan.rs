@@ -506,8 +506,9 @@ impl<'a> Planner<'a> {
         ];
         let i = self.index;
         let area = hotline_model::topics::area_of(&self.refdata.org, &address);
+        let channel = *channels.choose(rng).unwrap_or(&Channel::Phone);
         Intake {
-            channel: *channels.choose(rng).unwrap_or(&Channel::Phone),
+            channel,
             caller_name: format!("{surname}{given}"),
             caller_phone: format!(
                 "1{}{:09}",
@@ -523,7 +524,8 @@ impl<'a> Planner<'a> {
             attachments: vec![],
             urgent: i.is_multiple_of(11),
             confidential: t.request_type == RequestType::Report && i.is_multiple_of(2),
-            call_id: None,
+            // A phone call's id at the telephony, linking the order to its call record.
+            call_id: (channel == Channel::Phone).then(|| format!("fs-demo-{i:06}")),
             area,
         }
     }

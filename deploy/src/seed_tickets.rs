@@ -3,6 +3,7 @@
 //! store, which checks it against the derived state once more.
 
 use anyhow::{Context, Result};
+use hotline_model::call::{CallDirection, CallRecord};
 use hotline_model::event::Action;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -18,6 +19,53 @@ pub struct Seeded {
     pub samples: Vec<(String, String, String)>,
     /// `(number, query code)` of every ticket.
     pub codes: Vec<(String, String)>,
+}
+
+/// The telephony's records of the call an order was registered during (its intake's call id),
+/// and every seventh such caller's earlier attempt that hung up before an operator answered.
+fn calls_of(p: usize, t: &crate::seed_plan::PlannedTicket) -> Vec<CallRecord> {
+    let Some(call_id) = t.intake.call_id.clone() else {
+        return Vec::new();
+    };
+    // Talked two to nine minutes; the order is registered while the call lasts.
+    let talk = 120 + (p as i64 * 37) % 420;
+    let started = t.created_at - 100_000;
+    let answered = started + 8_000;
+    let day = hotline_model::period::beijing_date(t.created_at);
+    let call = CallRecord {
+        recording: Some(format!(
+            "/var/lib/freeswitch/recordings/{}/{:02}/{:02}/{call_id}.wav",
+            day.year(),
+            u8::from(day.month()),
+            day.day()
+        )),
+        call_id: call_id.clone(),
+        direction: CallDirection::Inbound,
+        caller: t.intake.caller_phone.clone(),
+        callee: "12345".into(),
+        operator: Some(t.creator.clone()),
+        queue: Some("12345".into()),
+        started_at: started,
+        answered_at: Some(answered),
+        ended_at: answered + talk * 1000,
+        talk_secs: talk as u32,
+        hangup_cause: "NORMAL_CLEARING".into(),
+    };
+    let mut out = vec![call];
+    if p % 7 == 0 {
+        out.push(CallRecord {
+            call_id: format!("{call_id}-missed"),
+            operator: None,
+            started_at: started - 600_000,
+            answered_at: None,
+            ended_at: started - 560_000,
+            talk_secs: 0,
+            hangup_cause: "ORIGINATOR_CANCEL".into(),
+            recording: None,
+            ..out[0].clone()
+        });
+    }
+    out
 }
 
 /// Registers and drives the planned orders at the hub's store. `seed` draws the ids and query codes.
@@ -62,6 +110,9 @@ pub async fn run(store: &Store, plan: &SeedPlan, seed: u64) -> Result<Seeded> {
                     .with_context(|| format!("seeding ticket {p} ({:?})", t.stage))?;
                 codes[p] = Some(created.query_code);
                 ids[p] = Some((created.ticket.id, created.ticket.number));
+                for call in calls_of(p, t) {
+                    store.record_call(call, at).await?;
+                }
             }
             Some(s) => {
                 let (id, number) = ids[p].clone().context("step before registration")?;
