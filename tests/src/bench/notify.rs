@@ -206,10 +206,10 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Microseconds per workflow action (registration, review, dispatch of 1,500 orders by 16
+/// Microseconds per workflow action (registration, review, dispatch of 6,000 orders by 16
 /// concurrent clients) on a fresh store, with notifications queued or not.
 async fn actions(dir: &std::path::Path, round: u32, notify: bool) -> Result<f64> {
-    const ORDERS: u64 = 1_500;
+    const ORDERS: u64 = 6_000;
     let path = dir.join(format!("actions-{round}.sqlite"));
     let store = replica_store::Store::open(&path, "HUB", [round as u8 + 1; 16])?;
     if notify {
