@@ -1024,6 +1024,21 @@ async fn unit_assessment_counts_each_units_assignments_within_its_reach() {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(units(&v).is_empty());
+    // Dates at the calendar's ends are refused, not computed past them.
+    for path in [
+        "/api/stats/units?period=year&date=9999-12-31",
+        "/api/stats/topics?period=year&date=9999-12-31",
+        "/api/stats/volume?period=custom&date=1969-12-01&end=1970-01-02",
+        "/api/stats/trend?key=CX.WY.DT&date=9999-12-31",
+        "/api/stats/topics?dimension=nope",
+        "/api/stats/topic_orders?dimension=area&key=D01&from=5&to=5",
+    ] {
+        let (s, v) = h.call("GET", path, Some("sv01"), None).await;
+        assert!(
+            s == StatusCode::BAD_REQUEST || s == StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {s} {v}"
+        );
+    }
 }
 
 #[tokio::test]

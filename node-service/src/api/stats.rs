@@ -89,6 +89,14 @@ pub fn named_period(
         ),
         None => None,
     };
+    // Statistics run from 1970 (orders' times are Unix time) to well before the calendar's end.
+    if [Some(date), end]
+        .iter()
+        .flatten()
+        .any(|d| !(1970..=9000).contains(&d.year()))
+    {
+        return Err(ApiError::bad_request("统计日期须在 1970 至 9000 年之间"));
+    }
     Period::new(kind, date, end).map_err(ApiError::bad_request)
 }
 
