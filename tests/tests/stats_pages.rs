@@ -443,6 +443,25 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
         .collect();
     assert_eq!(counts, want);
     assert_eq!(counts.iter().sum::<u32>(), volume.total.received);
+    // The calls they answered, from the telephony's records.
+    let answered: Vec<u32> = column(&b, "operators-table", 11)
+        .await?
+        .iter()
+        .map(|c| c.parse().unwrap_or(0))
+        .collect();
+    assert!(answered.iter().sum::<u32>() > 0, "{answered:?}");
+
+    // The call list: the demo's phone orders came in by calls the telephony reported, each
+    // linked to its order.
+    b.goto(&format!("{hub}/staff/calls?from=2026-11-01&to=2026-11-24"))
+        .await?;
+    b.wait_for("#calls-table", 10).await?;
+    b.shot("31-calls").await?;
+    let linked = column(&b, "calls-table", 8).await?;
+    assert!(
+        linked.iter().any(|c| c.contains("-HUB-")),
+        "some calls name their orders: {linked:?}"
+    );
 
     // The monthly report as a page: the month's figures as the leaders' e-mail gives them.
     b.goto(&format!("{hub}/staff/stats/report?date=2026-11-01"))
