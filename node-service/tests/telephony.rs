@@ -197,6 +197,21 @@ async fn call_records_are_kept_once_linked_to_their_orders_and_listed_by_reach()
         .unwrap();
     assert_eq!(s, StatusCode::FORBIDDEN);
 
+    // Times that are not times are refused, not computed with.
+    for path in [
+        "/api/calls?to=-9223372036854775808",
+        "/api/calls?from=9223372036854775807",
+        "/api/calls?from=10&to=5",
+        "/api/calls?before=nonsense",
+    ] {
+        let (s, v) = h
+            .client
+            .call("GET", path, Some("sv01"), None)
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+    }
+
     // Per operator, for the statistics: answered calls and talk time.
     let totals = h
         .node

@@ -13,8 +13,6 @@ use super::actor::Actor;
 use super::error::ApiError;
 use crate::state::AppState;
 
-const DAY_MS: i64 = 86_400_000;
-
 /// Query of the call list.
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,11 +64,7 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
         }
         _ => return Err(ApiError::forbidden("只有中心人员可以查看通话记录")),
     };
-    let to = q.to.unwrap_or_else(|| state.now() + 1);
-    let from = q.from.unwrap_or(to - 30 * DAY_MS);
-    if from >= to {
-        return Err(ApiError::bad_request("起始时间须早于截止时间"));
-    }
+    let (from, to) = super::stats::time_range(q.from, q.to, state.now())?;
     let before = match q.before.as_deref() {
         None => None,
         Some(c) => Some(

@@ -112,20 +112,25 @@ pub fn period_of(q: &StatsQuery, now: i64) -> Result<(i64, i64, String), ApiErro
         let (from, to) = p.range_ms();
         return Ok((from, to, p.label()));
     }
-    // By default up to and including this millisecond.
-    let to = q.to.unwrap_or(now + 1);
-    let from = q.from.unwrap_or(to.saturating_sub(30 * DAY_MS));
-    // Times between 1970 and 9999: anything else is not a period (and would overflow below).
+    let (from, to) = time_range(q.from, q.to, now)?;
+    Ok((from, to, String::new()))
+}
+
+/// A range `[from, to)` given in Unix ms, by default the 30 days up to and including now: both
+/// between 1970 and 9999 (anything else is not a time here, and would overflow), `from` first.
+pub fn time_range(from: Option<i64>, to: Option<i64>, now: i64) -> Result<(i64, i64), ApiError> {
+    let to = to.unwrap_or(now + 1);
+    let from = from.unwrap_or(to.saturating_sub(30 * DAY_MS));
     const LATEST: i64 = 253_402_300_799_999;
     if !(0..=LATEST).contains(&from) || !(0..=LATEST).contains(&to) {
         return Err(ApiError::bad_request(
-            "统计时间须为 1970 至 9999 年之间的毫秒时间戳",
+            "时间须为 1970 至 9999 年之间的毫秒时间戳",
         ));
     }
     if from >= to {
-        return Err(ApiError::bad_request("统计起始时间须早于截止时间"));
+        return Err(ApiError::bad_request("起始时间须早于截止时间"));
     }
-    Ok((from, to, String::new()))
+    Ok((from, to))
 }
 
 /// The subtree `user` may see statistics of.
