@@ -506,9 +506,8 @@ impl<'a> Planner<'a> {
         ];
         let i = self.index;
         let area = hotline_model::topics::area_of(&self.refdata.org, &address);
-        let channel = *channels.choose(rng).unwrap_or(&Channel::Phone);
         Intake {
-            channel,
+            channel: *channels.choose(rng).unwrap_or(&Channel::Phone),
             caller_name: format!("{surname}{given}"),
             caller_phone: format!(
                 "1{}{:09}",
@@ -524,8 +523,8 @@ impl<'a> Planner<'a> {
             attachments: vec![],
             urgent: i.is_multiple_of(11),
             confidential: t.request_type == RequestType::Report && i.is_multiple_of(2),
-            // A phone call's id at the telephony, linking the order to its call record.
-            call_id: (channel == Channel::Phone).then(|| format!("fs-demo-{i:06}")),
+            // Set with the registration time (the telephony's id of the call).
+            call_id: None,
             area,
         }
     }
