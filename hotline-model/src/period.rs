@@ -212,7 +212,7 @@ impl Period {
 
     /// In words: 2026年11月, 2026年第4季度, 2026-11-23 至 2026-11-29 …
     pub fn label(&self) -> String {
-        let d = |x: Date| format!("{}-{:02}-{:02}", x.year(), u8::from(x.month()), x.day());
+        let d = ymd;
         match self.kind {
             PeriodKind::Day => d(self.first),
             PeriodKind::Month => {
@@ -229,6 +229,11 @@ impl Period {
             }
         }
     }
+}
+
+/// A date as `YYYY-MM-DD` (what [`parse_date`] reads).
+pub fn ymd(d: Date) -> String {
+    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Parses `YYYY-MM-DD`.

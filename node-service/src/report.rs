@@ -31,12 +31,7 @@ fn reader(state: &AppState) -> User {
 }
 
 fn first_day(p: &Period) -> String {
-    format!(
-        "{}-{:02}-{:02}",
-        p.first.year(),
-        u8::from(p.first.month()),
-        p.first.day()
-    )
+    hotline_model::period::ymd(p.first)
 }
 
 /// One month's report: its figures, the unit assessment and the topics, as the pages show them.

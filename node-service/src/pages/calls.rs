@@ -5,7 +5,7 @@
 use axum::extract::{Query, State};
 use axum::response::Response;
 use hotline_model::call::{hangup_label, talk_time};
-use hotline_model::period::{beijing_date, parse_date};
+use hotline_model::period::{beijing_date, parse_date, ymd};
 use hotline_model::role::Role;
 use web::{CallRow, CallsPage, Choice};
 
@@ -22,10 +22,6 @@ pub struct CallParams {
     from: Option<String>,
     to: Option<String>,
     before: Option<String>,
-}
-
-fn ymd(d: time::Date) -> String {
-    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// `GET /staff/calls`.

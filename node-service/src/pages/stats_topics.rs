@@ -32,8 +32,7 @@ pub fn tabs(current: &str) -> Vec<(String, String, bool)> {
 
 /// Today in Beijing as `YYYY-MM-DD`.
 fn today(state: &AppState) -> String {
-    let d = beijing_date(state.now());
-    format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+    hotline_model::period::ymd(beijing_date(state.now()))
 }
 
 /// A page's period with its defaults: this month around today, no custom end.
@@ -55,6 +54,11 @@ fn kinds(chosen: &str) -> Vec<Choice> {
         .iter()
         .map(|k| choice(k.as_str(), k.label(), k.as_str() == chosen))
         .collect()
+}
+
+/// A table's headings.
+fn heads(list: &[&str]) -> Vec<String> {
+    list.iter().map(|h| (*h).to_owned()).collect()
 }
 
 fn choice(value: &str, label: &str, selected: bool) -> Choice {
@@ -282,13 +286,13 @@ pub async fn topics(
             ]
         })
         .collect();
-    let mut heads = vec![
+    let mut columns = vec![
         DIMENSIONS
             .iter()
             .find(|(c, _)| *c == dim)
             .map_or("名称", |(_, l)| l),
     ];
-    heads.extend(crate::stats_export::TOPIC_HEADS);
+    columns.extend(crate::stats_export::TOPIC_HEADS);
     let repeated = r
         .repeated
         .iter()
@@ -332,17 +336,14 @@ pub async fn topics(
             StatTable {
                 id: "topics-table".into(),
                 caption: "各项受理与办理".into(),
-                heads: heads.iter().map(|h| (*h).to_owned()).collect(),
+                heads: heads(&columns),
                 rows,
                 empty: "这一期间及上期、去年同期都没有受理工单。".into(),
             },
             StatTable {
                 id: "repeated-table".into(),
                 caption: "同一地点同一事项的重复诉求".into(),
-                heads: ["事项", "地点", "次数", "重办", "不满意"]
-                    .iter()
-                    .map(|h| (*h).to_owned())
-                    .collect(),
+                heads: heads(&["事项", "地点", "次数", "重办", "不满意"]),
                 rows: repeated,
                 empty: "这一期间没有同一地点同一事项的重复诉求。".into(),
             },
@@ -459,7 +460,7 @@ pub async fn trend(
         tables: vec![StatTable {
             id: "trend-table".into(),
             caption: "逐月受理与办理".into(),
-            heads: [
+            heads: heads(&[
                 "月份",
                 "受理",
                 "直接办结",
@@ -469,10 +470,7 @@ pub async fn trend(
                 "延期",
                 "重办",
                 "不满意",
-            ]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect(),
+            ]),
             rows,
             empty: String::new(),
         }],
@@ -739,13 +737,10 @@ pub async fn operators(
         tables: vec![StatTable {
             id: "operators-table".into(),
             caption: "各话务员受理情况".into(),
-            heads: [
+            heads: heads(&[
                 "话务员", "受理", "直接办结", "直接办结率", "派单", "审核退回", "退回率", "已评价",
                 "满意率", "不满意", "接听来电", "呼出", "通话时长", "平均通话",
-            ]
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect(),
+            ]),
             rows,
             empty: "这一期间没有话务员登记工单。".into(),
         }],
@@ -792,11 +787,7 @@ pub async fn report(
         Err(e) => return super::error_page(l, &e),
     };
     let pct = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0));
-    let first = format!(
-        "{}-{:02}-01",
-        m.period.first.year(),
-        u8::from(m.period.first.month())
-    );
+    let first = hotline_model::period::ymd(m.period.first);
     let (from, to) = m.period.range_ms();
     let overview = vec![
         vec![text("受理"), num(format!("{} 件", m.public.received))],
@@ -837,7 +828,6 @@ pub async fn report(
             ]
         })
         .collect();
-    let owned = |v: &[&str]| v.iter().map(|h| (*h).to_owned()).collect();
     l.title = format!("月度报表 · {}", m.period.label());
     render(&StatsPage {
         l,
@@ -854,21 +844,21 @@ pub async fn report(
             StatTable {
                 id: "report-overview".into(),
                 caption: "概况".into(),
-                heads: owned(&["项目", "数值"]),
+                heads: heads(&["项目", "数值"]),
                 rows: overview,
                 empty: String::new(),
             },
             StatTable {
                 id: "report-units".into(),
                 caption: "综合得分前十的单位".into(),
-                heads: owned(&["排名", "单位", "综合得分", "承办"]),
+                heads: heads(&["排名", "单位", "综合得分", "承办"]),
                 rows: best,
                 empty: "这个月没有派单。".into(),
             },
             StatTable {
                 id: "report-hot".into(),
                 caption: "环比上升最多的事项".into(),
-                heads: owned(&["事项", "本月", "上月", "环比"]),
+                heads: heads(&["事项", "本月", "上月", "环比"]),
                 rows: hot,
                 empty: "没有比上月增加的事项。".into(),
             },
