@@ -853,6 +853,7 @@ impl<'a> Life<'a> {
             state: TicketState::initial(&intake),
             intake,
             events: Vec::new(),
+            files: Vec::new(),
         };
         let user = refdata
             .user(operator)

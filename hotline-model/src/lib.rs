@@ -15,6 +15,7 @@ pub mod category;
 pub mod countdown;
 pub mod credential;
 pub mod event;
+pub mod file;
 pub mod hlc;
 pub mod inbox;
 pub mod intake;

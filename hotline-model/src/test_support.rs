@@ -63,5 +63,6 @@ pub fn view_by(intake: Intake, start: i64, actions: Vec<(&str, Action)>) -> Tick
         intake,
         state,
         events,
+        files: vec![],
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
+use crate::file::TicketFile;
 use crate::intake::Intake;
 use crate::workflow::TicketState;
 
@@ -21,6 +22,9 @@ pub struct Ticket {
     pub intake: Intake,
     /// The workflow events, in no particular order.
     pub events: Vec<Event>,
+    /// Files named after registration (recordings, units' photos and documents), by hash.
+    #[serde(default)]
+    pub files: Vec<TicketFile>,
 }
 
 impl Ticket {
@@ -51,6 +55,9 @@ pub struct TicketView {
     pub state: TicketState,
     /// Events in applied order (conflicting ones included; see `state.conflicts`).
     pub events: Vec<Event>,
+    /// Files named after registration, oldest first.
+    #[serde(default)]
+    pub files: Vec<TicketFile>,
 }
 
 impl Ticket {
@@ -63,6 +70,7 @@ impl Ticket {
             intake: self.intake.clone(),
             state: self.state(),
             events: self.sorted_events().into_iter().cloned().collect(),
+            files: self.files.clone(),
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct NodeConfig {
     pub notify: crate::notify::NotifyConfig,
     /// The centre's telephony: its call records.
     pub telephony: crate::telephony::TelephonyConfig,
+    /// How long files linked to orders are kept.
+    pub files: crate::files::RetentionConfig,
 }
 
 impl Default for NodeConfig {
@@ -71,6 +73,7 @@ impl Default for NodeConfig {
             sync: crate::sync::SyncConfig::default(),
             notify: crate::notify::NotifyConfig::default(),
             telephony: crate::telephony::TelephonyConfig::default(),
+            files: crate::files::RetentionConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod citizen;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod http;
 pub mod inbound;
 pub mod kb;

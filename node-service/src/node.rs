@@ -32,6 +32,8 @@ pub struct RunningNode {
     alerts: Option<JoinHandle<()>>,
     kb_follow: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
+    retention: Option<JoinHandle<()>>,
+    uploader: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -89,6 +91,8 @@ impl RunningNode {
             self.alerts.take(),
             self.kb_follow.take(),
             self.sender.take(),
+            self.retention.take(),
+            self.uploader.take(),
         ]
         .into_iter()
         .flatten()
@@ -330,6 +334,16 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
             .context("notification settings ([notify])")?,
     );
     let sender = tokio::spawn(crate::notify::run_sender(state.clone(), channels));
+    // Files past their retention: the hub records their removal, every node deletes its copies.
+    let retention =
+        crate::files::spawn_retention(state.clone(), std::time::Duration::from_secs(3600));
+    // Files named here go up to the parent.
+    let uploader = state
+        .config
+        .sync
+        .upstream
+        .is_some()
+        .then(|| crate::files::spawn_uploader(state.clone()));
     if state.config.role == crate::config::NodeRole::Hub {
         // Open311 batch requests accepted before a stop are registered now.
         tokio::spawn(crate::open311::drain_queue(state.clone()));
@@ -372,5 +386,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         alerts,
         kb_follow: Some(kb_follow),
         sender: Some(sender),
+        retention: Some(retention),
+        uploader,
     })
 }

@@ -16,6 +16,7 @@ pub mod calls;
 pub mod credential_doc;
 pub mod docstore;
 pub mod error;
+pub mod files;
 pub mod inbound;
 pub mod inbox;
 pub mod intake_queue;

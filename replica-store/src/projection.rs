@@ -184,6 +184,7 @@ fn write_rows(
         s.due_at(),
         view.number,
     ])?;
+    crate::files::project(conn, view)?;
     Ok(())
 }
 
@@ -488,6 +489,7 @@ pub fn clear(conn: &Connection) -> Result<()> {
          DELETE FROM ticket_public;
          DELETE FROM fact_counts; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
+    crate::files::clear(conn)?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "11";
+pub const PROJECTION_VERSION: &str = "12";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -250,6 +250,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::surveys::create(conn)?;
     crate::inbound::create(conn)?;
     crate::calls::create(conn)?;
+    crate::files::create(conn)?;
     crate::inbox::create(conn)?;
     Ok(())
 }

@@ -1,15 +1,20 @@
 //! How a ticket is laid out in its automerge document.
 //!
 //! ```text
-//! ROOT { kind: "ticket", id, number, qhash, node, intake: <JSON>, events: { <event id>: <JSON> } }
+//! ROOT { kind: "ticket", id, number, qhash, node, intake: <JSON>, events: { <event id>: <JSON> },
+//!        "file:<sha256>": <JSON>, "file_removed:<sha256>": <JSON> }
 //! ```
 //! The header and intake are written once by the creating node. Events go into a map keyed by their
-//! unique id, so concurrent additions on different nodes never overwrite each other. Values are JSON
-//! text: compact, and checked field by field when read back, because documents also arrive from peers.
+//! unique id, so concurrent additions on different nodes never overwrite each other. Files named
+//! after registration are root keys of their own (a nested map created lazily by two nodes at once
+//! would leave one of them unseen); a file's removal is a second key, so adding and removing never
+//! write the same key. Values are JSON text: compact, and checked field by field when read back,
+//! because documents also arrive from peers.
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, ValueRef};
 use hotline_model::event::Event;
+use hotline_model::file::{FileRemoval, TicketFile};
 use hotline_model::ticket::Ticket;
 
 use crate::error::{Result, StoreError};
@@ -37,6 +42,9 @@ pub fn create(actor: ActorId, ticket: &Ticket, time_s: i64) -> Result<AutoCommit
     for e in &ticket.events {
         put_event(&mut doc, &events, id, e)?;
     }
+    for f in &ticket.files {
+        put_file(&mut doc, id, f)?;
+    }
     doc.commit_with(CommitOptions::default().with_time(time_s));
     Ok(doc)
 }
@@ -47,6 +55,71 @@ pub fn add_event(doc: &mut AutoCommit, doc_id: &str, event: &Event, time_s: i64)
     put_event(doc, &events, doc_id, event)?;
     doc.commit_with(CommitOptions::default().with_time(time_s));
     Ok(())
+}
+
+/// Names a file in the order as one change (with its removal, if it has one).
+pub fn add_file(doc: &mut AutoCommit, doc_id: &str, file: &TicketFile, time_s: i64) -> Result<()> {
+    put_file(doc, doc_id, file)?;
+    doc.commit_with(CommitOptions::default().with_time(time_s));
+    Ok(())
+}
+
+/// Records that a file was removed, as one change.
+pub fn remove_file(
+    doc: &mut AutoCommit,
+    doc_id: &str,
+    sha256: &str,
+    removal: &FileRemoval,
+    time_s: i64,
+) -> Result<()> {
+    let json = serde_json::to_string(removal)
+        .map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
+    doc.put(ROOT, format!("{REMOVED_PREFIX}{sha256}"), json)
+        .map_err(|err| StoreError::automerge(doc_id, err))?;
+    doc.commit_with(CommitOptions::default().with_time(time_s));
+    Ok(())
+}
+
+const FILE_PREFIX: &str = "file:";
+const REMOVED_PREFIX: &str = "file_removed:";
+
+fn put_file(doc: &mut AutoCommit, doc_id: &str, f: &TicketFile) -> Result<()> {
+    let mut entry = f.clone();
+    let removal = entry.removed.take();
+    let json = serde_json::to_string(&entry)
+        .map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
+    doc.put(ROOT, format!("{FILE_PREFIX}{}", f.file.sha256), json)
+        .map_err(|err| StoreError::automerge(doc_id, err))?;
+    if let Some(r) = removal {
+        let json = serde_json::to_string(&r)
+            .map_err(|err| StoreError::malformed(doc_id, err.to_string()))?;
+        doc.put(ROOT, format!("{REMOVED_PREFIX}{}", f.file.sha256), json)
+            .map_err(|err| StoreError::automerge(doc_id, err))?;
+    }
+    Ok(())
+}
+
+/// The files named at the root, with their removals, oldest first. Entries that do not parse or
+/// whose key does not match their hash are dropped (they can only come from a faulty peer).
+fn files_of(texts: &[(String, String)]) -> Vec<TicketFile> {
+    let mut files: Vec<TicketFile> = texts
+        .iter()
+        .filter_map(|(k, v)| {
+            let sha = k.strip_prefix(FILE_PREFIX)?;
+            let f: TicketFile = serde_json::from_str(v).ok()?;
+            (f.file.sha256 == sha && f.check().is_ok()).then_some(f)
+        })
+        .collect();
+    for (k, v) in texts {
+        if let Some(sha) = k.strip_prefix(REMOVED_PREFIX)
+            && let Ok(r) = serde_json::from_str::<FileRemoval>(v)
+            && let Some(f) = files.iter_mut().find(|f| f.file.sha256 == sha)
+        {
+            f.removed = Some(r);
+        }
+    }
+    files.sort_by(|a, b| (a.added_at, &a.file.sha256).cmp(&(b.added_at, &b.file.sha256)));
+    files
 }
 
 fn put_event(doc: &mut AutoCommit, events: &ObjId, doc_id: &str, e: &Event) -> Result<()> {
@@ -147,8 +220,10 @@ pub fn read(doc: &AutoCommit, doc_id: &str) -> Result<(Ticket, usize)> {
             _ => bad += 1,
         }
     }
+    let files = files_of(&root.texts);
     Ok((
         Ticket {
+            files,
             id,
             number: root.take(doc_id, "number")?,
             query_code_hash: root.take(doc_id, "qhash")?,

@@ -3,6 +3,7 @@
 
 use automerge::ActorId;
 use hotline_model::event::{Action, Event};
+use hotline_model::file::{FileRemoval, TicketFile};
 use hotline_model::intake::Intake;
 use hotline_model::number;
 use hotline_model::ticket::{Ticket, TicketView};
@@ -96,6 +97,7 @@ pub fn prepare(shared: &Shared, req: NewTicket) -> Result<Prepared> {
         created_node: shared.node.clone(),
         intake: req.intake,
         events: Vec::new(),
+        files: Vec::new(),
     };
     let actions = std::iter::once((id.clone(), Action::Created)).chain(req.then);
     let mut state = hotline_model::workflow::TicketState::initial(&ticket.intake);
@@ -254,9 +256,74 @@ pub fn apply(ctx: &mut Ctx<'_>, ticket: &str, req: NewEvent) -> Result<TicketVie
     let before = doc.get_heads();
     ticket_doc::add_event(&mut doc, &id, &event, req.now_ms / 1000)?;
     t.events.push(event);
+    finish_doc_change(ctx, &id, &mut doc, &before, &t)
+}
+
+/// Names a file in an order (a recording, a unit's photo or document). Naming a file the order
+/// already names changes nothing; the order's file count is limited.
+pub fn attach_file(
+    ctx: &mut Ctx<'_>,
+    ticket: &str,
+    file: TicketFile,
+    now_ms: i64,
+) -> Result<TicketView> {
+    file.check().map_err(StoreError::Invalid)?;
+    let id = resolve_id(ctx.conn, ticket)?;
+    let (mut doc, mut t) = load(ctx.conn, &ctx.node.actor, &id)?;
+    if t.files.iter().any(|f| f.file.sha256 == file.file.sha256)
+        || t.intake
+            .attachments
+            .iter()
+            .any(|a| a.sha256 == file.file.sha256)
+    {
+        return Ok(t.view());
+    }
+    if t.files.len() >= hotline_model::file::MAX_FILES {
+        return Err(StoreError::Invalid(
+            hotline_model::intake::FieldError::TooLong {
+                field: "files".into(),
+                len: t.files.len() + 1,
+                max: hotline_model::file::MAX_FILES,
+            },
+        ));
+    }
+    let before = doc.get_heads();
+    ticket_doc::add_file(&mut doc, &id, &file, now_ms / 1000)?;
+    t.files.push(file);
+    finish_doc_change(ctx, &id, &mut doc, &before, &t)
+}
+
+/// Records that a file of an order was removed (its retention ended); once only.
+pub fn remove_file(
+    ctx: &mut Ctx<'_>,
+    ticket: &str,
+    sha256: &str,
+    removal: FileRemoval,
+) -> Result<TicketView> {
+    let id = resolve_id(ctx.conn, ticket)?;
+    let (mut doc, mut t) = load(ctx.conn, &ctx.node.actor, &id)?;
+    let Some(f) = t.files.iter_mut().find(|f| f.file.sha256 == sha256) else {
+        return Err(StoreError::NotFound(format!("{id}/{sha256}")));
+    };
+    if f.removed.is_some() {
+        return Ok(t.view());
+    }
+    let before = doc.get_heads();
+    ticket_doc::remove_file(&mut doc, &id, sha256, &removal, removal.at / 1000)?;
+    f.removed = Some(removal);
+    finish_doc_change(ctx, &id, &mut doc, &before, &t)
+}
+
+fn finish_doc_change(
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    doc: &mut automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+    t: &Ticket,
+) -> Result<TicketView> {
     let view = t.view();
     let scope = view.state.scope_units().join(",");
-    let seq = docstore::append(ctx.conn, &id, &mut doc, &before, &scope)?.unwrap_or_default();
+    let seq = docstore::append(ctx.conn, id, doc, before, &scope)?.unwrap_or_default();
     *ctx.seq = (*ctx.seq).max(seq);
     projection::project(ctx.conn, &view, seq)?;
     Ok(view)

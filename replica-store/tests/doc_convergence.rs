@@ -57,6 +57,7 @@ proptest! {
             created_node: "HUB".into(),
             intake: common::intake(1),
             events: vec![Event { id: "e-created".into(), author: "op01".into(), unit: "C".into(), node: "HUB".into(), hlc: Hlc::at(T0), action: Action::Created }],
+            files: vec![],
         };
         let origin = ticket_doc::create(ActorId::from([0u8; 16].as_slice()), &ticket, T0 / 1000).unwrap();
         let bytes = origin.clone().save();

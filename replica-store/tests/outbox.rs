@@ -80,6 +80,7 @@ async fn a_notification_is_queued_with_its_event_or_not_at_all_and_delivered_wit
         created_node: "D01".into(),
         intake: other.intake.clone(),
         events: other.events.clone(),
+        files: vec![],
         query_code_hash: "x".into(),
     };
     store.import_ticket(t).await.unwrap();

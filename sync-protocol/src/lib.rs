@@ -116,6 +116,7 @@
 //! link.peer(), children)` and the org tree's `is_within` as [`scope::Within`], and run
 //! [`driver::run_link`]; when it returns, dial again.
 
+pub mod blob;
 pub mod ca_dir;
 pub mod digest;
 pub mod driver;

@@ -327,8 +327,27 @@ pub struct OrderPage {
     pub actions: Vec<ActionForm>,
     /// The public reply, if any.
     pub reply: Option<String>,
-    /// Files the citizen attached: (link, name, size in words).
-    pub files: Vec<(String, String, String)>,
+    /// Files: the citizen's, then those named later (recordings, units' photos and documents).
+    pub files: Vec<FileRow>,
+}
+
+/// A file of an order as the order page shows it.
+#[derive(Clone, Debug)]
+pub struct FileRow {
+    /// Where it opens.
+    pub href: String,
+    /// Its name.
+    pub name: String,
+    /// `recording`, `photo` or `document`.
+    pub kind: String,
+    /// 通话录音 / 照片 / 文件.
+    pub kind_label: String,
+    /// Its size in words.
+    pub size: String,
+    /// Who added it when, in words (empty for the citizen's).
+    pub added: String,
+    /// When and why it was removed, if it was.
+    pub removed: Option<String>,
 }
 
 /// A sync link's state.

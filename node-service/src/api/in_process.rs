@@ -133,6 +133,33 @@ impl Client {
         unreachable!("the loop returns on its second pass")
     }
 
+    /// Sends one request as `user` with raw bytes and headers, and returns the raw answer: for
+    /// files (uploads, range requests).
+    pub async fn call_bytes(
+        &self,
+        method: &str,
+        uri: &str,
+        user: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, axum::body::Bytes)> {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(u) = user {
+            let id = self.session(u).await?;
+            req = req.header("cookie", format!("{}={id}", crate::auth::COOKIE));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = match self.app.clone().oneshot(req.body(Body::from(body))?).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let (parts, body) = resp.into_parts();
+        let bytes = body.collect().await?.to_bytes();
+        Ok((parts.status, parts.headers, bytes))
+    }
+
     /// [`Client::call_raw`] with a JSON body.
     pub async fn call(
         &self,

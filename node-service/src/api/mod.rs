@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod drafts;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod in_process;
 pub mod kb;
@@ -76,6 +77,11 @@ pub fn open_routes() -> Vec<Route> {
             &["POST"],
             post(crate::telephony::cdr::post)
                 .layer(DefaultBodyLimit::max(crate::telephony::cdr::MAX_CDR)),
+        ),
+        route(
+            "/api/telephony/recordings/{secret}/{call_id}",
+            &["PUT"],
+            axum::routing::put(files::recording).layer(DefaultBodyLimit::max(files::MAX_RECORDING)),
         ),
         route(
             "/api/inbound/wechat",
@@ -149,6 +155,12 @@ pub fn staff_routes() -> Vec<Route> {
         ),
         route("/api/tickets/{key}", &["GET"], get(tickets::get)),
         route("/api/tickets/{key}/actions", &["POST"], post(tickets::act)),
+        route(
+            "/api/tickets/{key}/files",
+            &["POST"],
+            post(files::attach).layer(DefaultBodyLimit::max(files::MAX_ATTACHMENT)),
+        ),
+        route("/api/tickets/{key}/files/{sha}", &["GET"], get(files::get)),
         route("/api/kb/search", &["GET"], get(kb::search)),
         route("/api/kb/articles", &["POST"], post(kb::create)),
         route("/api/kb/articles/{id}", &["GET"], get(kb::get)),

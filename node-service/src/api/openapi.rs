@@ -92,6 +92,15 @@ impl Builder {
     }
 }
 
+/// The schema of a file's bytes (a success answered with the file itself).
+fn binary() -> Value {
+    json!({"type": "string", "format": "binary"})
+}
+
+fn binary_body() -> Value {
+    json!({"required": true, "content": {"application/octet-stream": {"schema": binary()}}})
+}
+
 fn object() -> Value {
     json!({"type": "object"})
 }
@@ -408,6 +417,38 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 (200, json!({"type": "string"})),
             ),
         ),
+        (
+            "put",
+            "/api/telephony/recordings/{secret}/{call_id}",
+            with_body(
+                open(
+                    "话务系统上传通话录音（WAV、MP3 或 Ogg 原始字节；路径含密钥与通话标识）",
+                    (200, b.schema::<crate::files::RecordingKept>()),
+                ),
+                Some(binary_body()),
+            ),
+        ),
+        (
+            "get",
+            "/api/tickets/{key}/files/{sha}",
+            staff(
+                "工单的文件（照片、文件、通话录音；支持 Range 分段读取；打开录音记入审计日志）",
+                (200, binary()),
+            ),
+        ),
+        ("post", "/api/tickets/{key}/files", {
+            let p = b.query::<super::files::UploadQuery>();
+            with_params(
+                with_body(
+                    staff(
+                        "为工单上传照片或 PDF 文件（原始字节）",
+                        (200, ticket.clone()),
+                    ),
+                    Some(binary_body()),
+                ),
+                p,
+            )
+        }),
         ("get", "/api/calls", {
             let p = b.query::<super::calls::CallQuery>();
             with_params(
@@ -687,6 +728,8 @@ pub fn document() -> Value {
         let is_open311 = path.starts_with("/open311/");
         let content = if is_open311 {
             json!({"application/json": {"schema": schema}, "text/xml": {"schema": {"type": "string"}}})
+        } else if schema == binary() {
+            json!({"*/*": {"schema": schema}})
         } else {
             json!({"application/json": {"schema": schema}})
         };

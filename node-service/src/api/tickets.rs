@@ -97,6 +97,12 @@ pub async fn register(
         })
         .await?;
     tracing::info!(number = %created.ticket.number, by = %user.login, "ticket registered");
+    if created.ticket.intake.call_id.is_some() {
+        // The call's recording, when the telephony delivered it before the order was registered.
+        if let Err(e) = crate::files::name_call_recording(state, &created.ticket).await {
+            tracing::warn!(number = %created.ticket.number, error = %e.message, "call recording not named");
+        }
+    }
     if let Some(m) = draft {
         // The order stands even if another operator settled the draft meanwhile.
         if let Err(e) = super::drafts::registered(

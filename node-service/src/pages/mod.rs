@@ -82,6 +82,13 @@ pub fn staff_routes() -> Vec<Route> {
             &["GET"],
             get(order::file),
         ),
+        route(
+            "/staff/orders/{number}/files",
+            &["POST"],
+            post(order::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::files::MAX_ATTACHMENT + 64 * 1024,
+            )),
+        ),
         route("/staff/status", &["GET"], get(status::page)),
         route("/staff/outbox", &["GET"], get(outbox::page)),
         route("/staff/drafts", &["GET"], get(drafts::page)),

@@ -331,21 +331,7 @@ pub fn build(
         parts,
         timeline,
         conflicts: s.conflicts.len(),
-        files: i
-            .attachments
-            .iter()
-            .map(|a| {
-                (
-                    format!("/staff/orders/{}/files/{}", view.number, a.sha256),
-                    a.name.clone(),
-                    if a.size >= 1024 * 1024 {
-                        format!("{:.1} MB", a.size as f64 / 1_048_576.0)
-                    } else {
-                        format!("{} KB", a.size.div_ceil(1024))
-                    },
-                )
-            })
-            .collect(),
+        files: file_rows(view, &rd),
         actions: forms::available(user, view, &rd, now, &state.config.node_code, unit_phrases),
         reply,
     }
@@ -383,51 +369,121 @@ pub async fn page(
     }
 }
 
-/// `GET /staff/orders/{number}/files/{sha256}`: a file attached to the order, for those who may
-/// see the order (the opening is recorded as a view of the order). Files stay at the node that
-/// took them (the hub, for the website); another node says where the file is.
+/// The order's files as its page lists them: the citizen's photos, then the files named later.
+fn file_rows(view: &TicketView, rd: &ReferenceData) -> Vec<web::FileRow> {
+    let size = |n: u64| {
+        if n >= 1024 * 1024 {
+            format!("{:.1} MB", n as f64 / 1_048_576.0)
+        } else {
+            format!("{} KB", n.div_ceil(1024))
+        }
+    };
+    let href = |sha: &str| format!("/staff/orders/{}/files/{}", view.number, sha);
+    let citizen = view.intake.attachments.iter().map(|a| {
+        let kind = hotline_model::file::kind_of_type(&a.media_type);
+        web::FileRow {
+            href: href(&a.sha256),
+            name: a.name.clone(),
+            kind: kind.as_str().into(),
+            kind_label: kind.label().into(),
+            size: size(a.size),
+            added: "市民提交".into(),
+            removed: None,
+        }
+    });
+    let later = view.files.iter().map(|f| web::FileRow {
+        href: href(&f.file.sha256),
+        name: f.file.name.clone(),
+        kind: f.kind.as_str().into(),
+        kind_label: f.kind.label().into(),
+        size: size(f.file.size),
+        added: if f.added_by == "telephony" {
+            format!("话务系统 {}", local_time(f.added_at))
+        } else {
+            format!(
+                "{} · {} {}",
+                unit_name(rd, &f.unit),
+                user_name(rd, &f.added_by),
+                local_time(f.added_at)
+            )
+        },
+        removed: f
+            .removed
+            .as_ref()
+            .map(|r| format!("已于 {} 删除：{}", local_time(r.at), r.reason)),
+    });
+    citizen.chain(later).collect()
+}
+
+/// `GET /staff/orders/{number}/files/{sha256}`: a file of the order, for those who may see the
+/// order; fetched from the parent node the first time; range requests for playing and seeking.
 pub async fn file(
     State(state): State<AppState>,
     Staff(user): Staff,
     Path((number, sha)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
-    let v = match view(&state, &user, &number).await {
-        Ok(v) => v,
-        Err(e) => return error_page(layout(&state, &user, "附件", ""), &e),
-    };
-    let Some(a) = v.intake.attachments.iter().find(|a| a.sha256 == sha) else {
-        return error_page(
-            layout(&state, &user, "附件", ""),
-            &crate::api::error::ApiError::not_found("附件"),
-        );
-    };
-    let blobs = state.blobs.clone();
-    let sha = a.sha256.clone();
-    match tokio::task::spawn_blocking(move || blobs.get(&sha)).await {
-        Ok(Ok(Some(bytes))) => (
-            [
-                (axum::http::header::CONTENT_TYPE, a.media_type.clone()),
-                (axum::http::header::CONTENT_DISPOSITION, "inline".to_owned()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Ok(Ok(None)) => error_page(
-            layout(&state, &user, "附件", ""),
-            &crate::api::error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not_here",
-                "该附件保存在受理它的节点（市民网站的附件在市中心节点），本节点没有副本",
-            ),
-        ),
-        _ => error_page(
-            layout(&state, &user, "附件", ""),
-            &crate::api::error::ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "附件读取失败，请稍后重试",
-            ),
-        ),
+    match crate::files::open(&state, &user, &number, &sha).await {
+        Ok(opened) => crate::files::serve(opened, &headers).await,
+        Err(e) => error_page(layout(&state, &user, "附件", ""), &e),
+    }
+}
+
+/// `POST /staff/orders/{number}/files`: a unit's photo or PDF from the order page.
+pub async fn upload(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    Path(number): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let result = async {
+        let mut form = form.map_err(|e| crate::api::error::ApiError::bad_request(e.body_text()))?;
+        let too_large = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                crate::api::error::ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "文件太大：照片不超过 10 MB，PDF 文件不超过 20 MB",
+                )
+            } else {
+                crate::api::error::ApiError::bad_request("文件没有完整收到，请重新上传")
+            }
+        };
+        while let Some(field) = form.next_field().await.map_err(too_large)? {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(too_large)?;
+            if bytes.is_empty() {
+                break;
+            }
+            return crate::files::attach(&state, &user, &number, &name, bytes.to_vec()).await;
+        }
+        Err(crate::api::error::ApiError::bad_request(
+            "请选择要上传的文件",
+        ))
+    }
+    .await;
+    match result {
+        Ok(v) => Redirect::to(&format!(
+            "/staff/orders/{}?done={}",
+            v.number,
+            url_encode("上传文件")
+        ))
+        .into_response(),
+        Err(e) => match view(&state, &user, &number).await {
+            Ok(v) => {
+                let flash = Flash {
+                    kind: "error",
+                    text: format!("上传未完成：{}", e.message),
+                };
+                let mut resp = render(&build(&state, &user, &v, state.now(), Some(flash), &[]));
+                *resp.status_mut() = e.status;
+                resp
+            }
+            Err(e2) => error_page(layout(&state, &user, "工单", ""), &e2),
+        },
     }
 }
 

@@ -131,6 +131,20 @@ pub async fn run(
         l.docs_applied = 0;
     });
     // Reads run in their own task: a frame read cancelled half-way would lose bytes.
+    // Files: the parent answers its children's requests on streams of their own; a child asks
+    // its parent through this connection while the link is up.
+    let upstream = key.starts_with("upstream:");
+    let blob_task = if upstream {
+        env.state.blobs.set_upstream(Some(conn.clone()));
+        None
+    } else {
+        Some(tokio::spawn(serve_files(
+            env.state.clone(),
+            conn.clone(),
+            peer.scope_unit.clone(),
+            env.within.clone(),
+        )))
+    };
     let (tx, mut rx) = mpsc::channel::<Result<Message, String>>(64);
     let reader_task = tokio::spawn(async move {
         loop {
@@ -245,6 +259,12 @@ pub async fn run(
     };
     conn.close(quinn::VarInt::from_u32(code), b"link ended");
     reader_task.abort();
+    if upstream {
+        env.state.blobs.set_upstream(None);
+    }
+    if let Some(t) = blob_task {
+        t.abort();
+    }
     let stats = conn.stats();
     env.links.update(key, |l| {
         l.bytes_sent = stats.udp_tx.bytes;
@@ -263,4 +283,31 @@ pub async fn run(
         other => tracing::warn!(peer = %peer.node_code, reason = %other, "sync link ended"),
     }
     end
+}
+
+/// Answers a child's file requests, each in a task of its own (a slow one holds up nobody), until
+/// the connection ends.
+async fn serve_files(
+    state: AppState,
+    conn: quinn::Connection,
+    child_scope: String,
+    within: sync_protocol::scope::Within,
+) {
+    let mut running = tokio::task::JoinSet::new();
+    while let Some(pending) = sync_protocol::blob::next_stream(&conn).await {
+        let (state, scope, within) = (state.clone(), child_scope.clone(), within.clone());
+        running.spawn(async move {
+            match tokio::time::timeout(Duration::from_secs(10), pending.read()).await {
+                Ok(Ok(incoming)) => {
+                    crate::files::answer_child(&state, &scope, &within, incoming).await
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(child = %scope, error = %e, "refused a malformed file request")
+                }
+                Err(_) => tracing::warn!(child = %scope, "a file request was not sent in time"),
+            }
+        });
+        while running.try_join_next().is_some() {}
+    }
+    running.abort_all();
 }

@@ -128,6 +128,7 @@ fn ticket_of(
         created_node: "HUB".into(),
         intake: planned.intake.clone(),
         events,
+        files: Vec::new(),
     }
 }
 
