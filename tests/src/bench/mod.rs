@@ -2,6 +2,7 @@
 
 use anyhow::{Result, bail};
 
+mod blobs;
 mod hub_scale;
 mod intake;
 mod notify;
@@ -63,6 +64,7 @@ pub fn main() -> Result<()> {
         "web" => web::run(&args),
         "portal" => portal::run(&args),
         "notify" => notify::run(&args),
+        "blobs" => blobs::run(&args),
         other => bail!(
             "unknown scenario {other}; scenarios: {}",
             SCENARIOS.join(", ")
@@ -85,6 +87,7 @@ pub const SCENARIOS: &[&str] = &[
     "web",
     "portal",
     "notify",
+    "blobs",
 ];
 
 /// The value at quantile `q` (0–1, nearest rank) of an ascending slice.
