@@ -5,6 +5,7 @@
 //! function is deterministic and every node computes the same answer from the same inputs.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod agent;
 pub mod alerts;
 pub mod article;
 pub mod assessment;

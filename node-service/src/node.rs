@@ -34,6 +34,7 @@ pub struct RunningNode {
     sender: Option<JoinHandle<()>>,
     retention: Option<JoinHandle<()>>,
     uploader: Option<JoinHandle<()>>,
+    esl: Option<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -93,6 +94,7 @@ impl RunningNode {
             self.sender.take(),
             self.retention.take(),
             self.uploader.take(),
+            self.esl.take(),
         ]
         .into_iter()
         .flatten()
@@ -312,6 +314,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         config: Arc::new(config),
         clock,
         sync_links: crate::sync::SyncLinks::default(),
+        cti: Arc::default(),
         auth,
     };
     let sync = if state.config.sync.enabled() {
@@ -337,6 +340,13 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     // Files past their retention: the hub records their removal, every node deletes its copies.
     let retention =
         crate::files::spawn_retention(state.clone(), std::time::Duration::from_secs(3600));
+    // The switch's event socket, when configured.
+    let esl = state
+        .config
+        .telephony
+        .esl
+        .clone()
+        .map(|esl| crate::telephony::esl::spawn(state.clone(), esl));
     // Files named here go up to the parent.
     let uploader = state
         .config
@@ -388,5 +398,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         sender: Some(sender),
         retention: Some(retention),
         uploader,
+        esl,
     })
 }

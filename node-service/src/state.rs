@@ -41,6 +41,8 @@ pub struct AppState {
     pub sync_links: crate::sync::SyncLinks,
     /// Staff credentials, sessions and service tokens.
     pub auth: Arc<crate::auth::Auth>,
+    /// The telephony's live side: calls in progress, screen pops, the event socket.
+    pub cti: Arc<crate::telephony::Cti>,
 }
 
 impl AppState {

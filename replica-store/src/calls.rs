@@ -30,7 +30,13 @@ pub fn create(conn: &Connection) -> Result<()> {
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS calls_by_start ON calls(started_at, call_id);
         CREATE INDEX IF NOT EXISTS calls_by_operator ON calls(operator, started_at, call_id);
-        CREATE INDEX IF NOT EXISTS calls_by_caller ON calls(caller, started_at, call_id);",
+        CREATE INDEX IF NOT EXISTS calls_by_caller ON calls(caller, started_at, call_id);
+        CREATE TABLE IF NOT EXISTS agent_states(
+            operator TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY(operator, at, state)
+        ) WITHOUT ROWID;",
     )?;
     Ok(())
 }
@@ -168,4 +174,49 @@ pub fn per_operator(
         ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Keeps an operator's change of state; `false` when it was kept before (an event seen twice).
+pub fn record_state(
+    conn: &Connection,
+    operator: &str,
+    change: hotline_model::agent::StateChange,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached("INSERT OR IGNORE INTO agent_states(operator, at, state) VALUES(?1, ?2, ?3)")?
+        .execute(params![operator, change.at, change.state.as_str()])?;
+    Ok(n == 1)
+}
+
+/// An operator's changes of state in `[from, to)`, with the last one before `from` (the state the
+/// period starts in), oldest first.
+pub fn states(
+    conn: &Connection,
+    operator: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<hotline_model::agent::StateChange>> {
+    let parse = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String)> { Ok((r.get(0)?, r.get(1)?)) };
+    let mut rows: Vec<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT at, state FROM agent_states WHERE operator = ?1 AND at < ?2
+             ORDER BY at DESC LIMIT 1",
+        )?
+        .query_map(params![operator, from], parse)?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, state FROM agent_states WHERE operator = ?1 AND at >= ?2 AND at < ?3
+         ORDER BY at LIMIT 20000",
+    )?;
+    rows.extend(
+        stmt.query_map(params![operator, from, to], parse)?
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, s)| {
+            hotline_model::agent::AgentState::parse(&s)
+                .map(|state| hotline_model::agent::StateChange { at, state })
+        })
+        .collect())
 }

@@ -79,3 +79,30 @@ const drawCharts = () => {
 // Deferred scripts (ECharts among them) have all run by DOMContentLoaded.
 if (document.readyState === "complete") drawCharts();
 else document.addEventListener("DOMContentLoaded", drawCharts);
+
+// Screen pop: when the telephony answers a call at this operator's extension, the intake form
+// (if open and empty) takes the caller's number and the call's id — the caller's history loads by
+// itself — and any other page shows a banner to take the call.
+const popUrl = document.body.dataset.pop;
+if (popUrl && window.EventSource) {
+  const source = new EventSource(popUrl);
+  source.addEventListener("call", (e) => {
+    const call = JSON.parse(e.data);
+    const phone = document.getElementById("phone");
+    const callId = document.getElementById("call_id");
+    if (phone && callId && !phone.value.trim()) {
+      phone.value = call.caller;
+      callId.value = call.call_id;
+      const note = document.getElementById("call-note");
+      if (note) note.hidden = false;
+      phone.dispatchEvent(new Event("change", { bubbles: true }));
+      return;
+    }
+    const banner = document.getElementById("call-banner");
+    if (banner) {
+      document.getElementById("call-text").textContent = `来电 ${call.caller}${call.queue ? `（${call.queue}）` : ""} 已接通`;
+      document.getElementById("call-link").href = call.url;
+      banner.hidden = false;
+    }
+  });
+}

@@ -23,6 +23,8 @@ pub struct Layout {
     pub offline: bool,
     /// A message after an action (saved, refused).
     pub flash: Option<Flash>,
+    /// The telephony's screen pops reach this user's pages (operators).
+    pub screen_pop: bool,
 }
 
 impl Layout {
@@ -114,6 +116,8 @@ pub struct IntakeValues {
     pub urgent: bool,
     /// The citizen's message being registered (`/staff/drafts`), and where it came from.
     pub draft: Option<(i64, String)>,
+    /// The call being taken (the telephony's id), linking the order to its record and recording.
+    pub call_id: String,
 }
 
 /// A just-registered order, to read out to the caller.

@@ -41,6 +41,9 @@ pub struct CallItem {
     pub operator_name: Option<String>,
     /// The numbers of the orders registered from it.
     pub orders: Vec<String>,
+    /// The recording's content hash, when the telephony delivered one (`GET
+    /// /api/calls/{call_id}/recording`).
+    pub recording_sha256: Option<String>,
 }
 
 /// A page of calls.
@@ -53,17 +56,28 @@ pub struct CallPage {
 }
 
 /// The calls `user` may list (the API and the page).
-pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<CallPage, ApiError> {
-    let operator = match user.role {
-        Role::ShiftLeader | Role::Supervisor | Role::Leader | Role::Inspector => q.operator,
+/// Whose calls `user` may see: every operator's (`None` kept as asked), or only their own.
+fn reach(user: &User, asked: Option<String>) -> Result<Option<String>, ApiError> {
+    match user.role {
+        Role::ShiftLeader | Role::Supervisor | Role::Leader | Role::Inspector => Ok(asked),
         Role::Operator => {
-            if q.operator.as_ref().is_some_and(|o| *o != user.login) {
+            if asked.as_ref().is_some_and(|o| *o != user.login) {
                 return Err(ApiError::forbidden("话务员只能查看自己的通话记录"));
             }
-            Some(user.login.clone())
+            Ok(Some(user.login.clone()))
         }
-        _ => return Err(ApiError::forbidden("只有中心人员可以查看通话记录")),
-    };
+        _ => Err(ApiError::forbidden("只有中心人员可以查看通话记录")),
+    }
+}
+
+/// Whether `user` may watch over every operator's calls (listen in, score).
+pub fn supervises(user: &User) -> bool {
+    matches!(user.role, Role::ShiftLeader | Role::Supervisor)
+}
+
+/// The calls `user` may list (the API and the page).
+pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<CallPage, ApiError> {
+    let operator = reach(user, q.operator)?;
     let (from, to) = super::stats::time_range(q.from, q.to, state.now())?;
     let before = match q.before.as_deref() {
         None => None,
@@ -90,7 +104,8 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
             let mut out = Vec::with_capacity(calls.len());
             for call in calls {
                 let orders = replica_store::projection::orders_of_call(c, &call.call_id)?;
-                out.push((call, orders));
+                let rec = replica_store::files::recording_of(c, &call.call_id)?.map(|r| r.0);
+                out.push((call, orders, rec));
             }
             Ok(out)
         })
@@ -99,12 +114,13 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
     let next = (rows.len() as u32 == limit)
         .then(|| {
             rows.last()
-                .map(|(c, _)| format!("{}:{}", c.started_at, c.call_id))
+                .map(|(c, _, _)| format!("{}:{}", c.started_at, c.call_id))
         })
         .flatten();
     let items = rows
         .into_iter()
-        .map(|(call, orders)| CallItem {
+        .map(|(call, orders, recording_sha256)| CallItem {
+            recording_sha256,
             operator_name: call
                 .operator
                 .as_deref()
@@ -125,4 +141,186 @@ pub async fn list(
 ) -> Result<Json<CallPage>, ApiError> {
     let Query(q) = query?;
     Ok(Json(calls_for(&state, &user, q).await?))
+}
+
+/// Calls in progress, and whether the telephony takes live-monitoring commands now.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LiveCalls {
+    /// The calls, oldest first.
+    pub calls: Vec<crate::telephony::LiveCall>,
+    /// Live monitoring (监听/强插) is offered: the event socket is connected.
+    pub monitoring: bool,
+}
+
+/// The calls in progress `user` may see (the API and the page).
+pub fn live_for(state: &AppState, user: &User) -> Result<LiveCalls, ApiError> {
+    let only = reach(user, None)?;
+    let calls = state
+        .cti
+        .live_calls()
+        .into_iter()
+        .filter(|c| only.as_ref().is_none_or(|o| *o == c.operator))
+        .collect();
+    Ok(LiveCalls {
+        calls,
+        monitoring: supervises(user) && state.cti.client().is_some(),
+    })
+}
+
+/// `GET /api/calls/live`.
+pub async fn live(State(state): State<AppState>, Actor(user): Actor) -> Result<Json<LiveCalls>, ApiError> {
+    Ok(Json(live_for(&state, &user)?))
+}
+
+/// How a supervisor joins a live call.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorRequest {
+    /// Speak too (强插, `three_way`); listen only (监听, `eavesdrop`) when false.
+    #[serde(default)]
+    pub barge: bool,
+}
+
+/// What the telephony was asked.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MonitorStarted {
+    /// The switch's job id.
+    pub job: String,
+    /// The extension that will ring.
+    pub extension: String,
+}
+
+/// Live monitoring (the API and the page): the switch rings the supervisor's extension and joins
+/// it to the call. Recorded in the audit log first.
+pub async fn monitor_call(
+    state: &AppState,
+    user: &User,
+    call_id: &str,
+    barge: bool,
+) -> Result<MonitorStarted, ApiError> {
+    if !supervises(user) {
+        return Err(ApiError::forbidden("只有值班长和监督员可以监听或强插通话"));
+    }
+    let call = state
+        .cti
+        .live_by_id(call_id)
+        .ok_or_else(|| ApiError::not_found("进行中的通话"))?;
+    let client = state.cti.client().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "话务系统未连接，暂不能监听",
+        )
+    })?;
+    let extension = state
+        .config
+        .telephony
+        .extension_of(&user.login)
+        .ok_or_else(|| ApiError::bad_request("您没有配置分机号（telephony.extensions），无法监听"))?
+        .to_owned();
+    state
+        .store
+        .audit(replica_store::audit::AuditEntry {
+            seq: 0,
+            at_ms: state.now(),
+            actor: user.login.clone(),
+            action: if barge { "barge_call" } else { "monitor_call" }.into(),
+            ticket: String::new(),
+            detail: format!("{} {} → 分机 {extension}", call.call_id, call.operator),
+        })
+        .await?;
+    let job = crate::telephony::esl::monitor(&client, &extension, &call.call_id, barge)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_GATEWAY,
+                "telephony",
+                format!("话务系统未能执行监听：{e}"),
+            )
+        })?;
+    Ok(MonitorStarted { job, extension })
+}
+
+/// `POST /api/calls/{call_id}/monitor`.
+pub async fn monitor(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    axum::extract::Path(call_id): axum::extract::Path<String>,
+    body: Result<Json<MonitorRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<MonitorStarted>, ApiError> {
+    let Json(req) = body?;
+    Ok(Json(monitor_call(&state, &user, &call_id, req.barge).await?))
+}
+
+/// A call's recording for who may see the call (an operator their own), every opening audited:
+/// the API and the call list's player.
+pub async fn open_recording(
+    state: &AppState,
+    user: &User,
+    call_id: &str,
+) -> Result<crate::files::Opened, ApiError> {
+    let only = reach(user, None)?;
+    let id = call_id.to_owned();
+    let (call, rec) = state
+        .store
+        .read(move |c| {
+            Ok((
+                replica_store::calls::get(c, &id)?,
+                replica_store::files::recording_of(c, &id)?,
+            ))
+        })
+        .await?;
+    let (Some(call), Some((sha256, media_type, size, _))) = (call, rec) else {
+        return Err(ApiError::not_found("该通话的录音"));
+    };
+    if let Some(o) = only
+        && call.operator.as_deref() != Some(o.as_str())
+    {
+        return Err(ApiError::forbidden("话务员只能收听自己的通话录音"));
+    }
+    state
+        .store
+        .audit(replica_store::audit::AuditEntry {
+            seq: 0,
+            at_ms: state.now(),
+            actor: user.login.clone(),
+            action: "open_recording".into(),
+            ticket: String::new(),
+            detail: format!("通话 {call_id} {sha256}"),
+        })
+        .await?;
+    let path = state.blobs.local(&sha256).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::GONE,
+            "gone",
+            "该录音已超过保存期限被删除，或不在本节点",
+        )
+    })?;
+    Ok(crate::files::Opened {
+        path,
+        named: crate::files::Named {
+            file: hotline_model::intake::Attachment {
+                name: format!("通话录音-{call_id}.wav"),
+                sha256,
+                size,
+                media_type,
+            },
+            kind: hotline_model::file::FileKind::Recording,
+            removed: None,
+        },
+    })
+}
+
+/// `GET /api/calls/{call_id}/recording`.
+pub async fn recording(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+    axum::extract::Path(call_id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match open_recording(&state, &user, &call_id).await {
+        Ok(opened) => crate::files::serve(opened, &headers).await,
+        Err(e) => e.into_response(),
+    }
 }

@@ -459,6 +459,33 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 p,
             )
         }),
+        (
+            "get",
+            "/api/calls/live",
+            staff(
+                "进行中的通话（话务员只看自己的），及能否监听",
+                (200, b.schema::<super::calls::LiveCalls>()),
+            ),
+        ),
+        (
+            "post",
+            "/api/calls/{call_id}/monitor",
+            with_body(
+                staff(
+                    "监听或强插进行中的通话（话务系统呼叫本人分机；记入审计日志）",
+                    (200, b.schema::<super::calls::MonitorStarted>()),
+                ),
+                b.json_body::<super::calls::MonitorRequest>(),
+            ),
+        ),
+        (
+            "get",
+            "/api/calls/{call_id}/recording",
+            staff(
+                "通话录音（支持 Range；打开即记入审计日志）",
+                (200, binary()),
+            ),
+        ),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
             with_params(

@@ -128,3 +128,39 @@ pub async fn calls(
         next,
     })
 }
+
+/// `GET /staff/calls/pop`: the signed-in operator's screen pops as server-sent events (`call`,
+/// JSON: call id, caller, where to take it). The browser keeps it open on every page.
+pub async fn pop(State(state): State<AppState>, Staff(user): Staff) -> Response {
+    use axum::response::IntoResponse;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    if user.role != Role::Operator {
+        return (axum::http::StatusCode::NO_CONTENT, "").into_response();
+    }
+    let rx = state.cti.subscribe();
+    let login = user.login.clone();
+    let events = futures::stream::unfold(rx, move |mut rx| {
+        let login = login.clone();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(call) if call.operator == login => {
+                        let data = serde_json::json!({
+                            "call_id": call.call_id,
+                            "caller": call.caller,
+                            "queue": call.queue,
+                            "url": format!("/staff/intake?call={}", url_encode(&call.call_id)),
+                        });
+                        let event = Event::default().event("call").data(data.to_string());
+                        return Some((Ok::<_, std::convert::Infallible>(event), rx));
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}

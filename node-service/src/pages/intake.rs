@@ -58,6 +58,9 @@ pub struct IntakeForm {
     /// Where it came from, to show the operator.
     #[serde(default)]
     draft_note: String,
+    /// The call being taken (from the screen pop).
+    #[serde(default)]
+    call_id: String,
 }
 
 /// A select's value as the enum it names.
@@ -135,6 +138,7 @@ fn page(
             confidential: f.confidential.is_some(),
             urgent: f.urgent.is_some(),
             draft: f.draft.map(|id| (id, f.draft_note.clone())),
+            call_id: f.call_id.clone(),
         },
         error,
         registered,
@@ -146,6 +150,8 @@ fn page(
 pub struct Prefill {
     /// A citizen's message to register (`/staff/drafts`).
     draft: Option<i64>,
+    /// The call just answered (the screen pop): its caller's number fills the form.
+    call: Option<String>,
 }
 
 /// `GET /staff/intake`: an empty form, or one filled from a citizen's message.
@@ -159,6 +165,12 @@ pub async fn form(
         request_type: "complaint".into(),
         ..IntakeForm::default()
     };
+    if let Some(call) = p.call.filter(|c| !c.is_empty() && c.len() <= 200) {
+        if let Some(live) = state.cti.live_by_id(&call) {
+            f.phone = live.caller;
+        }
+        f.call_id = call;
+    }
     if let Some(id) = p.draft {
         let m = match crate::api::drafts::waiting_draft(&state, &user, id).await {
             Ok(m) => m,
@@ -221,7 +233,7 @@ pub async fn submit(
         attachments: Vec::new(),
         urgent: f.urgent.is_some(),
         confidential: f.confidential.is_some(),
-        call_id: None,
+        call_id: Some(f.call_id.trim().to_owned()).filter(|c| !c.is_empty()),
         area: Vec::new(),
     };
     let answered = answer.is_some();

@@ -102,6 +102,7 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/messages", &["GET"], get(messages::page)),
         route("/staff/stats/units", &["GET"], get(stats::units)),
         route("/staff/calls", &["GET"], get(calls::calls)),
+        route("/staff/calls/pop", &["GET"], get(calls::pop)),
         route("/staff/stats/units.xlsx", &["GET"], get(stats::units_xlsx)),
         route("/staff/stats/orders", &["GET"], get(stats::orders)),
         route("/staff/stats/topics", &["GET"], get(stats_topics::topics)),
@@ -413,6 +414,7 @@ pub fn layout(state: &AppState, user: &User, title: &str, current: &str) -> Layo
         nav,
         offline,
         flash: None,
+        screen_pop: user.role == hotline_model::role::Role::Operator,
     }
 }
 

@@ -87,6 +87,33 @@ pub fn parse(
             .map(decode)
             .filter(|s| !s.is_empty())
     };
+    let direction_hint = v
+        .pointer("/channel_data/direction")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    record_of(
+        |name| {
+            var(name).or_else(|| {
+                (name == "direction")
+                    .then(|| direction_hint.clone())
+                    .flatten()
+            })
+        },
+        profile,
+        is_login,
+        extensions,
+    )
+}
+
+/// A call leg from its channel variables (`var`, values decoded) and its caller profile
+/// (`profile`: `uuid`, `caller_id_number`, `destination_number`): what `mod_json_cdr` posts and
+/// what an event-socket `CHANNEL_HANGUP_COMPLETE` carries alike.
+pub fn record_of(
+    var: impl Fn(&str) -> Option<String>,
+    profile: impl Fn(&str) -> Option<String>,
+    is_login: impl Fn(&str) -> bool,
+    extensions: &BTreeMap<String, String>,
+) -> Result<Posted, String> {
     if var("cc_side").as_deref() == Some("agent") {
         return Ok(Posted::Skipped("坐席一侧的通话记录，以来电一侧为准"));
     }
@@ -108,14 +135,7 @@ pub fn parse(
     let talk_secs = var("billsec")
         .and_then(|s| s.parse::<u32>().ok())
         .unwrap_or(0);
-    let direction = match var("direction")
-        .or_else(|| {
-            v.pointer("/channel_data/direction")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .as_deref()
-    {
+    let direction = match var("direction").as_deref() {
         Some("outbound") => CallDirection::Outbound,
         _ => CallDirection::Inbound,
     };
