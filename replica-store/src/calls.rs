@@ -183,7 +183,9 @@ pub fn record_state(
     change: hotline_model::agent::StateChange,
 ) -> Result<bool> {
     let n = conn
-        .prepare_cached("INSERT OR IGNORE INTO agent_states(operator, at, state) VALUES(?1, ?2, ?3)")?
+        .prepare_cached(
+            "INSERT OR IGNORE INTO agent_states(operator, at, state) VALUES(?1, ?2, ?3)",
+        )?
         .execute(params![operator, change.at, change.state.as_str()])?;
     Ok(n == 1)
 }
@@ -196,7 +198,8 @@ pub fn states(
     from: i64,
     to: i64,
 ) -> Result<Vec<hotline_model::agent::StateChange>> {
-    let parse = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String)> { Ok((r.get(0)?, r.get(1)?)) };
+    let parse =
+        |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, String)> { Ok((r.get(0)?, r.get(1)?)) };
     let mut rows: Vec<(i64, String)> = conn
         .prepare_cached(
             "SELECT at, state FROM agent_states WHERE operator = ?1 AND at < ?2

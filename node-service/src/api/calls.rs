@@ -168,7 +168,10 @@ pub fn live_for(state: &AppState, user: &User) -> Result<LiveCalls, ApiError> {
 }
 
 /// `GET /api/calls/live`.
-pub async fn live(State(state): State<AppState>, Actor(user): Actor) -> Result<Json<LiveCalls>, ApiError> {
+pub async fn live(
+    State(state): State<AppState>,
+    Actor(user): Actor,
+) -> Result<Json<LiveCalls>, ApiError> {
     Ok(Json(live_for(&state, &user)?))
 }
 
@@ -249,7 +252,9 @@ pub async fn monitor(
     body: Result<Json<MonitorRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<MonitorStarted>, ApiError> {
     let Json(req) = body?;
-    Ok(Json(monitor_call(&state, &user, &call_id, req.barge).await?))
+    Ok(Json(
+        monitor_call(&state, &user, &call_id, req.barge).await?,
+    ))
 }
 
 /// A call's recording for who may see the call (an operator their own), every opening audited:

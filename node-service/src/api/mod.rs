@@ -187,8 +187,16 @@ pub fn staff_routes() -> Vec<Route> {
         route("/api/stats/units", &["GET"], get(stats::units)),
         route("/api/calls", &["GET"], get(calls::list)),
         route("/api/calls/live", &["GET"], get(calls::live)),
-        route("/api/calls/{call_id}/monitor", &["POST"], post(calls::monitor)),
-        route("/api/calls/{call_id}/recording", &["GET"], get(calls::recording)),
+        route(
+            "/api/calls/{call_id}/monitor",
+            &["POST"],
+            post(calls::monitor),
+        ),
+        route(
+            "/api/calls/{call_id}/recording",
+            &["GET"],
+            get(calls::recording),
+        ),
         route("/api/stats/orders", &["GET"], get(stats::orders)),
         route("/api/stats/topics", &["GET"], get(stats_topics::topics)),
         route("/api/stats/trend", &["GET"], get(stats_topics::trend)),

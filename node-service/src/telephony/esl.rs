@@ -18,7 +18,8 @@ use super::{CtiEvent, EslConfig, LiveCall, TelephonyConfig};
 use crate::state::AppState;
 
 /// The events subscribed to.
-pub const EVENTS: &str = "CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE RECORD_STOP CUSTOM callcenter::info";
+pub const EVENTS: &str =
+    "CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE RECORD_STOP CUSTOM callcenter::info";
 
 /// The time of an event: its `Event-Date-Timestamp` (µs), else `now`.
 fn time_of(ev: &EslEvent, now: i64) -> i64 {
@@ -220,7 +221,10 @@ pub async fn monitor(
     barge: bool,
 ) -> Result<String, String> {
     let app = if barge { "three_way" } else { "eavesdrop" };
-    let safe = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let safe = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
     if !safe(supervisor_extension) || !safe(call_id) {
         return Err("分机号或通话标识含不允许的字符".into());
     }

@@ -28,7 +28,10 @@ pub enum CtiEvent {
     /// The recording of a call is complete at `path` (on storage the node shares with the switch).
     RecordingStopped { call_id: String, path: String },
     /// An operator's state changed.
-    Agent { operator: String, change: StateChange },
+    Agent {
+        operator: String,
+        change: StateChange,
+    },
 }
 
 /// A call in progress at an operator.
@@ -139,7 +142,10 @@ impl Cti {
 
     /// The event socket's state.
     pub fn esl_status(&self) -> EslStatus {
-        self.esl.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.esl
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub(crate) fn esl_update(&self, f: impl FnOnce(&mut EslStatus)) {
@@ -163,7 +169,12 @@ impl Cti {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(call.operator.clone(), call.clone());
-        if let Some(tx) = self.pops.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        if let Some(tx) = self
+            .pops
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
             let _ = tx.send(call);
         }
     }
@@ -206,14 +217,12 @@ pub async fn handle(state: &AppState, event: CtiEvent) -> Result<(), String> {
                 .map(|_| ())
                 .map_err(|e| e.message)
         }
-        CtiEvent::Agent { operator, change } => {
-            state
-                .store
-                .write(move |ctx| replica_store::calls::record_state(ctx.conn, &operator, change))
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        }
+        CtiEvent::Agent { operator, change } => state
+            .store
+            .write(move |ctx| replica_store::calls::record_state(ctx.conn, &operator, change))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -225,10 +234,17 @@ async fn read_recording(cfg: &TelephonyConfig, path: &str) -> Result<Vec<u8>, St
     };
     let (dir, path) = (dir.clone(), PathBuf::from(path));
     tokio::task::spawn_blocking(move || {
-        let root = dir.canonicalize().map_err(|e| format!("录音目录不可用：{e}"))?;
-        let file = path.canonicalize().map_err(|e| format!("录音文件不可读：{e}"))?;
+        let root = dir
+            .canonicalize()
+            .map_err(|e| format!("录音目录不可用：{e}"))?;
+        let file = path
+            .canonicalize()
+            .map_err(|e| format!("录音文件不可读：{e}"))?;
         if !file.starts_with(&root) {
-            return Err(format!("录音文件不在录音目录内，已拒绝：{}", path.display()));
+            return Err(format!(
+                "录音文件不在录音目录内，已拒绝：{}",
+                path.display()
+            ));
         }
         let len = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
         if len > crate::api::files::MAX_RECORDING as u64 {
