@@ -26,6 +26,7 @@ pub mod org;
 pub mod period;
 pub mod privacy;
 pub mod public;
+pub mod quality;
 pub mod refdata;
 pub mod report;
 pub mod role;

@@ -31,6 +31,8 @@ pub enum RefFile {
     Notices,
     /// `assessment.toml`
     Assessment,
+    /// `quality.toml`
+    Quality,
 }
 
 impl RefFile {
@@ -42,6 +44,7 @@ impl RefFile {
             RefFile::Users => "users.toml",
             RefFile::Notices => "notices.toml",
             RefFile::Assessment => "assessment.toml",
+            RefFile::Quality => "quality.toml",
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct ReferenceData {
     pub notices: crate::notify::NoticeRules,
     /// The composite score's weights (`assessment.toml`, the centre's; defaults if absent).
     pub score_weights: crate::assessment::ScoreWeights,
+    /// The call-scoring form (`quality.toml`, the centre's; defaults if absent).
+    pub quality: crate::quality::QualityForm,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -231,6 +236,16 @@ pub fn parse_score_weights(text: &str) -> Result<crate::assessment::ScoreWeights
         message,
     })?;
     Ok(f.weights)
+}
+
+/// Parses `quality.toml`: the call-scoring form (checked: items, points, sample share).
+pub fn parse_quality(text: &str) -> Result<crate::quality::QualityForm, RefDataError> {
+    let f: crate::quality::QualityForm = parse(RefFile::Quality, text)?;
+    f.check().map_err(|message| RefDataError::Parse {
+        file: RefFile::Quality,
+        message,
+    })?;
+    Ok(f)
 }
 
 /// Parses `org.toml`.
@@ -338,6 +353,7 @@ impl ReferenceData {
             users: BTreeMap::new(),
             calendar: WorkCalendar::unloaded(),
             notices: Default::default(),
+            quality: Default::default(),
             score_weights: Default::default(),
         }
     }
@@ -383,6 +399,7 @@ impl ReferenceData {
             users: map,
             calendar,
             notices: Default::default(),
+            quality: Default::default(),
             score_weights: Default::default(),
         })
     }

@@ -144,6 +144,9 @@ pub fn read_seed_refdata(
     if let Some((_, text)) = files.iter().find(|(n, _)| n == "assessment") {
         hotline_model::refdata::parse_score_weights(text).context("parsing assessment.toml")?;
     }
+    if let Some((_, text)) = files.iter().find(|(n, _)| n == "quality") {
+        hotline_model::refdata::parse_quality(text).context("parsing quality.toml")?;
+    }
     let users_text = read("users")?;
     let users = seed_users(&users_text).context("parsing users.toml")?;
     let all = ReferenceData::from_toml(&files[0].1, &files[1].1, &users_text, &files[2].1)

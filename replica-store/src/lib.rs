@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod phrases_doc;
 mod point_reads;
 pub mod projection;
+pub mod quality;
 pub mod refdata_doc;
 pub mod schema;
 pub mod sessions;

@@ -25,7 +25,7 @@ pub const KIND: &str = "refdata";
 pub const SHARED: [&str; 3] = ["org", "categories", "calendar"];
 
 /// Reference files every node holds when the centre has them; defaults apply without.
-pub const OPTIONAL_SHARED: [&str; 2] = ["notices", "assessment"];
+pub const OPTIONAL_SHARED: [&str; 3] = ["notices", "assessment", "quality"];
 
 /// Prefix of the per-unit user documents' names.
 const USERS_PREFIX: &str = "users:";
@@ -180,6 +180,9 @@ pub fn assemble(
     }
     if let Some(text) = shared("assessment") {
         rd.score_weights = hotline_model::refdata::parse_score_weights(text)?;
+    }
+    if let Some(text) = shared("quality") {
+        rd.quality = hotline_model::refdata::parse_quality(text)?;
     }
     Ok(Some(rd))
 }

@@ -251,6 +251,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::inbound::create(conn)?;
     crate::calls::create(conn)?;
     crate::files::create(conn)?;
+    crate::quality::create(conn)?;
     crate::inbox::create(conn)?;
     Ok(())
 }

@@ -975,8 +975,27 @@ pub struct CallRow {
     pub cause: String,
     /// The orders registered from it.
     pub orders: Vec<String>,
-    /// Whether the telephony recorded it.
+    /// The telephony's id of the call.
+    pub call_id: String,
+    /// Whether its recording is here to play.
     pub recorded: bool,
+    /// Its quality score, when scored (`85.0%`).
+    pub score: Option<String>,
+}
+
+/// A call in progress, on the call list.
+#[derive(Clone, Debug)]
+pub struct LiveRow {
+    /// The call's id.
+    pub call_id: String,
+    /// The calling number.
+    pub caller: String,
+    /// The operator, by name.
+    pub operator: String,
+    /// The queue.
+    pub queue: String,
+    /// Answered at.
+    pub since: String,
 }
 
 /// The call list (通话记录).
@@ -997,4 +1016,100 @@ pub struct CallsPage {
     pub rows: Vec<CallRow>,
     /// The next page's address.
     pub next: Option<String>,
+    /// Calls in progress.
+    pub live: Vec<LiveRow>,
+    /// Live monitoring is offered (a supervisor, the telephony connected).
+    pub monitoring: bool,
+    /// Recordings may be scored here (supervisors).
+    pub scoring: bool,
+}
+
+/// One item of the scoring form, with the points given.
+#[derive(Clone, Debug)]
+pub struct ScoreItem {
+    /// Its code.
+    pub code: String,
+    /// What is judged.
+    pub name: String,
+    /// The most points.
+    pub max: u32,
+    /// The points given (the form's value).
+    pub given: String,
+}
+
+/// A scored or sampled call as the quality pages list it.
+#[derive(Clone, Debug)]
+pub struct QualityRow {
+    /// The call's id.
+    pub call_id: String,
+    /// When it started.
+    pub started: String,
+    /// The operator, by name.
+    pub operator: String,
+    /// The caller.
+    pub caller: String,
+    /// Talk time.
+    pub talk: String,
+    /// Orders registered from it.
+    pub orders: Vec<String>,
+    /// Its recording is here to play.
+    pub recorded: bool,
+    /// The score (`85.0%`), once scored.
+    pub score: Option<String>,
+    /// The scorer's comment.
+    pub comment: String,
+    /// Who scored it, when.
+    pub scored_by: String,
+}
+
+/// 质检: the day's sample (supervisors) or one's own scores (operators).
+#[derive(Template)]
+#[template(path = "quality.html")]
+pub struct QualityPage {
+    /// Around it.
+    pub l: Layout,
+    /// A supervisor's view (the sample) rather than an operator's (their scores).
+    pub supervising: bool,
+    /// The day (`YYYY-MM-DD`).
+    pub date: String,
+    /// What was drawn, in words.
+    pub summary: String,
+    /// The calls.
+    pub rows: Vec<QualityRow>,
+}
+
+/// Scoring one call.
+#[derive(Template)]
+#[template(path = "quality_score.html")]
+pub struct ScorePage {
+    /// Around it.
+    pub l: Layout,
+    /// The call.
+    pub call: QualityRow,
+    /// The form's items with the points given.
+    pub items: Vec<ScoreItem>,
+    /// The comment given.
+    pub comment: String,
+    /// The most points in all.
+    pub max: u32,
+}
+
+/// One operator's day (监督管理).
+#[derive(Template)]
+#[template(path = "operator_day.html")]
+pub struct OperatorDayPage {
+    /// Around it.
+    pub l: Layout,
+    /// The operator's login.
+    pub login: String,
+    /// The day.
+    pub date: String,
+    /// The figures: sign-in, sign-out, time per state, calls, orders, scores.
+    pub facts: Vec<Fact>,
+    /// The day's states as bars: (start minute, minutes, state code, label with times).
+    pub spans: Vec<(String, String, String, String)>,
+    /// The states' legend: (code, label).
+    pub legend: Vec<(String, String)>,
+    /// The day's calls.
+    pub calls: Vec<CallRow>,
 }

@@ -44,6 +44,8 @@ pub struct CallItem {
     /// The recording's content hash, when the telephony delivered one (`GET
     /// /api/calls/{call_id}/recording`).
     pub recording_sha256: Option<String>,
+    /// Its quality score (percent), when scored.
+    pub score: Option<f64>,
 }
 
 /// A page of calls.
@@ -105,7 +107,8 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
             for call in calls {
                 let orders = replica_store::projection::orders_of_call(c, &call.call_id)?;
                 let rec = replica_store::files::recording_of(c, &call.call_id)?.map(|r| r.0);
-                out.push((call, orders, rec));
+                let score = replica_store::quality::get(c, &call.call_id)?.map(|s| s.percent);
+                out.push((call, orders, rec, score));
             }
             Ok(out)
         })
@@ -114,13 +117,14 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
     let next = (rows.len() as u32 == limit)
         .then(|| {
             rows.last()
-                .map(|(c, _, _)| format!("{}:{}", c.started_at, c.call_id))
+                .map(|(c, ..)| format!("{}:{}", c.started_at, c.call_id))
         })
         .flatten();
     let items = rows
         .into_iter()
-        .map(|(call, orders, recording_sha256)| CallItem {
+        .map(|(call, orders, recording_sha256, score)| CallItem {
             recording_sha256,
+            score,
             operator_name: call
                 .operator
                 .as_deref()

@@ -486,6 +486,58 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                 (200, binary()),
             ),
         ),
+        (
+            "put",
+            "/api/calls/{call_id}/score",
+            with_body(
+                staff(
+                    "质检评分：按评分表为一通电话打分（值班长、监督员）",
+                    (200, b.schema::<hotline_model::quality::CallScore>()),
+                ),
+                b.json_body::<super::quality::ScoreRequest>(),
+            ),
+        ),
+        ("get", "/api/operators/{login}/day", {
+            let p = b.query::<super::operators::DayQuery>();
+            with_params(
+                staff(
+                    "话务员某日工作情况：签入签出、各状态时长、通话、话后处理、登记工单、质检",
+                    (200, b.schema::<super::operators::OperatorDay>()),
+                ),
+                p,
+            )
+        }),
+        (
+            "get",
+            "/api/quality/form",
+            staff(
+                "质检评分表（评分项与分值、抽检比例）",
+                (200, b.schema::<hotline_model::quality::QualityForm>()),
+            ),
+        ),
+        ("get", "/api/quality/sample", {
+            let p = b.query::<super::quality::SampleQuery>();
+            with_params(
+                staff(
+                    "某日随机抽检的通话及其评分",
+                    (200, b.schema::<super::quality::Sample>()),
+                ),
+                p,
+            )
+        }),
+        ("get", "/api/quality/scores", {
+            let p = b.query::<super::quality::ScoresQuery>();
+            with_params(
+                staff(
+                    "质检结果（话务员只看自己的）",
+                    (
+                        200,
+                        array_of(b.schema::<hotline_model::quality::CallScore>()),
+                    ),
+                ),
+                p,
+            )
+        }),
         ("get", "/api/stats/units", {
             let p = b.query::<super::stats::StatsQuery>();
             with_params(

@@ -7,7 +7,7 @@ use axum::response::Response;
 use hotline_model::call::{hangup_label, talk_time};
 use hotline_model::period::{beijing_date, parse_date, ymd};
 use hotline_model::role::Role;
-use web::{CallRow, CallsPage, Choice};
+use web::{CallRow, CallsPage, Choice, LiveRow};
 
 use super::format::{local_time, url_encode};
 use super::{Staff, layout, render};
@@ -89,23 +89,21 @@ pub async fn calls(
         );
         list
     };
-    let rows = page
-        .items
+    let rows = page.items.into_iter().map(call_row).collect();
+    let live = crate::api::calls::live_for(&state, &user).ok();
+    let monitoring = live.as_ref().is_some_and(|l| l.monitoring);
+    let live = live
+        .map(|l| l.calls)
+        .unwrap_or_default()
         .into_iter()
-        .map(|i| CallRow {
-            started: local_time(i.call.started_at),
-            direction: i.call.direction.label(),
-            answered: i.call.answered(),
-            talk: talk_time(u64::from(i.call.talk_secs)),
-            cause: hangup_label(&i.call.hangup_cause).to_owned(),
-            operator: i
-                .operator_name
-                .or(i.call.operator.clone())
-                .unwrap_or_else(|| "—".into()),
-            queue: i.call.queue.clone().unwrap_or_default(),
-            caller: i.call.caller,
-            orders: i.orders,
-            recorded: i.call.recording.is_some(),
+        .map(|c| LiveRow {
+            since: local_time(c.answered_at),
+            operator: refdata
+                .user(&c.operator)
+                .map_or_else(|| c.operator.clone(), |u| u.name.clone()),
+            queue: c.queue.unwrap_or_default(),
+            caller: c.caller,
+            call_id: c.call_id,
         })
         .collect();
     let next = page.next.map(|n| {
@@ -126,7 +124,71 @@ pub async fn calls(
         to: ymd(last),
         rows,
         next,
+        live,
+        monitoring,
+        scoring: crate::api::calls::supervises(&user),
     })
+}
+
+/// A call as the pages list it.
+pub fn call_row(i: crate::api::calls::CallItem) -> CallRow {
+    CallRow {
+        started: local_time(i.call.started_at),
+        direction: i.call.direction.label(),
+        answered: i.call.answered(),
+        talk: talk_time(u64::from(i.call.talk_secs)),
+        cause: hangup_label(&i.call.hangup_cause).to_owned(),
+        operator: i
+            .operator_name
+            .or(i.call.operator.clone())
+            .unwrap_or_else(|| "—".into()),
+        queue: i.call.queue.clone().unwrap_or_default(),
+        caller: i.call.caller,
+        orders: i.orders,
+        recorded: i.recording_sha256.is_some(),
+        score: i.score.map(|p| format!("{p:.1}%")),
+        call_id: i.call.call_id,
+    }
+}
+
+/// `GET /staff/calls/{call_id}/recording`: a call's recording, for who may see the call.
+pub async fn recording(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    axum::extract::Path(call_id): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match crate::api::calls::open_recording(&state, &user, &call_id).await {
+        Ok(opened) => crate::files::serve(opened, &headers).await,
+        Err(e) => super::error_page(layout(&state, &user, "通话录音", "/staff/calls"), &e),
+    }
+}
+
+/// `POST /staff/calls/{call_id}/monitor`: listen in (`barge=false`) or barge in.
+pub async fn monitor(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    axum::extract::Path(call_id): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let barge = form.get("barge").is_some_and(|b| b == "true");
+    match crate::api::calls::monitor_call(&state, &user, &call_id, barge).await {
+        Ok(m) => axum::response::Redirect::to(&format!(
+            "/staff/calls?done={}",
+            url_encode(&format!(
+                "已请话务系统呼叫您的分机 {}，接起即{}",
+                m.extension,
+                if barge {
+                    "加入通话"
+                } else {
+                    "开始监听"
+                }
+            ))
+        ))
+        .into_response(),
+        Err(e) => super::error_page(layout(&state, &user, "通话记录", "/staff/calls"), &e),
+    }
 }
 
 /// `GET /staff/calls/pop`: the signed-in operator's screen pops as server-sent events (`call`,

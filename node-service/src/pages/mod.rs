@@ -17,10 +17,12 @@ mod kb_editor;
 mod lists;
 mod login;
 mod messages;
+mod operators;
 mod order;
 mod outbox;
 mod phrases;
 pub mod portal;
+mod quality;
 mod stats;
 mod stats_topics;
 mod status;
@@ -103,6 +105,23 @@ pub fn staff_routes() -> Vec<Route> {
         route("/staff/stats/units", &["GET"], get(stats::units)),
         route("/staff/calls", &["GET"], get(calls::calls)),
         route("/staff/calls/pop", &["GET"], get(calls::pop)),
+        route("/staff/quality", &["GET"], get(quality::list)),
+        route(
+            "/staff/quality/{call_id}",
+            &["GET", "POST"],
+            get(quality::form).post(quality::save),
+        ),
+        route("/staff/operators/{login}", &["GET"], get(operators::day)),
+        route(
+            "/staff/calls/{call_id}/recording",
+            &["GET"],
+            get(calls::recording),
+        ),
+        route(
+            "/staff/calls/{call_id}/monitor",
+            &["POST"],
+            post(calls::monitor),
+        ),
         route("/staff/stats/units.xlsx", &["GET"], get(stats::units_xlsx)),
         route("/staff/stats/orders", &["GET"], get(stats::orders)),
         route("/staff/stats/topics", &["GET"], get(stats_topics::topics)),
@@ -327,6 +346,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/callbacks", "回访名单", 'c'),
             ("/staff/queue?tab=callback", "待回访", 'w'),
             ("/staff/calls", "我的通话", 'y'),
+            ("/staff/quality", "我的质检", 'z'),
         ],
         Role::ShiftLeader => vec![
             ("/staff/queue", "审核派单", 'q'),
@@ -334,6 +354,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/drafts", "市民来信", 'l'),
             ("/staff/board", "督办看板", 'b'),
             ("/staff/calls", "通话记录", 'y'),
+            ("/staff/quality", "质检", 'z'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/phrases", "常用语", 't'),
         ],
@@ -343,6 +364,7 @@ fn nav_for(role: Role) -> Vec<(&'static str, &'static str, char)> {
             ("/staff/stats/units", "统计考核", 'r'),
             ("/staff/stats/topics", "热点难点", 'h'),
             ("/staff/calls", "通话记录", 'y'),
+            ("/staff/quality", "质检", 'z'),
             ("/staff/queue?tab=replied", "结果审核", 'q'),
             ("/staff/kb", "知识库维护", 'k'),
             ("/staff/outbox", "消息发送", 'm'),

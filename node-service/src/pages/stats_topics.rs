@@ -639,9 +639,14 @@ pub async fn operators(
         Err(e) => return super::error_page(l, &e),
     };
     let (from, to) = (r.from, r.to);
-    let calls = match state
+    let (calls, scores) = match state
         .store
-        .read_bulk(move |c| replica_store::calls::per_operator(c, from, to))
+        .read_bulk(move |c| {
+            Ok((
+                replica_store::calls::per_operator(c, from, to)?,
+                replica_store::quality::averages(c, from, to)?,
+            ))
+        })
         .await
     {
         Ok(c) => c,
@@ -697,8 +702,14 @@ pub async fn operators(
         .iter()
         .map(|(name, f, c)| {
             let answered = c.inbound + c.outbound;
+            let day = hotline_model::period::ymd(hotline_model::period::beijing_date(
+                (r.to - 1).min(state.now()),
+            ));
             vec![
-                text(name),
+                linked(
+                    text(name),
+                    format!("/staff/operators/{}?date={day}", url_encode(&f.key)),
+                ),
                 linked(num(f.received), drill("operator", &f.key, r.from, r.to)),
                 num(f.direct),
                 num(rate(f.direct, f.received)),
@@ -719,6 +730,9 @@ pub async fn operators(
                 } else {
                     hotline_model::call::talk_time(c.talk_secs / u64::from(answered))
                 }),
+                num(scores
+                    .get(&f.key)
+                    .map_or_else(|| "—".to_owned(), |(n, avg)| format!("{avg:.1}%（{n}通）"))),
             ]
         })
         .collect();
@@ -739,12 +753,12 @@ pub async fn operators(
             caption: "各话务员受理情况".into(),
             heads: heads(&[
                 "话务员", "受理", "直接办结", "直接办结率", "派单", "审核退回", "退回率", "已评价",
-                "满意率", "不满意", "接听来电", "呼出", "通话时长", "平均通话",
+                "满意率", "不满意", "接听来电", "呼出", "通话时长", "平均通话", "质检均分",
             ]),
             rows,
             empty: "这一期间没有话务员登记工单。".into(),
         }],
-        hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。接听、呼出与通话时长来自话务系统推送的通话记录，按通话开始时间统计。".into(),
+        hint: "按登记时间统计各话务员登记的工单及其至今的办理情况；审核退回为班长审核时退回话务员补正的工单。接听、呼出与通话时长来自话务系统推送的通话记录，按通话开始时间统计；质检均分为监督员对抽检通话的评分平均。点话务员姓名查看其当日签入签出、坐席状态与通话。".into(),
         export_href: None,
     })
 }
