@@ -224,3 +224,228 @@ async fn call_records_are_kept_once_linked_to_their_orders_and_listed_by_reach()
     assert_eq!(totals["op01"].talk_secs, 288);
     assert_eq!(totals["op02"].talk_secs, 95);
 }
+
+/// 2026-11-24 in Beijing: 00:00 (Unix s).
+const DAY_START_S: i64 = 1_795_449_600;
+
+#[tokio::test]
+async fn supervisors_score_a_fixed_random_sample_and_see_an_operators_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = hub_with(dir, |c| c.telephony.cdr_secret = Some(CDR_SECRET.into())).await;
+    let url = format!("/api/telephony/cdr/{CDR_SECRET}");
+    // 60 calls answered by op01 between 09:00 and 11:00, and one nobody answered.
+    for i in 0..60 {
+        let body = cdr(
+            &format!("q{i:03}"),
+            "op01",
+            DAY_START_S + 9 * 3600 + i * 120,
+            90,
+        );
+        let (s, v) = h
+            .client
+            .call_raw("POST", &url, None, Some(body.to_string()))
+            .await
+            .unwrap();
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let mut missed = cdr("q-missed", "op01", DAY_START_S + 12 * 3600, 0);
+    missed["variables"]["answer_epoch"] = json!("0");
+    h.client
+        .call_raw("POST", &url, None, Some(missed.to_string()))
+        .await
+        .unwrap();
+
+    // The day's sample: 10 % of the answered calls (quality.toml), the same each time it is asked.
+    let sample_url = "/api/quality/sample?date=2026-11-24";
+    let (s, sample) = h
+        .client
+        .call("GET", sample_url, Some("sv01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{sample}");
+    assert_eq!(sample["answered"], 60);
+    assert_eq!(sample["percent"], 10);
+    let drawn: Vec<String> = sample["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!((1..=15).contains(&drawn.len()), "{} drawn", drawn.len());
+    let (_, again) = h
+        .client
+        .call("GET", sample_url, Some("sv01"), None)
+        .await
+        .unwrap();
+    assert_eq!(again["calls"], sample["calls"]);
+    let (s, _) = h
+        .client
+        .call("GET", sample_url, Some("op01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::FORBIDDEN, "operators do not draw samples");
+
+    // A supervisor scores a drawn call against the form.
+    let (_, form) = h
+        .client
+        .call("GET", "/api/quality/form", Some("sv01"), None)
+        .await
+        .unwrap();
+    let mut items = serde_json::Map::new();
+    for i in form["item"].as_array().unwrap() {
+        items.insert(i["code"].as_str().unwrap().into(), i["points"].clone());
+    }
+    items.insert("attitude".into(), json!(12));
+    let score_url = format!("/api/calls/{}/score", drawn[0]);
+    let body = json!({"items": items, "comment": "态度可以更耐心。"});
+    let (s, scored) = h
+        .client
+        .call("PUT", &score_url, Some("sv01"), Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{scored}");
+    assert_eq!(scored["percent"], 92.0);
+    // More points than an item gives, an unknown item, an operator scoring: refused.
+    let mut too_many = items.clone();
+    too_many.insert("record".into(), json!(26));
+    let (s, v) = h
+        .client
+        .call(
+            "PUT",
+            &score_url,
+            Some("sv01"),
+            Some(&json!({"items": too_many})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(v["message"].as_str().unwrap().contains("最多 25 分"), "{v}");
+    let mut unknown = items.clone();
+    unknown.insert("charm".into(), json!(1));
+    let (s, _) = h
+        .client
+        .call(
+            "PUT",
+            &score_url,
+            Some("sv01"),
+            Some(&json!({"items": unknown})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = h
+        .client
+        .call("PUT", &score_url, Some("op02"), Some(&body))
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = h
+        .client
+        .call(
+            "PUT",
+            "/api/calls/q-missed/score",
+            Some("sv01"),
+            Some(&body),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unanswered call is not scored"
+    );
+    // The operator sees their score and its comment; another operator sees none of it.
+    let from = (DAY_START_S - 86_400) * 1000;
+    let to = (DAY_START_S + 86_400) * 1000;
+    let mine = format!("/api/quality/scores?from={from}&to={to}");
+    let (s, own) = h
+        .client
+        .call("GET", &mine, Some("op01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{own}");
+    assert_eq!(own[0]["comment"], "态度可以更耐心。");
+    assert_eq!(own[0]["scorer"], "sv01");
+    let (_, other) = h
+        .client
+        .call("GET", &mine, Some("op02"), None)
+        .await
+        .unwrap();
+    assert_eq!(other, json!([]));
+    let (s, _) = h
+        .client
+        .call("GET", &format!("{mine}&operator=op01"), Some("op02"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // The operator's day: states as the telephony reported them, calls, the score.
+    use hotline_model::agent::{AgentState, StateChange};
+    let at = |h_: i64, m: i64| (DAY_START_S + h_ * 3600 + m * 60) * 1000;
+    for (t, s) in [
+        (at(8, 55), AgentState::Ready),
+        (at(9, 0), AgentState::Busy),
+        (at(10, 0), AgentState::AfterCall),
+        (at(10, 10), AgentState::Ready),
+        (at(12, 0), AgentState::Break),
+        (at(13, 0), AgentState::Ready),
+        (at(17, 30), AgentState::SignedOut),
+    ] {
+        h.node
+            .state
+            .store
+            .write(move |ctx| {
+                replica_store::calls::record_state(
+                    ctx.conn,
+                    "op01",
+                    StateChange { at: t, state: s },
+                )
+            })
+            .await
+            .unwrap();
+    }
+    // Read the next morning, when the day is over.
+    h.clock.store(
+        (DAY_START_S + 86_400 + 8 * 3600) * 1000,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    let day_url = "/api/operators/op01/day?date=2026-11-24";
+    let (s, day) = h
+        .client
+        .call("GET", day_url, Some("sv01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "{day}");
+    assert_eq!(day["states"]["first_sign_in"], at(8, 55));
+    assert_eq!(day["states"]["last_sign_out"], at(17, 30));
+    assert_eq!(day["states"]["signed_in_secs"], (8 * 60 + 35) * 60);
+    assert_eq!(day["after_call_secs"], 600);
+    assert_eq!(day["calls_in"], 60);
+    assert_eq!(day["talk_secs"], 60 * 90);
+    assert_eq!(day["scored"], 1);
+    assert_eq!(day["score_average"], 92.0);
+    let (s, _) = h
+        .client
+        .call("GET", day_url, Some("op02"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, own_day) = h
+        .client
+        .call("GET", day_url, Some("op01"), None)
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::OK, "an operator sees their own day");
+    assert_eq!(own_day["calls_in"], 60);
+    let (s, _) = h
+        .client
+        .call(
+            "GET",
+            "/api/operators/op01/day?date=24-11-2026",
+            Some("sv01"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
