@@ -35,6 +35,7 @@ pub struct RunningNode {
     retention: Option<JoinHandle<()>>,
     uploader: Option<JoinHandle<()>>,
     esl: Option<JoinHandle<()>>,
+    softphones: Vec<JoinHandle<()>>,
 }
 
 impl RunningNode {
@@ -98,6 +99,7 @@ impl RunningNode {
         ]
         .into_iter()
         .flatten()
+        .chain(std::mem::take(&mut self.softphones))
         {
             task.abort();
             let _ = task.await;
@@ -350,6 +352,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         .esl
         .clone()
         .map(|esl| crate::telephony::esl::spawn(state.clone(), esl));
+    let softphones = crate::telephony::softphone::spawn_all(&state);
     // Files named here go up to the parent.
     let uploader = state
         .config
@@ -402,5 +405,6 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         retention: Some(retention),
         uploader,
         esl,
+        softphones,
     })
 }

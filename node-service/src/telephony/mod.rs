@@ -3,10 +3,12 @@
 //! pop), a call ended (its record, kept at the hub and linked to the orders registered during it
 //! by the intake's `call_id`), a recording finished, an operator's change of state. `cdr.rs` takes
 //! FreeSWITCH's call records as `mod_json_cdr` posts them; `esl.rs` follows FreeSWITCH's event
-//! socket; an Asterisk AMI adapter would produce the same events.
+//! socket; `softphone.rs` follows operators' baresip softphones; an Asterisk AMI adapter would
+//! produce the same events.
 
 pub mod cdr;
 pub mod esl;
+pub mod softphone;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -270,6 +272,8 @@ pub struct TelephonyConfig {
     pub esl: Option<EslConfig>,
     /// Where the switch writes its recordings (shared storage), read when a recording stops.
     pub recordings_dir: Option<PathBuf>,
+    /// Operators' softphones followed directly (`[[telephony.softphones]]`).
+    pub softphones: Vec<softphone::SoftphoneConfig>,
 }
 
 impl TelephonyConfig {
