@@ -2,6 +2,7 @@
 //! finds a text in 市民来信, registers it through the intake form it pre-fills, answers another,
 //! and sees the orders to call back. Screenshotted at desktop and phone size.
 
+#[allow(dead_code)] // the browser helpers serve several test files
 mod common;
 
 use std::time::Duration;

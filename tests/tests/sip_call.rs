@@ -317,6 +317,7 @@ async fn a_real_sip_call_pops_the_screen_and_its_recording_plays_with_the_order(
         .execute_async(
             "const done = arguments[arguments.length - 1];
              const a = document.querySelector('li.file.recording audio');
+             a.scrollIntoView({block: 'center'});
              a.addEventListener('error', () => done({error: String(a.error && a.error.code)}));
              a.addEventListener('loadedmetadata', () => {
                a.addEventListener('seeked', () => done({duration: a.duration, at: a.currentTime, state: a.readyState}), {once: true});

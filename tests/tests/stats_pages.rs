@@ -4,6 +4,7 @@
 //! numbers as the page. The hot topics page (热点难点) likewise, with its trend and drill-down,
 //! and the volume page.
 
+#[allow(dead_code)] // the browser helpers serve several test files
 mod common;
 
 use std::io::Cursor;
