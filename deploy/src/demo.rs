@@ -373,6 +373,13 @@ async fn seed_hub(hub: &RunningNode, data_dir: &Path, now_ms: i64) -> Result<()>
     // History notifies nobody: the seeded orders' texts and e-mails were sent long ago.
     let seeded = seed_tickets::run(&hub.store.quiet(), &plan, SEED_RANDOM).await?;
     tracing::info!(tickets = seeded.tickets, "demo tickets seeded at the hub");
+    let calls = crate::seed_calls::run(hub, &plan, now_ms).await?;
+    tracing::info!(
+        recordings = calls.recordings,
+        states = calls.states,
+        scores = calls.scores,
+        "demo recordings, operators' states and quality scores seeded"
+    );
     let text: String = seeded
         .samples
         .iter()

@@ -2,5 +2,6 @@
 
 pub mod demo;
 pub mod demo_gateway;
+pub mod seed_calls;
 pub mod seed_plan;
 pub mod seed_tickets;
