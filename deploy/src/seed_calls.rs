@@ -108,11 +108,14 @@ pub async fn run(state: &AppState, plan: &SeedPlan, now: i64) -> Result<SeededCa
             if calls.is_empty() {
                 continue;
             }
+            // Signed in from 08:30 (earlier for an early call) to 17:30 (later for a late one).
+            let first = calls.iter().map(|c| c.started_at).min().unwrap_or(from);
+            let last = calls.iter().map(|c| c.ended_at).max().unwrap_or(from);
             let mut changes = vec![
-                (at(8, 30), AgentState::Ready),
+                (at(8, 30).min(first - 600_000), AgentState::Ready),
                 (at(12, 0), AgentState::Break),
                 (at(12, 45), AgentState::Ready),
-                (at(17, 30), AgentState::SignedOut),
+                (at(17, 30).max(last + 300_000), AgentState::SignedOut),
             ];
             for c in &calls {
                 if let Some(a) = c.answered_at {

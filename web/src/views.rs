@@ -1092,6 +1092,8 @@ pub struct ScorePage {
     pub comment: String,
     /// The most points in all.
     pub max: u32,
+    /// The call's day (`YYYY-MM-DD`), to return to its sample.
+    pub date: String,
 }
 
 /// One operator's day (监督管理).

@@ -218,6 +218,7 @@ async fn score_page(
             .collect(),
         comment,
         max: form.max_points(),
+        date: hotline_model::period::ymd(hotline_model::period::beijing_date(call.started_at)),
         call: QualityRow {
             call_id: call.call_id.clone(),
             started: local_time(call.started_at),
@@ -251,6 +252,7 @@ pub async fn save(
 ) -> Response {
     let mut items = BTreeMap::new();
     let mut comment = String::new();
+    let mut date = String::new();
     let mut unreadable = None;
     for (k, v) in &pairs {
         if let Some(code) = k.strip_prefix("item.") {
@@ -262,6 +264,8 @@ pub async fn save(
             }
         } else if k == "comment" {
             comment = v.clone();
+        } else if k == "date" && hotline_model::period::parse_date(v).is_some() {
+            date = v.clone();
         }
     }
     let result = match unreadable {
@@ -280,7 +284,7 @@ pub async fn save(
     };
     match result {
         Ok(s) => Redirect::to(&format!(
-            "/staff/quality?done={}",
+            "/staff/quality?date={date}&done={}",
             url_encode(&format!("已保存评分：{:.1}%", s.percent))
         ))
         .into_response(),
