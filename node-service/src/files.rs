@@ -13,7 +13,6 @@ use hotline_model::file::{FileKind, FileRemoval, TicketFile, clean_name, sniff};
 use hotline_model::intake::Attachment;
 use hotline_model::role::User;
 use hotline_model::ticket::TicketView;
-use replica_store::audit::AuditEntry;
 use serde::{Deserialize, Serialize};
 use sync_protocol::blob::{self, BlobRequest, blob_refusal};
 use sync_protocol::scope::{Within, touches};
@@ -145,17 +144,14 @@ pub async fn open(
         ));
     }
     if named.kind == FileKind::Recording {
-        state
-            .store
-            .audit(AuditEntry {
-                seq: 0,
-                at_ms: state.now(),
-                actor: user.login.clone(),
-                action: "open_recording".into(),
-                ticket: view.number.clone(),
-                detail: format!("{} {}", named.file.name, named.file.sha256),
-            })
-            .await?;
+        crate::api::tickets::record_access(
+            state,
+            user,
+            "open_recording",
+            &view.number,
+            &format!("{} {}", named.file.name, named.file.sha256),
+        )
+        .await?;
     }
     let path = state
         .blobs

@@ -10,10 +10,8 @@ mod tiers;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use hotline_model::event::{Action, AssignTo};
 use node_service::RunningNode;
 use node_service::api::in_process::Client;
-use replica_store::NewTicket;
 use sync_protocol::blob::{self, BlobRequest, blob_refusal};
 use sync_protocol::transport::{self, Revocations, TransportSettings};
 use tiers::*;
@@ -48,33 +46,7 @@ fn wav(seconds: u32) -> Vec<u8> {
 async fn phone_order_for_town(hub: &RunningNode, call_id: &str, title: &str) -> (String, String) {
     let mut intake = intake(title);
     intake.call_id = Some(call_id.into());
-    let created = hub
-        .state
-        .store
-        .create_ticket(NewTicket {
-            intake,
-            author: "op01".into(),
-            unit: "C".into(),
-            now_ms: NOW,
-            random: rand::random(),
-            then: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let id = created.ticket.id;
-    act(hub, &id, "sl01", "C", Action::accept_review("")).await;
-    let dispatch = Action::Dispatch {
-        lead: AssignTo {
-            unit: "D01-T01".into(),
-            sign_due_at: NOW + 2 * 3_600_000,
-            due_at: NOW + 20 * 86_400_000,
-        },
-        co: Vec::new(),
-        note: "请核实处理".into(),
-        final_assignment: false,
-    };
-    assert_eq!(act(hub, &id, "sl01", "C", dispatch).await, "dispatched");
-    (id, created.ticket.number)
+    dispatched_with(hub, "D01-T01", intake).await
 }
 
 async fn recording_at_hub(hub: &Client, call_id: &str, bytes: Vec<u8>) -> serde_json::Value {

@@ -48,6 +48,29 @@ pub struct CallItem {
     pub score: Option<f64>,
 }
 
+impl CallItem {
+    /// A call with what the lists show of it, its operator named from the reference data.
+    pub fn of(
+        refdata: &hotline_model::refdata::ReferenceData,
+        call: CallRecord,
+        orders: Vec<String>,
+        recording_sha256: Option<String>,
+        score: Option<f64>,
+    ) -> CallItem {
+        CallItem {
+            operator_name: call
+                .operator
+                .as_deref()
+                .and_then(|o| refdata.user(o))
+                .map(|u| u.name.clone()),
+            call,
+            orders,
+            recording_sha256,
+            score,
+        }
+    }
+}
+
 /// A page of calls.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CallPage {
@@ -122,16 +145,8 @@ pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<Ca
         .flatten();
     let items = rows
         .into_iter()
-        .map(|(call, orders, recording_sha256, score)| CallItem {
-            recording_sha256,
-            score,
-            operator_name: call
-                .operator
-                .as_deref()
-                .and_then(|o| refdata.user(o))
-                .map(|u| u.name.clone()),
-            call,
-            orders,
+        .map(|(call, orders, recording_sha256, score)| {
+            CallItem::of(&refdata, call, orders, recording_sha256, score)
         })
         .collect();
     Ok(CallPage { items, next })
@@ -225,17 +240,14 @@ pub async fn monitor_call(
         .extension_of(&user.login)
         .ok_or_else(|| ApiError::bad_request("您没有配置分机号（telephony.extensions），无法监听"))?
         .to_owned();
-    state
-        .store
-        .audit(replica_store::audit::AuditEntry {
-            seq: 0,
-            at_ms: state.now(),
-            actor: user.login.clone(),
-            action: if barge { "barge_call" } else { "monitor_call" }.into(),
-            ticket: String::new(),
-            detail: format!("{} {} → 分机 {extension}", call.call_id, call.operator),
-        })
-        .await?;
+    super::tickets::record_access(
+        state,
+        user,
+        if barge { "barge_call" } else { "monitor_call" },
+        "",
+        &format!("{} {} → 分机 {extension}", call.call_id, call.operator),
+    )
+    .await?;
     let job = crate::telephony::esl::monitor(&client, &extension, &call.call_id, barge)
         .await
         .map_err(|e| {
@@ -287,17 +299,14 @@ pub async fn open_recording(
     {
         return Err(ApiError::forbidden("话务员只能收听自己的通话录音"));
     }
-    state
-        .store
-        .audit(replica_store::audit::AuditEntry {
-            seq: 0,
-            at_ms: state.now(),
-            actor: user.login.clone(),
-            action: "open_recording".into(),
-            ticket: String::new(),
-            detail: format!("通话 {call_id} {sha256}"),
-        })
-        .await?;
+    super::tickets::record_access(
+        state,
+        user,
+        "open_recording",
+        "",
+        &format!("通话 {call_id} {sha256}"),
+    )
+    .await?;
     let path = state.blobs.local(&sha256).ok_or_else(|| {
         ApiError::new(
             axum::http::StatusCode::GONE,

@@ -127,17 +127,13 @@ pub async fn sample_for(
     let calls = rows
         .into_iter()
         .map(|(call, orders, recording_sha256, score)| SampledCall {
-            item: CallItem {
-                operator_name: call
-                    .operator
-                    .as_deref()
-                    .and_then(|o| refdata.user(o))
-                    .map(|u| u.name.clone()),
+            item: CallItem::of(
+                &refdata,
                 call,
                 orders,
                 recording_sha256,
-                score: score.as_ref().map(|s| s.percent),
-            },
+                score.as_ref().map(|s| s.percent),
+            ),
             score,
         })
         .collect();

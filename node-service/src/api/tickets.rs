@@ -172,7 +172,7 @@ pub async fn view(state: &AppState, user: &User, key: &str) -> Result<TicketView
 }
 
 /// Writes an access to personal data to the audit log; resolves once it is durable.
-async fn record_access(
+pub(crate) async fn record_access(
     state: &AppState,
     user: &hotline_model::role::User,
     action: &str,

@@ -273,13 +273,23 @@ pub fn intake(title: &str) -> hotline_model::intake::Intake {
 }
 
 pub async fn create(node: &RunningNode, user: &str, unit: &str, title: &str) -> (String, String) {
+    create_with(node, user, unit, intake(title)).await
+}
+
+/// Registers `intake` at `node` as `user` of `unit`; (id, number).
+pub async fn create_with(
+    node: &RunningNode,
+    user: &str,
+    unit: &str,
+    intake: hotline_model::intake::Intake,
+) -> (String, String) {
     let mut random = [0u8; 24];
     random.copy_from_slice(&rand::random::<[u8; 32]>()[..24]);
     let created = node
         .state
         .store
         .create_ticket(NewTicket {
-            intake: intake(title),
+            intake,
             author: user.into(),
             unit: unit.into(),
             now_ms: NOW,
@@ -318,7 +328,16 @@ pub async fn act(
 
 /// Registers at the hub, reviews and dispatches to `lead`.
 pub async fn dispatched_at_hub(hub: &RunningNode, lead: &str, title: &str) -> String {
-    let (id, _) = create(hub, "op01", "C", title).await;
+    dispatched_with(hub, lead, intake(title)).await.0
+}
+
+/// Registers `intake` at the hub, reviews and dispatches to `lead`; (id, number).
+pub async fn dispatched_with(
+    hub: &RunningNode,
+    lead: &str,
+    intake: hotline_model::intake::Intake,
+) -> (String, String) {
+    let (id, number) = create_with(hub, "op01", "C", intake).await;
     let review = Action::accept_review("");
     act(hub, &id, "sl01", "C", review).await;
     let dispatch = Action::Dispatch {
@@ -332,5 +351,5 @@ pub async fn dispatched_at_hub(hub: &RunningNode, lead: &str, title: &str) -> St
         final_assignment: false,
     };
     assert_eq!(act(hub, &id, "sl01", "C", dispatch).await, "dispatched");
-    id
+    (id, number)
 }
