@@ -510,9 +510,10 @@ pub fn run(args: &Args) -> Result<()> {
             let mut plain_ms = Vec::new();
             let mut store_ms = Vec::new();
             for _ in 0..SAMPLES {
-                let (plain, sql) = (plain.clone(), l.plain.clone());
+                let sql = l.plain.clone();
                 let t = Instant::now();
-                let n = tokio::task::spawn_blocking(move || -> Result<usize> {
+                // On the caller's thread, as the store reads a short page.
+                let n = (|| -> Result<usize> {
                     let c = plain.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
                     let mut stmt = c.prepare_cached(&sql)?;
                     let rows = stmt.query_map([], |r| {
@@ -522,8 +523,7 @@ pub fn run(args: &Args) -> Result<()> {
                             r.get::<_, Option<i64>>(9)?, r.get::<_, bool>(10)?, r.get::<_, i64>(11)?))
                     })?;
                     Ok(rows.count())
-                })
-                .await??;
+                })()?;
                 plain_ms.push(t.elapsed().as_secs_f64() * 1000.0);
                 let t = Instant::now();
                 let ours = node.state.store.list(l.filter.clone()).await?;
