@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "12";
+pub const PROJECTION_VERSION: &str = "13";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -25,8 +25,22 @@ pub fn configure(conn: &Connection) -> Result<()> {
 /// Prepared statements kept per connection.
 pub const STATEMENT_CACHE: usize = 256;
 
-/// Creates the tables if missing.
+/// Creates the tables if missing. After a projection format change the `tickets` table (derived,
+/// rebuilt from the documents at open) is made anew, so its columns follow the current layout.
 pub fn create(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    )?;
+    let version: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'projection_version'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    if version.as_deref() != Some(PROJECTION_VERSION) {
+        conn.execute_batch("DROP TABLE IF EXISTS tickets;")?;
+    }
     conn.execute_batch(
         r#"
         CREATE TABLE IF NOT EXISTS meta(
@@ -62,6 +76,9 @@ pub fn create(conn: &Connection) -> Result<()> {
         );
 
         -- Projections.
+        -- The short columns the lists read come first and the long ones last (`facts`, then the
+        -- whole view, which spills into overflow pages): a list reading a row never walks the
+        -- view's overflow chain to reach a column after it.
         CREATE TABLE IF NOT EXISTS tickets(
             id TEXT PRIMARY KEY REFERENCES docs(id) ON DELETE CASCADE,
             number TEXT NOT NULL UNIQUE,
@@ -77,6 +94,16 @@ pub fn create(conn: &Connection) -> Result<()> {
             urgent INTEGER NOT NULL,
             conflicts INTEGER NOT NULL,
             doc_seq INTEGER NOT NULL,
+            origin_unit TEXT,
+            closed_at INTEGER,
+            published INTEGER NOT NULL DEFAULT 0,
+            urges INTEGER NOT NULL DEFAULT 0,
+            supervision TEXT,
+            redo_review INTEGER NOT NULL DEFAULT 0,
+            callback_since INTEGER,
+            callback_kind TEXT,
+            call_id TEXT,
+            facts TEXT NOT NULL DEFAULT '[]',
             view TEXT NOT NULL
         );
         -- What a citizen may see of each order (`hotline_model::public`) and its query code's
