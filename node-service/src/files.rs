@@ -329,12 +329,7 @@ pub async fn keep_recording(
             ));
         }
     };
-    let ext = media
-        .rsplit('/')
-        .next()
-        .unwrap_or("wav")
-        .replace("mpeg", "mp3");
-    let file = store_bytes(state, format!("通话录音-{call_id}.{ext}"), media, bytes).await?;
+    let file = store_bytes(state, recording_name(call_id, media), media, bytes).await?;
     let now = state.now();
     let (cid, f) = (call_id.to_owned(), file.clone());
     let new = state
@@ -356,6 +351,16 @@ pub async fn keep_recording(
         orders: named,
         new,
     })
+}
+
+/// The name a call's recording is shown under: `通话录音-<call id>.wav` (`.mp3`, `.ogg`).
+pub fn recording_name(call_id: &str, media_type: &str) -> String {
+    let ext = match media_type {
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        _ => "wav",
+    };
+    format!("通话录音-{call_id}.{ext}")
 }
 
 fn recording_entry(file: &Attachment, call_id: &str, at: i64) -> TicketFile {
@@ -382,13 +387,8 @@ pub async fn name_call_recording(state: &AppState, view: &TicketView) -> Result<
         .read(move |c| replica_store::files::recording_of(c, &cid))
         .await?;
     if let Some((sha256, media_type, size, at)) = rec {
-        let ext = media_type
-            .rsplit('/')
-            .next()
-            .unwrap_or("wav")
-            .replace("mpeg", "mp3");
         let file = Attachment {
-            name: format!("通话录音-{call_id}.{ext}"),
+            name: recording_name(&call_id, &media_type),
             sha256,
             size,
             media_type,

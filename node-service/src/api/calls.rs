@@ -81,17 +81,22 @@ pub struct CallPage {
 }
 
 /// The calls `user` may list (the API and the page).
-/// Whose calls `user` may see: every operator's (`None` kept as asked), or only their own.
-fn reach(user: &User, asked: Option<String>) -> Result<Option<String>, ApiError> {
+/// Whose calls, scores or day `user` may see (`what`, in words, for the refusal): centre
+/// supervisors, leaders and inspectors every operator's (`asked` kept), an operator only their own.
+pub(crate) fn reach(
+    user: &User,
+    asked: Option<String>,
+    what: &str,
+) -> Result<Option<String>, ApiError> {
     match user.role {
         Role::ShiftLeader | Role::Supervisor | Role::Leader | Role::Inspector => Ok(asked),
         Role::Operator => {
             if asked.as_ref().is_some_and(|o| *o != user.login) {
-                return Err(ApiError::forbidden("话务员只能查看自己的通话记录"));
+                return Err(ApiError::forbidden(format!("话务员只能查看自己的{what}")));
             }
             Ok(Some(user.login.clone()))
         }
-        _ => Err(ApiError::forbidden("只有中心人员可以查看通话记录")),
+        _ => Err(ApiError::forbidden(format!("只有中心人员可以查看{what}"))),
     }
 }
 
@@ -102,7 +107,7 @@ pub fn supervises(user: &User) -> bool {
 
 /// The calls `user` may list (the API and the page).
 pub async fn calls_for(state: &AppState, user: &User, q: CallQuery) -> Result<CallPage, ApiError> {
-    let operator = reach(user, q.operator)?;
+    let operator = reach(user, q.operator, "通话记录")?;
     let (from, to) = super::stats::time_range(q.from, q.to, state.now())?;
     let before = match q.before.as_deref() {
         None => None,
@@ -173,7 +178,7 @@ pub struct LiveCalls {
 
 /// The calls in progress `user` may see (the API and the page).
 pub fn live_for(state: &AppState, user: &User) -> Result<LiveCalls, ApiError> {
-    let only = reach(user, None)?;
+    let only = reach(user, None, "通话记录")?;
     let calls = state
         .cti
         .live_calls()
@@ -280,7 +285,7 @@ pub async fn open_recording(
     user: &User,
     call_id: &str,
 ) -> Result<crate::files::Opened, ApiError> {
-    let only = reach(user, None)?;
+    let only = reach(user, None, "通话记录")?;
     let id = call_id.to_owned();
     let (call, rec) = state
         .store
@@ -318,7 +323,7 @@ pub async fn open_recording(
         path,
         named: crate::files::Named {
             file: hotline_model::intake::Attachment {
-                name: format!("通话录音-{call_id}.wav"),
+                name: crate::files::recording_name(call_id, &media_type),
                 sha256,
                 size,
                 media_type,

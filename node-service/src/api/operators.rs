@@ -64,15 +64,7 @@ pub async fn day_for(
     login: &str,
     date: Option<&str>,
 ) -> Result<OperatorDay, ApiError> {
-    match user.role {
-        Role::ShiftLeader | Role::Supervisor | Role::Leader | Role::Inspector => {}
-        Role::Operator if user.login == login => {}
-        _ => {
-            return Err(ApiError::forbidden(
-                "只有中心监督人员可以查看话务员的工作情况",
-            ));
-        }
-    }
+    super::calls::reach(user, Some(login.to_owned()), "话务员工作情况")?;
     let refdata = state.refdata();
     let operator = refdata
         .user(login)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use hotline_model::quality::{CallScore, QualityForm, percent, sampled};
-use hotline_model::role::{Role, User};
+use hotline_model::role::User;
 use replica_store::calls::CallFilter;
 use serde::{Deserialize, Serialize};
 
@@ -245,16 +245,7 @@ pub async fn scores_for(
     user: &User,
     q: ScoresQuery,
 ) -> Result<Vec<CallScore>, ApiError> {
-    let operator = match user.role {
-        Role::Operator => {
-            if q.operator.as_ref().is_some_and(|o| *o != user.login) {
-                return Err(ApiError::forbidden("话务员只能查看自己的质检结果"));
-            }
-            Some(user.login.clone())
-        }
-        Role::ShiftLeader | Role::Supervisor | Role::Leader | Role::Inspector => q.operator,
-        _ => return Err(ApiError::forbidden("只有中心人员可以查看质检结果")),
-    };
+    let operator = super::calls::reach(user, q.operator, "质检结果")?;
     let (from, to) = super::stats::time_range(q.from, q.to, state.now())?;
     Ok(state
         .store

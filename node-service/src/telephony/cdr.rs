@@ -146,16 +146,8 @@ pub fn record_of(
     let callee = profile("destination_number")
         .or_else(|| var("destination_number"))
         .unwrap_or_default();
-    let bare = |s: String| s.split('@').next().unwrap_or_default().to_owned();
     let operator = var("cc_agent")
-        .map(bare)
-        .and_then(|a| {
-            if is_login(&a) {
-                Some(a)
-            } else {
-                extensions.get(&a).cloned()
-            }
-        })
+        .and_then(|a| super::operator_named(&a, &is_login, extensions))
         .or_else(|| {
             // An operator's own call out, or a call put through to an extension.
             let ext = if direction == CallDirection::Outbound {
@@ -171,7 +163,7 @@ pub fn record_of(
         caller,
         callee,
         operator,
-        queue: var("cc_queue").map(bare),
+        queue: var("cc_queue").map(|q| q.split('@').next().unwrap_or_default().to_owned()),
         started_at,
         answered_at,
         ended_at,

@@ -20,6 +20,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
 
+/// The operator a telephony names (`op01`, `op01@default`, or an extension such as `8001`): the
+/// login itself when the name is one, else the operator at that extension.
+pub fn operator_named(
+    name: &str,
+    is_login: impl Fn(&str) -> bool,
+    extensions: &BTreeMap<String, String>,
+) -> Option<String> {
+    let bare = name.split('@').next().unwrap_or_default();
+    if is_login(bare) {
+        Some(bare.to_owned())
+    } else {
+        extensions.get(bare).cloned()
+    }
+}
+
 /// What the telephony reports, whichever switch it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CtiEvent {
@@ -279,12 +294,7 @@ pub struct TelephonyConfig {
 impl TelephonyConfig {
     /// The operator at an extension, or the login itself when the name is one.
     pub fn operator_of(&self, name: &str, is_login: impl Fn(&str) -> bool) -> Option<String> {
-        let bare = name.split('@').next().unwrap_or_default();
-        if is_login(bare) {
-            Some(bare.to_owned())
-        } else {
-            self.extensions.get(bare).cloned()
-        }
+        operator_named(name, is_login, &self.extensions)
     }
 
     /// The extension of an operator or supervisor, if they have one.
