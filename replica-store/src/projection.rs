@@ -56,9 +56,12 @@ fn write_rows(
     let old: Option<(String, String)> = if fresh {
         None
     } else {
-        conn.prepare_cached("SELECT status, facts FROM tickets WHERE id = ?1")?
-            .query_row([&view.id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
+        conn.prepare_cached(
+            "SELECT t.status, v.facts FROM tickets t JOIN ticket_views v ON v.id = t.id
+             WHERE t.id = ?1",
+        )?
+        .query_row([&view.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
     };
     let facts_text = encode_facts(&facts);
     let public_json = serde_json::to_string(&PublicRecord::of(view))
@@ -76,16 +79,16 @@ fn write_rows(
     let callback = hotline_model::survey::callback_need(view);
     conn.prepare_cached(
         "INSERT INTO tickets(id, number, status, lead_unit, request_type, subject, caller_phone, title,
-                             created_at, updated_at, due_at, urgent, conflicts, doc_seq, view,
-                             origin_unit, closed_at, published, facts, urges, supervision,
+                             created_at, updated_at, due_at, urgent, conflicts, doc_seq,
+                             origin_unit, closed_at, published, urges, supervision,
                              redo_review, callback_since, callback_kind, call_id)
          VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-                ?20, ?21, ?22, ?23, ?24, ?25)
+                ?20, ?21, ?22, ?23)
          ON CONFLICT(id) DO UPDATE SET number = ?2, status = ?3, lead_unit = ?4, request_type = ?5,
              subject = ?6, caller_phone = ?7, title = ?8, created_at = ?9, updated_at = ?10, due_at = ?11,
-             urgent = ?12, conflicts = ?13, doc_seq = ?14, view = ?15, origin_unit = ?16,
-             closed_at = ?17, published = ?18, facts = ?19, urges = ?20, supervision = ?21,
-             redo_review = ?22, callback_since = ?23, callback_kind = ?24, call_id = ?25",
+             urgent = ?12, conflicts = ?13, doc_seq = ?14, origin_unit = ?15,
+             closed_at = ?16, published = ?17, urges = ?18, supervision = ?19,
+             redo_review = ?20, callback_since = ?21, callback_kind = ?22, call_id = ?23",
     )?
     .execute(params![
         view.id,
@@ -102,11 +105,9 @@ fn write_rows(
         s.urgent,
         s.conflicts.len() as i64,
         doc_seq,
-        json,
         s.origin_unit,
         s.closed_at,
         public_result,
-        facts_text,
         urges,
         supervision,
         s.redo_review,
@@ -114,6 +115,11 @@ fn write_rows(
         callback.map(|c| c.kind.as_str()),
         view.intake.call_id,
     ])?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_views(id, facts, view) VALUES(?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET facts = ?2, view = ?3",
+    )?
+    .execute(params![view.id, facts_text, json])?;
     crate::inbox::project(conn, &view.id, &hotline_model::inbox::inbox_items(view))?;
     conn.prepare_cached(
         "INSERT INTO ticket_public(number, id, record) VALUES(?1, ?2, ?3)
@@ -466,17 +472,17 @@ pub fn explain_topic_orders(conn: &Connection) -> Result<String> {
 /// Takes a ticket's rows out of the running totals before its document is removed (purge).
 pub fn forget(conn: &Connection, id: &str) -> Result<()> {
     use rusqlite::OptionalExtension;
-    let old: Option<(String, String)> = conn
-        .prepare_cached("SELECT status, facts FROM tickets WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let old: Option<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT t.status, t.number, v.facts FROM tickets t JOIN ticket_views v ON v.id = t.id
+             WHERE t.id = ?1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    if let Some((status, facts)) = old {
+    if let Some((status, number, facts)) = old {
         bump_status(conn, &status, -1)?;
         let facts = parse_facts(id, &facts)?;
         add_facts(conn, &facts, &[])?;
-        let number: String = conn
-            .prepare_cached("SELECT number FROM tickets WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
         drill_rows(conn, id, &number, &facts, &[])?;
     }
     Ok(())
@@ -485,7 +491,7 @@ pub fn forget(conn: &Connection, id: &str) -> Result<()> {
 /// Clears every projection (before rebuilding them all).
 pub fn clear(conn: &Connection) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_topics; DELETE FROM ticket_units; DELETE FROM tickets;
+        "DELETE FROM inbox; DELETE FROM ticket_reach; DELETE FROM ticket_topics; DELETE FROM ticket_units; DELETE FROM ticket_views; DELETE FROM tickets;
          DELETE FROM ticket_public;
          DELETE FROM fact_counts; DELETE FROM status_totals; DELETE FROM reach_totals;",
     )?;
@@ -602,10 +608,11 @@ pub fn published(
         format!("%{escaped}%")
     });
     let mut stmt = conn.prepare_cached(
-        "SELECT view FROM tickets WHERE published = 1 AND closed_at IS NOT NULL
-           AND (closed_at, number) < (?1, ?2)
-           AND (?4 IS NULL OR title LIKE ?4 ESCAPE '\\')
-         ORDER BY closed_at DESC, number DESC LIMIT ?3",
+        "SELECT v.view FROM tickets t JOIN ticket_views v ON v.id = t.id
+         WHERE t.published = 1 AND t.closed_at IS NOT NULL
+           AND (t.closed_at, t.number) < (?1, ?2)
+           AND (?4 IS NULL OR t.title LIKE ?4 ESCAPE '\\')
+         ORDER BY t.closed_at DESC, t.number DESC LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![key, number, limit, pattern], |r| {
         r.get::<_, String>(0)
@@ -632,9 +639,10 @@ pub fn published_registered(
     limit: u32,
 ) -> Result<Vec<TicketView>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT view FROM tickets WHERE published = 1 AND closed_at >= ?1
-           AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR subject = ?3)
-         ORDER BY closed_at DESC, number DESC LIMIT ?4",
+        "SELECT v.view FROM tickets t JOIN ticket_views v ON v.id = t.id
+         WHERE t.published = 1 AND t.closed_at >= ?1
+           AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 IS NULL OR t.subject = ?3)
+         ORDER BY t.closed_at DESC, t.number DESC LIMIT ?4",
     )?;
     let rows = stmt.query_map(params![from, to, subject, limit], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -1010,7 +1018,10 @@ pub fn status_counts(conn: &Connection) -> Result<Vec<(String, i64)>> {
 pub fn view(conn: &Connection, id_or_number: &str) -> Result<Option<TicketView>> {
     use rusqlite::OptionalExtension;
     let json: Option<String> = conn
-        .prepare_cached("SELECT view FROM tickets WHERE id = ?1 OR number = ?1")?
+        .prepare_cached(
+            "SELECT v.view FROM tickets t JOIN ticket_views v ON v.id = t.id
+             WHERE t.id = ?1 OR t.number = ?1",
+        )?
         .query_row([id_or_number], |r| r.get(0))
         .optional()?;
     match json {
@@ -1058,7 +1069,8 @@ pub fn view_with_code_hash(
     use rusqlite::OptionalExtension;
     let row: Option<(String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT t.view, p.qhash FROM tickets t LEFT JOIN ticket_public p ON p.number = t.number
+            "SELECT v.view, p.qhash FROM tickets t JOIN ticket_views v ON v.id = t.id
+             LEFT JOIN ticket_public p ON p.number = t.number
              WHERE t.number = ?1",
         )?
         .query_row([number], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 
 /// Bump when the projection tables or their derivation change: projections are then rebuilt at start.
-pub const PROJECTION_VERSION: &str = "13";
+pub const PROJECTION_VERSION: &str = "14";
 
 /// Connection settings: WAL, `synchronous=FULL` (a commit survives power loss), foreign keys on.
 pub fn configure(conn: &Connection) -> Result<()> {
@@ -25,8 +25,9 @@ pub fn configure(conn: &Connection) -> Result<()> {
 /// Prepared statements kept per connection.
 pub const STATEMENT_CACHE: usize = 256;
 
-/// Creates the tables if missing. After a projection format change the `tickets` table (derived,
-/// rebuilt from the documents at open) is made anew, so its columns follow the current layout.
+/// Creates the tables if missing. After a projection format change the `tickets` and
+/// `ticket_views` tables (derived, rebuilt from the documents at open) are made anew, so their
+/// columns follow the current layout.
 pub fn create(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
@@ -39,7 +40,7 @@ pub fn create(conn: &Connection) -> Result<()> {
         )
         .ok();
     if version.as_deref() != Some(PROJECTION_VERSION) {
-        conn.execute_batch("DROP TABLE IF EXISTS tickets;")?;
+        conn.execute_batch("DROP TABLE IF EXISTS ticket_views; DROP TABLE IF EXISTS tickets;")?;
     }
     conn.execute_batch(
         r#"
@@ -76,9 +77,10 @@ pub fn create(conn: &Connection) -> Result<()> {
         );
 
         -- Projections.
-        -- The short columns the lists read come first and the long ones last (`facts`, then the
-        -- whole view, which spills into overflow pages): a list reading a row never walks the
-        -- view's overflow chain to reach a column after it.
+        -- One short row per order: the columns the lists read and filter. The long parts (the
+        -- whole view, the facts) live in `ticket_views`, so a page of `tickets` holds many
+        -- orders and a list whose rows are scattered over the table (a status queue) reads a
+        -- few pages, not one per row.
         CREATE TABLE IF NOT EXISTS tickets(
             id TEXT PRIMARY KEY REFERENCES docs(id) ON DELETE CASCADE,
             number TEXT NOT NULL UNIQUE,
@@ -102,8 +104,14 @@ pub fn create(conn: &Connection) -> Result<()> {
             redo_review INTEGER NOT NULL DEFAULT 0,
             callback_since INTEGER,
             callback_kind TEXT,
-            call_id TEXT,
-            facts TEXT NOT NULL DEFAULT '[]',
+            call_id TEXT
+        );
+        -- The long parts of each order's projection: its whole view (the order page, the
+        -- published results) and its facts as last counted (what a change takes back out of the
+        -- running totals). Read one row at a time, by id.
+        CREATE TABLE IF NOT EXISTS ticket_views(
+            id TEXT PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+            facts TEXT NOT NULL,
             view TEXT NOT NULL
         );
         -- What a citizen may see of each order (`hotline_model::public`) and its query code's
@@ -169,25 +177,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     )?;
     add_column_if_missing(conn, "docs", "base_seq", "INTEGER NOT NULL DEFAULT 0")?;
     add_column_if_missing(conn, "doc_chunks", "seq", "INTEGER NOT NULL DEFAULT 0")?;
-    // The unit that registered the order (a unit sees its own intake); a column of the row the
-    // projection writes anyway, not a row of its own: an extra row cost intake ~15 %.
-    add_column_if_missing(conn, "tickets", "origin_unit", "TEXT")?;
-    // Projection version 4: what the published list, the figures and the key-paged lists need.
-    add_column_if_missing(conn, "tickets", "closed_at", "INTEGER")?;
-    add_column_if_missing(conn, "tickets", "published", "INTEGER NOT NULL DEFAULT 0")?;
-    add_column_if_missing(conn, "tickets", "facts", "TEXT NOT NULL DEFAULT '[]'")?;
-    // Projection version 5: what the supervisors' board shows of the alerts already sent.
-    add_column_if_missing(conn, "tickets", "urges", "INTEGER NOT NULL DEFAULT 0")?;
-    add_column_if_missing(conn, "tickets", "supervision", "TEXT")?;
-    // Projection version 6: the centre's redo-review queue (and public facts per request type).
-    add_column_if_missing(conn, "tickets", "redo_review", "INTEGER NOT NULL DEFAULT 0")?;
-    // Projection version 7: the query-code hash moved to `ticket_public` (a `tickets.qhash`
-    // column of version 6 stays, unused).
-    // Projection version 8: the operators' callback list (`hotline_model::survey::callback_need`).
-    add_column_if_missing(conn, "tickets", "callback_since", "INTEGER")?;
-    add_column_if_missing(conn, "tickets", "callback_kind", "TEXT")?;
-    // The telephony's id of the call the order was registered from (its recording).
-    add_column_if_missing(conn, "tickets", "call_id", "TEXT")?;
+    // `tickets` needs no added columns: it is made anew at every projection format change.
     for (column, decl) in [
         ("assigned_at", "INTEGER NOT NULL DEFAULT 0"),
         ("open_due", "INTEGER"),

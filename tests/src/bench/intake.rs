@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> Result<()> {
     drop(store);
     let conn = rusqlite::Connection::open(&path)?;
     let bytes_per_ticket: f64 = conn.query_row(
-        "SELECT (SELECT AVG(LENGTH(snapshot)) FROM docs) + (SELECT AVG(LENGTH(view)) FROM tickets)",
+        "SELECT (SELECT AVG(LENGTH(snapshot)) FROM docs) + (SELECT AVG(LENGTH(view)) FROM ticket_views)",
         [],
         |r| r.get(0),
     )?;

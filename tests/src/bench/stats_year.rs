@@ -77,7 +77,7 @@ fn recompute(
     now: i64,
 ) -> replica_store::Result<Recomputed> {
     let mut out = Recomputed::default();
-    let mut stmt = c.prepare("SELECT view FROM tickets")?;
+    let mut stmt = c.prepare("SELECT view FROM ticket_views")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let text: String = row.get(0)?;
