@@ -187,11 +187,32 @@ async fn projections_are_rebuilt_from_documents() {
         .unwrap();
         conn.execute("UPDATE tickets SET title = 'stale'", [])
             .unwrap();
+        // The layout of version 13: the view and facts inside `tickets`, no `ticket_views`.
+        conn.execute_batch(
+            "DROP TABLE ticket_views;
+             ALTER TABLE tickets ADD COLUMN facts TEXT NOT NULL DEFAULT '[]';
+             ALTER TABLE tickets ADD COLUMN view TEXT NOT NULL DEFAULT '{}';",
+        )
+        .unwrap();
     }
     drop(store);
     let store = open(&path, 3);
     let v = store.ticket(ids[0].clone()).await.unwrap().unwrap();
     assert_eq!(v.state.title, "占道经营第0号");
+    // The table was made anew in the current layout, and every order's view rebuilt beside it.
+    let (long_columns, views): (i64, i64) = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT COUNT(*) FROM pragma_table_info('tickets')
+                         WHERE name IN ('view', 'facts')),
+                        (SELECT COUNT(*) FROM ticket_views)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!((long_columns, views), (0, 20));
 }
 
 #[tokio::test]
