@@ -147,15 +147,8 @@ impl Store {
     pub fn open(path: &Path, node: &str, actor: [u8; 16]) -> Result<Store> {
         let conn = Connection::open(path)?;
         schema::configure(&conn)?;
-        schema::create(&conn)?;
+        let version = schema::create(&conn)?;
         let actor = ActorId::from(actor.as_slice());
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'projection_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
         // Up to which local sequence projections were last checked: start-up checks only what
         // changed since, so it does not grow with the number of orders. Without the checkpoint
         // (deleted to ask for a repair) or after a format change, every projection and running

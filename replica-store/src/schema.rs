@@ -27,8 +27,10 @@ pub const STATEMENT_CACHE: usize = 256;
 
 /// Creates the tables if missing. After a projection format change the `tickets` and
 /// `ticket_views` tables (derived, rebuilt from the documents at open) are made anew, so their
-/// columns follow the current layout.
-pub fn create(conn: &Connection) -> Result<()> {
+/// columns follow the current layout. Returns the projection version the store was left at
+/// (`None` for a new store).
+pub fn create(conn: &Connection) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     )?;
@@ -38,16 +40,12 @@ pub fn create(conn: &Connection) -> Result<()> {
             [],
             |r| r.get(0),
         )
-        .ok();
+        .optional()?;
     if version.as_deref() != Some(PROJECTION_VERSION) {
         conn.execute_batch("DROP TABLE IF EXISTS ticket_views; DROP TABLE IF EXISTS tickets;")?;
     }
     conn.execute_batch(
         r#"
-        CREATE TABLE IF NOT EXISTS meta(
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        );
         -- A document: its compacted automerge snapshot, the latest local change sequence number, its
         -- heads and the units that scope it (for replication filters).
         CREATE TABLE IF NOT EXISTS docs(
@@ -270,7 +268,7 @@ pub fn create(conn: &Connection) -> Result<()> {
     crate::files::create(conn)?;
     crate::quality::create(conn)?;
     crate::inbox::create(conn)?;
-    Ok(())
+    Ok(version)
 }
 
 /// Adds a column to a table made by an older version of this schema.
