@@ -17,14 +17,26 @@ use serde_json::Value;
 struct Gateway {
     got: Mutex<HashMap<String, u32>>,
     arrived: tokio::sync::Notify,
+    /// Once this many distinct texts arrived, the gateway answers no more until released: the
+    /// node is then sure to be killed with texts still unsent, however fast it sends.
+    hold_at: std::sync::atomic::AtomicUsize,
+    released: tokio::sync::watch::Sender<bool>,
 }
 
 type Received = Arc<Gateway>;
 
 async fn receive(State(g): State<Received>, Json(v): Json<Value>) -> &'static str {
     let key = v["id"].as_str().unwrap_or_default().to_owned();
-    *g.got.lock().unwrap().entry(key).or_default() += 1;
+    let distinct = {
+        let mut got = g.got.lock().unwrap();
+        *got.entry(key).or_default() += 1;
+        got.len()
+    };
     g.arrived.notify_one();
+    let hold_at = g.hold_at.load(std::sync::atomic::Ordering::SeqCst);
+    if hold_at > 0 && distinct >= hold_at {
+        let _ = g.released.subscribe().wait_for(|r| *r).await;
+    }
     "ok"
 }
 
@@ -63,7 +75,12 @@ fn total(g: &Received) -> (usize, u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_while_sending_loses_no_notification() {
     const ORDERS: u64 = 600;
-    let got: Received = Arc::default();
+    let got: Received = Arc::new(Gateway {
+        got: Mutex::default(),
+        arrived: tokio::sync::Notify::new(),
+        hold_at: (ORDERS as usize / 3).into(),
+        released: tokio::sync::watch::channel(false).0,
+    });
     let app = axum::Router::new()
         .route("/", axum::routing::post(receive))
         .with_state(got.clone());
@@ -96,6 +113,7 @@ async fn sigkill_while_sending_loses_no_notification() {
     );
 
     // Restarted on the same data, it sends the rest and says when its outbox is empty.
+    got.released.send_replace(true);
     let (mut child, mut lines) = spawn(&data, &gateway, 0);
     let done = tokio::task::spawn_blocking(move || lines.find(|l| l.starts_with("all sent")))
         .await
