@@ -2,17 +2,17 @@
 //! and start-up. The hub and edge-node binaries are thin shells over this crate.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub use hotline_operations::{blobs, kb, throttle};
+
 pub mod alerts;
 pub mod api;
 pub mod auth;
-pub mod blobs;
 pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod files;
 pub mod http;
 pub mod inbound;
-pub mod kb;
 pub mod node;
 pub mod notify;
 pub mod open311;
@@ -22,7 +22,6 @@ pub mod state;
 pub mod stats_export;
 pub mod sync;
 pub mod telephony;
-pub mod throttle;
 pub mod tls;
 
 pub use config::{NodeConfig, NodeRole};

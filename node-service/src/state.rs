@@ -7,18 +7,7 @@ use replica_store::Store;
 
 use crate::config::NodeConfig;
 
-/// The node's clock in Unix milliseconds: the system clock in production, a fixed or stepped one in tests.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    })
-}
+pub use hotline_operations::{Clock, system_clock};
 
 /// Shared state of a node's HTTP API.
 #[derive(Clone)]

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hotline_operations::{Kind, OpError};
 use replica_store::StoreError;
 use serde_json::json;
 
@@ -40,41 +41,27 @@ impl ApiError {
 
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        OpError::bad_request(message).into()
     }
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("未找到：{what}"),
-        )
+        OpError::not_found(what).into()
     }
 
     /// 500 for a fault, logged with `what` failed; the client learns nothing of it.
     pub fn internal(what: &str, e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "{what}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "服务器内部错误，请稍后重试",
-        )
+        OpError::internal(what, e).into()
     }
 
     /// 403 for a role or scope refusal.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+        OpError::forbidden(message).into()
     }
 
     /// 422 for a value that names something unknown (unit, category, user).
     pub fn unknown(field: &str, value: &str) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_reference",
-            format!("{field} 不存在：{value}"),
-        )
-        .with_detail(json!({ "field": field, "value": value }))
+        OpError::unknown(field, value).into()
     }
 }
 
@@ -85,37 +72,39 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        ApiError {
+            status: status_of(e.kind),
+            code: e.code,
+            message: e.message,
+            detail: e.detail,
+        }
+    }
+}
+
+/// The HTTP status of an operation's failure.
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::BadInput => StatusCode::BAD_REQUEST,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Gone => StatusCode::GONE,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Limited => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Upstream => StatusCode::BAD_GATEWAY,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ApiError::not_found(&what),
-            StoreError::Rejected(r) => {
-                ApiError::new(StatusCode::CONFLICT, "workflow_rejected", r.message_zh())
-                    .with_detail(serde_json::to_value(&r).unwrap_or_default())
-            }
-            StoreError::Invalid(f) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
-                format!("字段不合要求：{f}"),
-            )
-            .with_detail(serde_json::to_value(&f).unwrap_or_default()),
-            StoreError::BadCursor(c) => ApiError::bad_request(format!(
-                "翻页参数 after 有误：{c}；请使用上一页返回的 next 值"
-            )),
-            StoreError::Closed => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "服务正在停止，请稍后重试",
-            ),
-            other => {
-                tracing::error!(error = %other, "store failure");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "服务器内部错误，请稍后重试",
-                )
-            }
-        }
+        OpError::from(e).into()
     }
 }
 

@@ -1,0 +1,16 @@
+//! The platform's operations: every use case as a plain function over the store, the reference
+//! data, the clock and the acting user, returning typed results and an [`OpError`] with its
+//! Chinese message and a [`Kind`] that each face maps to its own answer (an HTTP status, an Open311
+//! error, a page). It knows no HTTP: axum, hyper, askama and tower are not among its dependencies
+//! (`scripts/check-layers` checks it). The rules stay in `hotline-model`; durability stays in
+//! `replica-store`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod blobs;
+pub mod clock;
+pub mod error;
+pub mod kb;
+pub mod throttle;
+
+pub use clock::{Clock, system_clock};
+pub use error::{Kind, OpError};
