@@ -6,11 +6,17 @@
 //! `replica-store`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod auth;
 pub mod blobs;
 pub mod clock;
 pub mod error;
+pub mod hotline;
 pub mod kb;
+pub mod links;
+pub mod settings;
 pub mod throttle;
 
 pub use clock::{Clock, system_clock};
 pub use error::{Kind, OpError};
+pub use hotline::Hotline;
+pub use settings::{NodeRole, Settings};

@@ -5,15 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// Whether the node is the city hub or an edge (district or town) node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeRole {
-    /// The centre's hub: holds every ticket.
-    Hub,
-    /// A district or town node: holds its jurisdiction's tickets.
-    Edge,
-}
+pub use hotline_operations::NodeRole;
 
 /// A node's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +99,15 @@ impl NodeConfig {
     /// Reads a config file; missing keys take their defaults.
     pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
         toml::from_str(text)
+    }
+
+    /// What the operations need to know of this node.
+    pub fn settings(&self) -> hotline_operations::Settings {
+        hotline_operations::Settings {
+            node_code: self.node_code.clone(),
+            role: self.role,
+            jurisdiction: self.jurisdiction.clone(),
+        }
     }
 
     /// The node's database file.

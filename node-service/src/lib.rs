@@ -2,7 +2,7 @@
 //! and start-up. The hub and edge-node binaries are thin shells over this crate.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub use hotline_operations::{blobs, kb, throttle};
+pub use hotline_operations::{Hotline, blobs, kb, throttle};
 
 pub mod alerts;
 pub mod api;

@@ -312,15 +312,18 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
             inbound: crate::inbound::InboundGuard::new(&config.notify.inbound),
             ..Default::default()
         }),
-        blobs: crate::blobs::Blobs::new(&config.data_dir),
-        kb: Some(kb),
-        store,
-        refdata: Arc::new(RwLock::new(Arc::new(refdata))),
+        hotline: crate::Hotline {
+            blobs: crate::blobs::Blobs::new(&config.data_dir),
+            kb: Some(kb),
+            store,
+            refdata: Arc::new(RwLock::new(Arc::new(refdata))),
+            settings: Arc::new(config.settings()),
+            clock,
+            sync_links: crate::sync::SyncLinks::default(),
+            auth,
+        },
         config: Arc::new(config),
-        clock,
-        sync_links: crate::sync::SyncLinks::default(),
         cti: Arc::default(),
-        auth,
     };
     let sync = if state.config.sync.enabled() {
         Some(crate::sync::SyncService::start(state.clone()).await?)

@@ -54,7 +54,12 @@ pub fn principal(state: &AppState, req: &Request) -> Result<Principal, AuthFailu
     }
     state
         .auth
-        .resolve(&state.store, &refdata.users, req.headers(), state.now())
+        .resolve(
+            &state.store,
+            &refdata.users,
+            crate::auth::presented(req.headers()),
+            state.now(),
+        )
         // An outside app's key opens Open311 only, never a staff route or page.
         .and_then(|p| {
             if p.user.role == hotline_model::role::Role::App {

@@ -54,7 +54,10 @@ pub async fn sign_in(
         .await
         .map_err(|e| sign_in_error(&e))?;
     Ok((
-        [(header::SET_COOKIE, state.auth.session_cookie(&id))],
+        [(
+            header::SET_COOKIE,
+            crate::auth::session_cookie(&state.auth, &id),
+        )],
         Json(json!({ "user": user_json(&user) })),
     )
         .into_response())
@@ -81,7 +84,7 @@ pub async fn sign_out(
         })?;
     }
     Ok((
-        [(header::SET_COOKIE, state.auth.clear_cookie())],
+        [(header::SET_COOKIE, crate::auth::clear_cookie(&state.auth))],
         Json(json!({ "signed_out": true })),
     )
         .into_response())
@@ -106,7 +109,10 @@ pub async fn change_password(
     let Json(req) = body?;
     let id = crate::auth::accounts::change_own_password(&state, &user, &req.old, &req.new).await?;
     Ok((
-        [(header::SET_COOKIE, state.auth.session_cookie(&id))],
+        [(
+            header::SET_COOKIE,
+            crate::auth::session_cookie(&state.auth, &id),
+        )],
         Json(json!({ "changed": true })),
     )
         .into_response())

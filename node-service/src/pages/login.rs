@@ -63,7 +63,10 @@ pub async fn submit(
 ) -> Response {
     match sign_in(&state, &f.login, &f.password, addr).await {
         Ok((id, _)) => (
-            [(header::SET_COOKIE, state.auth.session_cookie(&id))],
+            [(
+                header::SET_COOKIE,
+                crate::auth::session_cookie(&state.auth, &id),
+            )],
             Redirect::to(&safe_next(&f.next)),
         )
             .into_response(),
@@ -93,7 +96,7 @@ pub async fn logout(State(state): State<AppState>, Extension(p): Extension<Princ
         tracing::error!(error = %e, "sign-out failed");
     }
     (
-        [(header::SET_COOKIE, state.auth.clear_cookie())],
+        [(header::SET_COOKIE, crate::auth::clear_cookie(&state.auth))],
         Redirect::to("/staff/login"),
     )
         .into_response()
@@ -128,16 +131,18 @@ pub async fn password_submit(
                 text: "密码已修改。".into(),
             });
             (
-                [(header::SET_COOKIE, state.auth.session_cookie(&id))],
+                [(
+                    header::SET_COOKIE,
+                    crate::auth::session_cookie(&state.auth, &id),
+                )],
                 render(&PasswordPage { l, error: None }),
             )
                 .into_response()
         }
         Err(e) => (
-            if e.status.is_server_error() {
-                e.status
-            } else {
-                StatusCode::OK
+            match crate::api::error::status_of(e.kind) {
+                s if s.is_server_error() => s,
+                _ => StatusCode::OK,
             },
             render(&PasswordPage {
                 l: layout(&state, &user, "修改密码", "/staff/password"),

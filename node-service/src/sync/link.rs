@@ -10,8 +10,8 @@ use sync_protocol::session::{Input, Session, SessionConfig};
 use sync_protocol::transport::{FrameWriter, Link, close_code};
 use tokio::sync::{mpsc, watch};
 
+use super::SyncLinks;
 use super::sql_store::SqlSyncStore;
-use super::status::SyncLinks;
 use crate::state::AppState;
 
 /// What every link of a node shares.

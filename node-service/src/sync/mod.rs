@@ -7,8 +7,7 @@ pub mod link;
 pub mod purges;
 pub mod service;
 pub mod sql_store;
-pub mod status;
 
 pub use config::{ChildNode, SyncConfig};
+pub use hotline_operations::links::{LinkInfo, SyncLinks};
 pub use service::SyncService;
-pub use status::{LinkInfo, SyncLinks};

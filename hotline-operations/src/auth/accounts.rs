@@ -7,36 +7,32 @@
 //!   the user's sessions there as it arrives.
 //! - New accounts join a unit's user list, which is reference data: created at the hub only.
 
-use axum::http::StatusCode;
+use crate::Kind;
 use hotline_model::credential::{Credential, check_new_password, may_manage};
 use hotline_model::role::{Role, User};
 use replica_store::refdata_doc;
 use serde::Deserialize;
 
 use super::password;
-use crate::api::error::ApiError;
-use crate::config::NodeRole;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::OpError;
+use crate::settings::NodeRole;
 
-fn weak(problem: hotline_model::credential::PasswordProblem) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "weak_password",
-        problem.message_zh(),
-    )
+fn weak(problem: hotline_model::credential::PasswordProblem) -> OpError {
+    OpError::new(Kind::Invalid, "weak_password", problem.message_zh())
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal("account change failed", e)
+fn internal(e: impl std::fmt::Display) -> OpError {
+    OpError::internal("account change failed", e)
 }
 
 /// Writes `login`'s credential and makes it live here.
 async fn write_credential(
-    state: &AppState,
+    state: &Hotline,
     unit: &str,
     login: &str,
     credential: Credential,
-) -> Result<(), ApiError> {
+) -> Result<(), OpError> {
     state
         .store
         .put_credential(unit.to_owned(), login.to_owned(), credential, state.now())
@@ -48,18 +44,18 @@ async fn write_credential(
 /// Changes the signed-in user's own password; their sessions here end and a new one opens,
 /// whose id is returned.
 pub async fn change_own_password(
-    state: &AppState,
+    state: &Hotline,
     user: &User,
     old: &str,
     new: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, OpError> {
     let (unit, current) = state
         .auth
         .credential(&user.login)
-        .ok_or_else(|| ApiError::forbidden("本节点没有该账号的登录信息，请在本单位节点修改密码"))?;
+        .ok_or_else(|| OpError::forbidden("本节点没有该账号的登录信息，请在本单位节点修改密码"))?;
     if !password::verify_async(old.to_owned(), Some(current.hash.clone())).await {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(OpError::new(
+            Kind::Invalid,
             "wrong_password",
             "原密码不正确",
         ));
@@ -94,14 +90,14 @@ pub async fn change_own_password(
 }
 
 /// The account `login` if `admin` may manage it here.
-fn managed(state: &AppState, admin: &User, login: &str) -> Result<User, ApiError> {
+fn managed(state: &Hotline, admin: &User, login: &str) -> Result<User, OpError> {
     let refdata = state.refdata();
     let target = refdata
         .user(login)
         .cloned()
-        .ok_or_else(|| ApiError::not_found(&format!("账号 {login}")))?;
+        .ok_or_else(|| OpError::not_found(&format!("账号 {login}")))?;
     if !may_manage(admin, &target.unit, login, &refdata.org) {
-        return Err(ApiError::forbidden("无权管理该账号"));
+        return Err(OpError::forbidden("无权管理该账号"));
     }
     Ok(target)
 }
@@ -109,12 +105,12 @@ fn managed(state: &AppState, admin: &User, login: &str) -> Result<User, ApiError
 /// Changes `login`'s credential for a user administrator: a new hash, a new disabled flag, or
 /// both; a new password or disabling ends the user's sessions here (elsewhere, as it arrives).
 async fn change_credential(
-    state: &AppState,
+    state: &Hotline,
     admin: &User,
     login: &str,
     hash: Option<String>,
     disabled: Option<bool>,
-) -> Result<(), ApiError> {
+) -> Result<(), OpError> {
     let target = managed(state, admin, login)?;
     let current = state.auth.credential(login).map(|(_, c)| c);
     let credential = Credential {
@@ -140,11 +136,11 @@ async fn change_credential(
 
 /// Sets a new password for `login` (a user administrator); the user's sessions end.
 pub async fn reset_password(
-    state: &AppState,
+    state: &Hotline,
     admin: &User,
     login: &str,
     new: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), OpError> {
     // Refused before the (deliberately slow) hashing, so no one else makes the node hash.
     managed(state, admin, login)?;
     check_new_password(login, new).map_err(weak)?;
@@ -156,11 +152,11 @@ pub async fn reset_password(
 
 /// Disables (or re-enables) `login` (a user administrator); disabling ends their sessions.
 pub async fn set_disabled(
-    state: &AppState,
+    state: &Hotline,
     admin: &User,
     login: &str,
     disabled: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), OpError> {
     change_credential(state, admin, login, None, Some(disabled)).await
 }
 
@@ -187,9 +183,9 @@ struct UsersFile<'a> {
 
 /// Creates an account (a user administrator, at the hub): joins the unit's user list and sets the
 /// initial password.
-pub async fn create(state: &AppState, admin: &User, new: NewAccount) -> Result<User, ApiError> {
-    if state.config.role != NodeRole::Hub {
-        return Err(ApiError::forbidden(
+pub async fn create(state: &Hotline, admin: &User, new: NewAccount) -> Result<User, OpError> {
+    if state.settings.role != NodeRole::Hub {
+        return Err(OpError::forbidden(
             "账号名单属于基础数据，新建账号请在市中心节点办理",
         ));
     }
@@ -199,24 +195,24 @@ pub async fn create(state: &AppState, admin: &User, new: NewAccount) -> Result<U
         || login.chars().count() > 32
         || login.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(ApiError::bad_request("账号须为 1–32 个字符，不含空格"));
+        return Err(OpError::bad_request("账号须为 1–32 个字符，不含空格"));
     }
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 20 {
-        return Err(ApiError::bad_request("姓名须为 1–20 个字"));
+        return Err(OpError::bad_request("姓名须为 1–20 个字"));
     }
     if new.role == Role::System {
-        return Err(ApiError::bad_request("不能新建系统账号"));
+        return Err(OpError::bad_request("不能新建系统账号"));
     }
     if !refdata.org.contains(&new.unit) {
-        return Err(ApiError::unknown("unit", &new.unit));
+        return Err(OpError::unknown("unit", &new.unit));
     }
     if !may_manage(admin, &new.unit, &login, &refdata.org) {
-        return Err(ApiError::forbidden("无权在该单位新建账号"));
+        return Err(OpError::forbidden("无权在该单位新建账号"));
     }
     if refdata.user(&login).is_some() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(OpError::new(
+            Kind::Conflict,
             "login_taken",
             format!("账号 {login} 已存在"),
         ));

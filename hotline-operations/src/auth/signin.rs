@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use hotline_model::role::User;
 
 use super::password;
-use crate::state::AppState;
+use crate::Hotline;
 use crate::throttle::Failures;
 
 /// Failed sign-ins allowed per login per window.
@@ -62,7 +62,7 @@ impl SignInError {
 
 /// Checks `login` and `password` and opens a session; returns the session id and the user.
 pub async fn sign_in(
-    state: &AppState,
+    state: &Hotline,
     login: &str,
     password: &str,
     addr: Option<IpAddr>,

@@ -1,6 +1,6 @@
 //! Who is calling: staff sessions (browsers) and service-account tokens (machines), resolved for
-//! every request before any handler runs. There is no other way in: a request without a valid
-//! session or token is 401.
+//! every request before any operation runs. There is no other way in: a request without a valid
+//! session or token is refused.
 //!
 //! - Credentials (password hashes, disabled flags) are replicated per unit (`credential_doc`) and
 //!   kept here in memory, replaced when a local edit or a peer's change alters them.
@@ -17,7 +17,6 @@ pub mod signin;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use axum::http::{HeaderMap, HeaderValue, header};
 use hotline_model::credential::{Credential, Session, SessionEnd, SessionPolicy};
 use hotline_model::role::User;
 use rand::RngCore;
@@ -36,10 +35,14 @@ pub fn replace_credentials(slot: &CredentialSlot, all: Credentials) {
     *slot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(all);
 }
 
-/// The session cookie over plain HTTP (loopback, the demo).
-pub const COOKIE: &str = "hotline_session";
-/// The session cookie over TLS: `__Host-` binds it to this origin, `Secure` to HTTPS.
-pub const COOKIE_TLS: &str = "__Host-hotline_session";
+/// The secret a request carries, as its face read it (a session cookie or a bearer token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Presented {
+    /// The session id or the token.
+    pub secret: String,
+    /// It is a service account's token, not a session id.
+    pub is_token: bool,
+}
 
 /// A session's last use is written to the store at most this often (ms).
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -174,35 +177,16 @@ impl Auth {
         }
     }
 
-    /// The session id or token a request carries: `(secret, is_token)`.
-    fn presented(headers: &HeaderMap) -> Option<(String, bool)> {
-        if let Some(v) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            && let Some(t) = v.strip_prefix("Bearer ")
-        {
-            return Some((t.trim().to_owned(), true));
-        }
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == COOKIE_TLS || *k == COOKIE)
-            .map(|(_, v)| (v.to_owned(), false))
-    }
-
     /// Resolves a request's session or token to its user at `now`. An ended session is removed
     /// (the store's copy in the background).
     pub fn resolve(
         &self,
         store: &Store,
         users: &BTreeMap<String, User>,
-        headers: &HeaderMap,
+        presented: Option<Presented>,
         now: i64,
     ) -> Result<Principal, AuthFailure> {
-        let (secret, is_token) = Self::presented(headers).ok_or(AuthFailure::Missing)?;
+        let Presented { secret, is_token } = presented.ok_or(AuthFailure::Missing)?;
         if secret.is_empty() || secret.len() > 128 {
             return Err(AuthFailure::Missing);
         }
@@ -384,26 +368,5 @@ impl Auth {
             .unwrap_or_else(|p| p.into_inner())
             .insert(stored.hash.clone(), stored);
         Ok(token)
-    }
-
-    /// The `Set-Cookie` value opening a session.
-    pub fn session_cookie(&self, id: &str) -> HeaderValue {
-        let text = if self.tls {
-            format!("{COOKIE_TLS}={id}; Path=/; HttpOnly; Secure; SameSite=Lax")
-        } else {
-            format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax")
-        };
-        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
-    }
-
-    /// The `Set-Cookie` value clearing the session cookie.
-    pub fn clear_cookie(&self) -> HeaderValue {
-        if self.tls {
-            HeaderValue::from_static(
-                "__Host-hotline_session=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0",
-            )
-        } else {
-            HeaderValue::from_static("hotline_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-        }
     }
 }
