@@ -23,7 +23,7 @@ use hotline_model::intake::{Channel, Intake};
 use hotline_model::refdata::ReferenceData;
 use hotline_model::ticket::TicketView;
 use hotline_model::workflow::{Status, TicketState};
-use node_service::api::action_request::{ActionRequest, to_action};
+use hotline_operations::tickets::ask::{ActionRequest, to_action};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};

@@ -31,6 +31,8 @@ pub struct Hotline {
     pub kb: Option<Arc<KbService>>,
     /// The node's sync links as the sync service reports them (empty when sync is off).
     pub sync_links: SyncLinks,
+    /// The citizens' limits and caches (lookups, submissions, figures, messages).
+    pub citizens: Arc<crate::citizen::CitizenGuards>,
     /// Staff credentials, sessions and service tokens.
     pub auth: Arc<Auth>,
 }

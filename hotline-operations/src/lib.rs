@@ -6,15 +6,22 @@
 //! `replica-store`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod alerts;
 pub mod auth;
 pub mod blobs;
+pub mod citizen;
 pub mod clock;
+pub mod drafts;
 pub mod error;
+pub mod files;
 pub mod hotline;
+pub mod inbound;
 pub mod kb;
 pub mod links;
 pub mod settings;
 pub mod throttle;
+pub mod tickets;
+pub mod wording;
 
 pub use clock::{Clock, system_clock};
 pub use error::{Kind, OpError};

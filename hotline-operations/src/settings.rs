@@ -22,6 +22,10 @@ pub struct Settings {
     pub role: NodeRole,
     /// The unit subtree this node serves (`C` for the hub).
     pub jurisdiction: String,
+    /// The node has a parent to sync with (files named here go up to it).
+    pub has_parent: bool,
+    /// How long files linked to orders are kept.
+    pub files: crate::files::RetentionConfig,
 }
 
 impl Settings {

@@ -107,6 +107,8 @@ impl NodeConfig {
             node_code: self.node_code.clone(),
             role: self.role,
             jurisdiction: self.jurisdiction.clone(),
+            has_parent: self.sync.upstream.is_some(),
+            files: self.files.clone(),
         }
     }
 

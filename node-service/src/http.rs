@@ -70,3 +70,22 @@ async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
         crate::pages::not_found().into_response()
     }
 }
+
+/// The HTTP status of an operation's failure.
+pub fn status_of(kind: hotline_operations::Kind) -> StatusCode {
+    match kind {
+        hotline_operations::Kind::BadInput => StatusCode::BAD_REQUEST,
+        hotline_operations::Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        hotline_operations::Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        hotline_operations::Kind::Forbidden => StatusCode::FORBIDDEN,
+        hotline_operations::Kind::NotFound => StatusCode::NOT_FOUND,
+        hotline_operations::Kind::Conflict => StatusCode::CONFLICT,
+        hotline_operations::Kind::Gone => StatusCode::GONE,
+        hotline_operations::Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        hotline_operations::Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        hotline_operations::Kind::Limited => StatusCode::TOO_MANY_REQUESTS,
+        hotline_operations::Kind::Upstream => StatusCode::BAD_GATEWAY,
+        hotline_operations::Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        hotline_operations::Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

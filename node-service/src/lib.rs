@@ -2,12 +2,11 @@
 //! and start-up. The hub and edge-node binaries are thin shells over this crate.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
-pub use hotline_operations::{Hotline, blobs, kb, throttle};
+pub use hotline_operations::{Hotline, blobs, citizen, kb, throttle};
 
 pub mod alerts;
 pub mod api;
 pub mod auth;
-pub mod citizen;
 pub mod cli;
 pub mod config;
 pub mod files;

@@ -308,11 +308,14 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let kb = crate::kb::KbService::open(&config.data_dir.join("kb-index"), &store).await?;
     let kb_follow = kb.clone().follow(store.clone());
     let state = AppState {
-        citizens: Arc::new(crate::citizen::CitizenGuards {
-            inbound: crate::inbound::InboundGuard::new(&config.notify.inbound),
-            ..Default::default()
-        }),
         hotline: crate::Hotline {
+            citizens: Arc::new(crate::citizen::CitizenGuards {
+                inbound: crate::inbound::InboundGuard::new(
+                    config.notify.inbound.per_sender_per_hour,
+                    config.notify.inbound.per_peer_per_minute,
+                ),
+                ..Default::default()
+            }),
             blobs: crate::blobs::Blobs::new(&config.data_dir),
             kb: Some(kb),
             store,
@@ -347,7 +350,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
     let sender = tokio::spawn(crate::notify::run_sender(state.clone(), channels));
     // Files past their retention: the hub records their removal, every node deletes its copies.
     let retention =
-        crate::files::spawn_retention(state.clone(), std::time::Duration::from_secs(3600));
+        crate::files::spawn_retention(state.hotline.clone(), std::time::Duration::from_secs(3600));
     // The switch's event socket, when configured.
     let esl = state
         .config
@@ -362,7 +365,7 @@ pub async fn start(config: NodeConfig, listener: TcpListener, clock: Clock) -> R
         .sync
         .upstream
         .is_some()
-        .then(|| crate::files::spawn_uploader(state.clone()));
+        .then(|| crate::files::spawn_uploader(state.hotline.clone()));
     if state.config.role == crate::config::NodeRole::Hub {
         // Open311 batch requests accepted before a stop are registered now.
         tokio::spawn(crate::open311::drain_queue(state.clone()));

@@ -16,8 +16,6 @@ pub struct AppState {
     pub hotline: Hotline,
     /// Configuration.
     pub config: Arc<NodeConfig>,
-    /// The citizens' endpoints' limits and caches.
-    pub citizens: Arc<crate::citizen::CitizenGuards>,
     /// The telephony's live side: calls in progress, screen pops, the event socket.
     pub cti: Arc<crate::telephony::Cti>,
 }

@@ -324,9 +324,9 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
         "the orders behind the count"
     );
     for number in &shown {
-        let v = node_service::api::tickets::view(&state, &sv01, number)
+        let v = hotline_operations::tickets::view(&state, &sv01, number)
             .await
-            .map_err(err)?;
+            .map_err(|e| err(e.into()))?;
         assert_eq!(v.state.subject, report.rows[first].figures.key);
         let at = v.state.created_at.unwrap_or_default();
         assert!(

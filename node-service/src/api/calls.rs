@@ -245,7 +245,7 @@ pub async fn monitor_call(
         .extension_of(&user.login)
         .ok_or_else(|| ApiError::bad_request("您没有配置分机号（telephony.extensions），无法监听"))?
         .to_owned();
-    super::tickets::record_access(
+    hotline_operations::tickets::record_access(
         state,
         user,
         if barge { "barge_call" } else { "monitor_call" },
@@ -304,7 +304,7 @@ pub async fn open_recording(
     {
         return Err(ApiError::forbidden("话务员只能收听自己的通话录音"));
     }
-    super::tickets::record_access(
+    hotline_operations::tickets::record_access(
         state,
         user,
         "open_recording",

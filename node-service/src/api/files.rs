@@ -32,7 +32,7 @@ pub async fn get(
 ) -> Response {
     match files::open(&state, &user, &key, &sha).await {
         Ok(opened) => files::serve(opened, &headers).await,
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The node's HTTP JSON API.
 
 pub mod accounts;
-pub mod action_request;
 pub mod actor;
 pub mod audit;
 pub mod callbacks;

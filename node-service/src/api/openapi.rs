@@ -239,7 +239,7 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                         json!({"type": "object", "properties": {"ticket": ticket.clone(), "query_code": {"type": "string"}}, "required": ["ticket", "query_code"]}),
                     ),
                 ),
-                b.json_body::<super::tickets::CreateRequest>(),
+                b.json_body::<hotline_operations::tickets::CreateRequest>(),
             ),
         ),
         ("get", "/api/tickets", {
@@ -265,7 +265,7 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
                     "工单操作（审核、派单、签收、退回、答复、回访、办结……）",
                     (200, ticket.clone()),
                 ),
-                b.json_body::<super::action_request::ActionRequest>(),
+                b.json_body::<hotline_operations::tickets::ask::ActionRequest>(),
             ),
         ),
         (
@@ -313,11 +313,11 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             staff("重新发送一条已停止重试的消息", (200, object())),
         ),
         ("get", "/api/drafts", {
-            let p = b.query::<super::drafts::DraftQuery>();
+            let p = b.query::<hotline_operations::drafts::DraftQuery>();
             with_params(
                 staff(
                     "市民来信（短信、邮件、微信）待处理队列",
-                    (200, b.schema::<super::drafts::Drafts>()),
+                    (200, b.schema::<hotline_operations::drafts::Drafts>()),
                 ),
                 p,
             )

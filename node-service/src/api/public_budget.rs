@@ -16,10 +16,7 @@ use super::error::ApiError;
 /// How long a public request may take, waiting for its turn included.
 pub const PUBLIC_BUDGET: Duration = Duration::from_secs(2);
 
-/// Public requests served at once; the others wait their turn within their budget.
-pub fn public_slots() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().max(1))
-}
+pub use hotline_operations::citizen::public_slots;
 
 /// The middleware: takes a slot, runs the request, gives up at the budget.
 pub async fn budget(slots: Arc<Semaphore>, request: Request, next: Next) -> Response {

@@ -350,7 +350,7 @@ pub async fn topic_orders(
             limit: Some(limit),
             ..Default::default()
         };
-        let (items, next) = super::tickets::list_for(state, user, filter).await?;
+        let (items, next) = hotline_operations::tickets::list_for(state, user, filter).await?;
         return Ok(TopicOrders { name, items, next });
     }
     let key = dimension.key(&q.key);

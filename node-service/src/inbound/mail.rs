@@ -108,7 +108,7 @@ pub async fn deliver(
     };
     let configured = state.config.notify.inbound.mail_secret.as_deref();
     if let Err(e) = super::admit(&state, configured, &secret, peer) {
-        return e.into_response();
+        return crate::api::error::ApiError::from(e).into_response();
     }
     let now = state.now();
     if body.len() > MAX_MAIL {

@@ -151,7 +151,7 @@ pub async fn push(
     }
     let configured = state.config.notify.inbound.sms_secret.as_deref();
     if let Err(e) = super::admit(&state, configured, &secret, peer) {
-        return e.into_response();
+        return crate::api::error::ApiError::from(e).into_response();
     }
     let now = state.now();
     let items = match parse(&provider, &body, now) {

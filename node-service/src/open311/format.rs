@@ -164,6 +164,12 @@ impl From<crate::api::error::ApiError> for Open311Error {
     }
 }
 
+impl From<hotline_operations::OpError> for Open311Error {
+    fn from(e: hotline_operations::OpError) -> Self {
+        crate::api::error::ApiError::from(e).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

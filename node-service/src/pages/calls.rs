@@ -33,7 +33,7 @@ pub async fn calls(
     let l = layout(&state, &user, "通话记录", "/staff/calls");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let today = beijing_date(state.now());
     let day = |s: &Option<String>, default: time::Date| {

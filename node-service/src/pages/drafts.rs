@@ -11,8 +11,8 @@ use web::{DraftRow, DraftsPage};
 
 use super::format::{local_time, url_encode};
 use super::{Staff, layout, render};
-use crate::api::drafts::{DraftQuery, page as drafts_page};
 use crate::state::AppState;
+use hotline_operations::drafts::{DraftQuery, page as drafts_page};
 
 /// Page parameters.
 #[derive(Debug, Default, Deserialize)]
@@ -117,7 +117,7 @@ pub struct DismissForm {
     reason: String,
 }
 
-fn back(done: Result<(), crate::api::error::ApiError>, ok: &str) -> Response {
+fn back(done: Result<(), hotline_operations::OpError>, ok: &str) -> Response {
     let text = match done {
         Ok(()) => ok.to_owned(),
         Err(e) => format!("未完成：{}", e.message),
@@ -133,7 +133,7 @@ pub async fn answer(
     Form(f): Form<AnswerForm>,
 ) -> Response {
     back(
-        crate::api::drafts::answer(&state, &user, id, &f.text).await,
+        hotline_operations::drafts::answer(&state, &user, id, &f.text).await,
         "答复已排队发送",
     )
 }
@@ -146,7 +146,7 @@ pub async fn dismiss(
     Form(f): Form<DismissForm>,
 ) -> Response {
     back(
-        crate::api::drafts::dismiss(&state, &user, id, &f.reason).await,
+        hotline_operations::drafts::dismiss(&state, &user, id, &f.reason).await,
         "已归档",
     )
 }

@@ -1,21 +1,8 @@
 //! Formatting for pages: local times, countdowns, names of units and users.
 
 use hotline_model::countdown::countdown;
-use hotline_model::number::LOCAL_OFFSET_HOURS;
 use hotline_model::refdata::ReferenceData;
-
-/// `2026-11-24 10:05` in Beijing time.
-pub fn local_time(ms: i64) -> String {
-    let t = local(ms);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
+pub use hotline_operations::wording::{local_date, local_time};
 
 /// A deadline's countdown text and mark class at `now` (working time, holidays counted).
 pub fn due(refdata: &ReferenceData, now: i64, due_ms: i64) -> (String, &'static str) {
@@ -26,20 +13,6 @@ pub fn due(refdata: &ReferenceData, now: i64, due_ms: i64) -> (String, &'static 
 /// A unit's name (its code when unknown here).
 pub fn unit_name(refdata: &ReferenceData, code: &str) -> String {
     refdata.unit_name(code)
-}
-
-/// `2026年11月24日` in Beijing time (what citizens read).
-pub fn local_date(ms: i64) -> String {
-    let t = local(ms);
-    format!("{}年{}月{}日", t.year(), u8::from(t.month()), t.day())
-}
-
-fn local(ms: i64) -> time::OffsetDateTime {
-    let offset =
-        time::UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
 }
 
 /// The units of `top`'s subtree as choices (`top` itself unless `below_only`), `selected` marked.

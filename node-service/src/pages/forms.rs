@@ -11,7 +11,7 @@ use hotline_model::ticket::TicketView;
 use serde_json::{Map, Value};
 use web::{ActionForm, Choice, Field};
 
-use crate::api::action_request::{ActionRequest, to_action};
+use hotline_operations::tickets::ask::{ActionRequest, to_action};
 
 fn field(name: &str, label: &str, kind: &'static str, required: bool) -> Field {
     Field {

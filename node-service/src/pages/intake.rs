@@ -9,14 +9,15 @@ use axum::response::Response;
 use hotline_model::category::RequestType;
 use hotline_model::intake::{Channel, Intake, normalize_phone};
 use hotline_model::refdata::ReferenceData;
+use hotline_operations::Kind;
 use replica_store::TicketFilter;
 use serde::Deserialize;
 use web::{CallerOrder, CallerPanel, Choice, IntakePage, IntakeValues, KbHit, KbPanel, Registered};
 
 use super::format::{code_of, local_time};
 use super::{Staff, error_page, layout, render};
-use crate::api::tickets::{CreateRequest, list_for, register};
 use crate::state::AppState;
+use hotline_operations::tickets::{CreateRequest, list_for, register};
 
 const CHANNELS: [Channel; 5] = [
     Channel::Phone,
@@ -172,7 +173,7 @@ pub async fn form(
         f.call_id = call;
     }
     if let Some(id) = p.draft {
-        let m = match crate::api::drafts::waiting_draft(&state, &user, id).await {
+        let m = match hotline_operations::drafts::waiting_draft(&state, &user, id).await {
             Ok(m) => m,
             Err(e) => return error_page(layout(&state, &user, "来电受理", "/staff/intake"), &e),
         };
@@ -268,7 +269,12 @@ pub async fn submit(
                 }),
             ))
         }
-        Err(e) if e.status.is_client_error() && e.status != axum::http::StatusCode::FORBIDDEN => {
+        Err(e)
+            if !matches!(
+                e.kind,
+                Kind::Forbidden | Kind::Internal | Kind::Unavailable | Kind::Upstream
+            ) =>
+        {
             refuse(format!("未保存：{}", field_message(&e)))
         }
         Err(e) => error_page(layout(&state, &user, "来电受理", "/staff/intake"), &e),
@@ -276,7 +282,7 @@ pub async fn submit(
 }
 
 /// A refused field, in words an operator understands.
-fn field_message(e: &crate::api::error::ApiError) -> String {
+fn field_message(e: &hotline_operations::OpError) -> String {
     let name = match e.detail["field"].as_str().unwrap_or_default() {
         "caller_phone" => return "来电号码格式不正确（应为 3–20 位数字）".into(),
         "caller_name" => "市民姓名",

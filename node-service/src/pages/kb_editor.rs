@@ -18,9 +18,9 @@ use web::{
 use super::diff::{Piece, diff};
 use super::format::{local_time, unit_name, url_encode, user_name};
 use super::{Staff, error_page, layout, render};
-use crate::api::error::ApiError;
 use crate::api::kb::{NewArticle, act_article, article_actor, create_article};
 use crate::state::AppState;
+use hotline_operations::OpError;
 
 const TABS: [(&str, &str); 5] = [
     ("draft", "草稿"),
@@ -73,7 +73,7 @@ pub async fn list(
     });
     let changes = match state.store.articles_since(0, 100_000).await {
         Ok(c) => c,
-        Err(e) => return error_page(l, &ApiError::from(e)),
+        Err(e) => return error_page(l, &OpError::from(e)),
     };
     let day = today(&state);
     let rd = state.refdata();
@@ -319,8 +319,8 @@ pub async fn article(
     });
     let v = match state.store.article(id.clone()).await {
         Ok(Some(v)) => v,
-        Ok(None) => return error_page(l, &ApiError::not_found(&format!("知识条目 {id}"))),
-        Err(e) => return error_page(l, &ApiError::from(e)),
+        Ok(None) => return error_page(l, &OpError::not_found(&format!("知识条目 {id}"))),
+        Err(e) => return error_page(l, &OpError::from(e)),
     };
     let rd = state.refdata();
     let st = &v.state;

@@ -13,9 +13,9 @@ use web::{BoardUnitsPage, Choice, Flash, ListPage, Row, RowButton, Tab, UnitLoad
 
 use super::format::{due, local_time, unit_name, url_encode};
 use super::{Staff, error_page, layout, render};
-use crate::api::action_request::ActionRequest;
-use crate::api::tickets::{act_on, list_counted};
 use crate::state::AppState;
+use hotline_operations::tickets::ask::ActionRequest;
+use hotline_operations::tickets::{act_on, list_counted};
 
 /// Orders per page.
 const PAGE: u32 = 50;
@@ -438,7 +438,7 @@ async fn board_units(state: &AppState, user: &User, within: Option<String>) -> R
         Err(e) => {
             return error_page(
                 layout(state, user, "督办看板", "/staff/board"),
-                &crate::api::error::ApiError::from(e),
+                &hotline_operations::OpError::from(e),
             );
         }
     };

@@ -140,7 +140,7 @@ pub async fn password_submit(
                 .into_response()
         }
         Err(e) => (
-            match crate::api::error::status_of(e.kind) {
+            match crate::http::status_of(e.kind) {
                 s if s.is_server_error() => s,
                 _ => StatusCode::OK,
             },

@@ -37,10 +37,10 @@ use axum::routing::{get, post};
 use hotline_model::role::{Role, User};
 use web::{Layout, MessagePage, NavItem, Template};
 
-use crate::api::error::ApiError;
 use crate::api::{Route, add, route};
 use crate::auth::Principal;
 use crate::state::AppState;
+use hotline_operations::OpError;
 
 /// The pages open to anyone: sign-in, static files, the icon.
 pub fn open_routes() -> Vec<Route> {
@@ -321,9 +321,37 @@ pub fn not_found() -> Response {
     (StatusCode::NOT_FOUND, render(&page)).into_response()
 }
 
+/// What a page shows of a refusal: its status and its message.
+pub trait Refusal {
+    /// The answer's status.
+    fn status(&self) -> StatusCode;
+    /// The message for the user.
+    fn message(&self) -> &str;
+}
+
+impl Refusal for OpError {
+    fn status(&self) -> StatusCode {
+        crate::http::status_of(self.kind)
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Operations still answering in the JSON API's error (until they move into the core).
+impl Refusal for crate::api::error::ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 /// A refusal or failure as a page, in the user's layout.
-pub fn error_page(l: Layout, e: &ApiError) -> Response {
-    let heading = match e.status {
+pub fn error_page(l: Layout, e: &impl Refusal) -> Response {
+    let status = e.status();
+    let heading = match status {
         StatusCode::FORBIDDEN => "无权访问",
         StatusCode::NOT_FOUND => "未找到",
         s if s.is_server_error() => "系统繁忙",
@@ -332,9 +360,9 @@ pub fn error_page(l: Layout, e: &ApiError) -> Response {
     let page = MessagePage {
         l,
         heading: heading.into(),
-        text: e.message.clone(),
+        text: e.message().to_owned(),
     };
-    (e.status, render(&page)).into_response()
+    (status, render(&page)).into_response()
 }
 
 /// The navigation for a role: (href, label, key).

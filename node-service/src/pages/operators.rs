@@ -39,7 +39,7 @@ pub async fn day(
     let mut l = layout(&state, &user, "话务员工作情况", "/staff/stats/operators");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return error_page(l, &e.into()),
+        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let d = match day_for(&state, &user, &login, p.date.as_deref()).await {
         Ok(d) => d,

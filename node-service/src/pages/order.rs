@@ -17,8 +17,8 @@ use web::{Fact, Flash, OrderPage, PartRow, TimelineItem};
 
 use super::format::{due, local_time, unit_name, url_encode, user_name};
 use super::{Staff, error_page, forms, layout, render};
-use crate::api::tickets::{act_on, view};
 use crate::state::AppState;
+use hotline_operations::tickets::{act_on, view};
 
 fn fact(label: &str, value: impl Into<String>) -> Fact {
     Fact {
@@ -437,16 +437,16 @@ pub async fn upload(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let result = async {
-        let mut form = form.map_err(|e| crate::api::error::ApiError::bad_request(e.body_text()))?;
+        let mut form = form.map_err(|e| hotline_operations::OpError::bad_request(e.body_text()))?;
         let too_large = |e: axum::extract::multipart::MultipartError| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                crate::api::error::ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
+                hotline_operations::OpError::new(
+                    hotline_operations::Kind::TooLarge,
                     "too_large",
                     "文件太大：照片不超过 10 MB，PDF 文件不超过 20 MB",
                 )
             } else {
-                crate::api::error::ApiError::bad_request("文件没有完整收到，请重新上传")
+                hotline_operations::OpError::bad_request("文件没有完整收到，请重新上传")
             }
         };
         while let Some(field) = form.next_field().await.map_err(too_large)? {
@@ -460,7 +460,7 @@ pub async fn upload(
             }
             return crate::files::attach(&state, &user, &number, &name, bytes.to_vec()).await;
         }
-        Err(crate::api::error::ApiError::bad_request(
+        Err(hotline_operations::OpError::bad_request(
             "请选择要上传的文件",
         ))
     }
@@ -479,7 +479,7 @@ pub async fn upload(
                     text: format!("上传未完成：{}", e.message),
                 };
                 let mut resp = render(&build(&state, &user, &v, state.now(), Some(flash), &[]));
-                *resp.status_mut() = e.status;
+                *resp.status_mut() = crate::http::status_of(e.kind);
                 resp
             }
             Err(e2) => error_page(layout(&state, &user, "工单", ""), &e2),
@@ -509,7 +509,7 @@ pub async fn act(
     let result = match forms::to_request(&pairs) {
         Ok(req) => act_on(&state, &user, &number, req)
             .await
-            .map_err(|e| (e.status, e.message)),
+            .map_err(|e| (crate::http::status_of(e.kind), e.message)),
         Err(msg) => Err((StatusCode::UNPROCESSABLE_ENTITY, msg)),
     };
     match result {
@@ -517,7 +517,7 @@ pub async fn act(
             let to = match back {
                 Some(b) => b,
                 // Returned or handed on out of this user's reach: back to their list.
-                None if !crate::api::tickets::may_see(&state, &user, &v) => format!(
+                None if !hotline_operations::tickets::may_see(&state, &user, &v) => format!(
                     "{}?done={}",
                     super::home_of(user.role),
                     url_encode(&format!(

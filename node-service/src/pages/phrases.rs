@@ -11,8 +11,8 @@ use web::{Choice, PhraseRow, PhrasesPage};
 
 use super::format::{code_of, url_encode};
 use super::{Done, Staff, error_page, layout, render};
-use crate::api::error::ApiError;
 use crate::state::AppState;
+use hotline_operations::OpError;
 
 /// The actions a template can be for.
 pub const FOR: [ActionKind; 8] = [
@@ -39,7 +39,7 @@ pub async fn page(
     l.flash = q.flash();
     let phrases = match state.store.phrases(user.unit.clone()).await {
         Ok(p) => p,
-        Err(e) => return error_page(l, &ApiError::from(e)),
+        Err(e) => return error_page(l, &OpError::from(e)),
     };
     let label = |a: &str| {
         FOR.iter()
@@ -103,7 +103,7 @@ pub async fn add(
         .await
     {
         Ok(_) => back("已保存"),
-        Err(e) => back(&format!("未保存：{}", ApiError::from(e).message)),
+        Err(e) => back(&format!("未保存：{}", OpError::from(e).message)),
     }
 }
 
@@ -115,7 +115,7 @@ pub async fn remove(
 ) -> Response {
     let held = match state.store.phrases(user.unit.clone()).await {
         Ok(p) => p.into_iter().find(|p| p.id == id),
-        Err(e) => return back(&format!("未删除：{}", ApiError::from(e).message)),
+        Err(e) => return back(&format!("未删除：{}", OpError::from(e).message)),
     };
     let Some(phrase) = held else {
         return back("未删除：该常用语不存在");
@@ -126,6 +126,6 @@ pub async fn remove(
         .await
     {
         Ok(_) => back("已删除"),
-        Err(e) => back(&format!("未删除：{}", ApiError::from(e).message)),
+        Err(e) => back(&format!("未删除：{}", OpError::from(e).message)),
     }
 }

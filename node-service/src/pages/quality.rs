@@ -35,7 +35,7 @@ pub async fn list(
     let mut l = layout(&state, &user, "质检", "/staff/quality");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return error_page(l, &e.into()),
+        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
     };
     l.flash = p.done.map(|text| Flash { kind: "ok", text });
     let refdata = state.refdata();
@@ -169,7 +169,7 @@ async fn score_page(
     if !supervises(user) {
         return error_page(
             l,
-            &crate::api::error::ApiError::forbidden("只有值班长和监督员可以质检评分"),
+            &hotline_operations::OpError::forbidden("只有值班长和监督员可以质检评分"),
         );
     }
     let id = call_id.to_owned();
@@ -187,9 +187,9 @@ async fn score_page(
     let (call, orders, recording, score) = match found {
         Ok((Some(call), o, r, s)) => (call, o, r, s),
         Ok(_) => {
-            return error_page(l, &crate::api::error::ApiError::not_found("通话记录"));
+            return error_page(l, &hotline_operations::OpError::not_found("通话记录"));
         }
-        Err(e) => return error_page(l, &e.into()),
+        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let refdata = state.refdata();
     let (points, comment) = given.unwrap_or_else(|| {

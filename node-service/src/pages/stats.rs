@@ -83,7 +83,7 @@ pub async fn units(
     let mut l = layout(&state, &user, "统计考核", "/staff/stats/units");
     let q = match query {
         Ok(Query(q)) => with_defaults(&state, q),
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let report = match unit_report(&state, &user, &q).await {
         Ok(r) => r,
@@ -157,7 +157,7 @@ pub async fn units_xlsx(
     let l = layout(&state, &user, "统计考核", "/staff/stats/units");
     let q = match query {
         Ok(Query(q)) => with_defaults(&state, q),
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     match unit_report(&state, &user, &q).await {
         Ok(r) => workbook_response(
@@ -179,8 +179,8 @@ pub fn workbook_response(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "workbook not written");
-            let e = crate::api::error::ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            let e = hotline_operations::OpError::new(
+                hotline_operations::Kind::Internal,
                 "export_failed",
                 "导出失败，请稍后重试",
             );
@@ -232,7 +232,7 @@ pub async fn orders(
     let l = layout(&state, &user, "统计明细", "/staff/stats/units");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let back_q = StatsQuery {
         period: p.period,

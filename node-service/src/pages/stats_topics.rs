@@ -247,7 +247,7 @@ pub async fn topics(
     let mut l = layout(&state, &user, "热点难点", "/staff/stats/topics");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match topic_report(&state, &user, &q).await {
@@ -362,7 +362,7 @@ pub async fn topics_xlsx(
     let l = layout(&state, &user, "热点难点", "/staff/stats/topics");
     let q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     match topic_report(&state, &user, &q).await {
         Ok(r) => super::stats::workbook_response(
@@ -383,7 +383,7 @@ pub async fn trend(
     let mut l = layout(&state, &user, "趋势", "/staff/stats/topics");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     if q.date.as_deref().is_none_or(str::is_empty) {
         q.date = Some(today(&state));
@@ -489,7 +489,7 @@ pub async fn volume(
     let mut l = layout(&state, &user, "受理量", "/staff/stats/volume");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match volume_report(&state, &user, &q).await {
@@ -623,7 +623,7 @@ pub async fn operators(
     let mut l = layout(&state, &user, "话务员", "/staff/stats/operators");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let q = TopicQuery {
@@ -650,7 +650,7 @@ pub async fn operators(
         .await
     {
         Ok(c) => c,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     // Everyone who registered an order or took a call in the period.
     let mut shown: Vec<(
@@ -790,7 +790,7 @@ pub async fn report(
     let mut l = layout(&state, &user, "月度报表", "/staff/stats/report");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let m = match report_month(&state, &p) {
         Ok(month) => crate::report::monthly(&state, &user, month).await,
@@ -891,7 +891,7 @@ pub async fn report_xlsx(
     let l = layout(&state, &user, "月度报表", "/staff/stats/report");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &e.into()),
+        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
     };
     let m = match report_month(&state, &p) {
         Ok(month) => crate::report::monthly(&state, &user, month).await,

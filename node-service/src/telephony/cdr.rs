@@ -190,7 +190,7 @@ pub async fn post(
     };
     let cfg = &state.config.telephony;
     if let Err(e) = crate::inbound::admit(&state, cfg.cdr_secret.as_deref(), &secret, peer) {
-        return e.into_response();
+        return crate::api::error::ApiError::from(e).into_response();
     }
     let refdata = state.refdata();
     let posted = parse(

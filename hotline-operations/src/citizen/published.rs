@@ -7,8 +7,9 @@ use hotline_model::ticket::TicketView;
 use hotline_model::workflow::Status;
 use serde::Serialize;
 
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::Kind;
+use crate::OpError;
 
 /// One published result.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -44,7 +45,7 @@ fn is_public(v: &TicketView) -> bool {
     v.state.published && !v.intake.confidential && v.state.status == Status::Closed
 }
 
-fn to_result(state: &AppState, v: &TicketView) -> PublicResult {
+fn to_result(state: &Hotline, v: &TicketView) -> PublicResult {
     let rd = state.refdata();
     let s = &v.state;
     PublicResult {
@@ -64,15 +65,15 @@ fn to_result(state: &AppState, v: &TicketView) -> PublicResult {
 
 /// A page of results, `words` searched in their titles.
 pub async fn page(
-    state: &AppState,
+    state: &Hotline,
     words: Option<String>,
     after: Option<String>,
     limit: u32,
-) -> Result<ResultPage, ApiError> {
+) -> Result<ResultPage, OpError> {
     let limit = limit.clamp(1, 100);
     let words = words.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
     if words.as_ref().is_some_and(|w| w.chars().count() > 50) {
-        return Err(ApiError::bad_request("搜索词最多50个字"));
+        return Err(OpError::bad_request("搜索词最多50个字"));
     }
     let found = state.store.published(after, limit, words).await?;
     let next = (found.len() == limit as usize)
@@ -90,15 +91,9 @@ pub async fn page(
 }
 
 /// One published result by its number.
-pub async fn one(state: &AppState, number: &str) -> Result<PublicResult, ApiError> {
+pub async fn one(state: &Hotline, number: &str) -> Result<PublicResult, OpError> {
     let number = hotline_model::number::normalize_ticket_number(number);
-    let missing = || {
-        ApiError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "not_found",
-            "没有这条公示结果",
-        )
-    };
+    let missing = || OpError::new(Kind::NotFound, "not_found", "没有这条公示结果");
     if number.is_empty() || number.chars().count() > 40 {
         return Err(missing());
     }

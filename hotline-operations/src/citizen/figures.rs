@@ -12,8 +12,8 @@ use hotline_model::category::RequestType;
 use replica_store::projection::{HOUR_MS, fact_sum};
 use serde::Serialize;
 
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::OpError;
 
 /// How long a computed report is served.
 const FRESH_MS: i64 = 5 * 60_000;
@@ -95,7 +95,7 @@ fn months_ending(year: i32, month: u8) -> Vec<(i32, u8)> {
 }
 
 /// The report for the twelve months up to now (served from the cache while fresh).
-pub async fn recent(state: &AppState) -> Result<Arc<RecentFigures>, ApiError> {
+pub async fn recent(state: &Hotline) -> Result<Arc<RecentFigures>, OpError> {
     let now = state.now();
     let mut last = state.citizens.figures.last.lock().await;
     if let Some(r) = last.as_ref()
@@ -109,10 +109,10 @@ pub async fn recent(state: &AppState) -> Result<Arc<RecentFigures>, ApiError> {
     Ok(report)
 }
 
-async fn compute(state: &AppState, now: i64) -> Result<RecentFigures, ApiError> {
+async fn compute(state: &Hotline, now: i64) -> Result<RecentFigures, OpError> {
     let refdata = state.refdata();
     let calendar = &refdata.calendar;
-    let unavailable = || ApiError::internal("calendar", "当前月份不在工作日历内");
+    let unavailable = || OpError::internal("calendar", "当前月份不在工作日历内");
     let (year, month) = calendar.month_of(now).ok_or_else(unavailable)?;
     let months = months_ending(year, month);
     let mut hours = Vec::with_capacity(MONTHS);

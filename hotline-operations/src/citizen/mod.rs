@@ -20,7 +20,7 @@ use hotline_model::role::{Role, User};
 /// What the citizens' endpoints keep between requests: their slots, failed lookups, submission
 /// limits and the cached monthly figures.
 pub struct CitizenGuards {
-    /// The public requests served at once (see [`crate::api::public_budget`]).
+    /// The public requests served at once (each face bounds its public requests with them).
     pub slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Failed lookups per number and per client address.
     pub lookups: lookup::LookupGuard,
@@ -35,15 +35,18 @@ pub struct CitizenGuards {
 impl Default for CitizenGuards {
     fn default() -> Self {
         CitizenGuards {
-            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
-                crate::api::public_budget::public_slots(),
-            )),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(public_slots())),
             lookups: Default::default(),
             submissions: Default::default(),
             figures: Default::default(),
             inbound: Default::default(),
         }
     }
+}
+
+/// The public requests served at once: one per core.
+pub fn public_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().max(1))
 }
 
 /// The login under which the website records what citizens do (registering, rating).

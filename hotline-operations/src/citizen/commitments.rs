@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::state::AppState;
+use crate::Hotline;
 
 /// A time limit of one request type.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -43,7 +43,7 @@ pub struct Commitments {
 }
 
 /// The commitments as the reference data says now.
-pub fn all(state: &AppState) -> Commitments {
+pub fn all(state: &Hotline) -> Commitments {
     let rd = state.refdata();
     let limits = rd
         .catalogue

@@ -9,9 +9,10 @@ use hotline_model::event::Satisfaction;
 use serde::Deserialize;
 
 use super::lookup::{PublicTicket, find, public_view};
-use crate::api::action_request::ActionRequest;
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::Kind;
+use crate::OpError;
+use crate::tickets::ask::ActionRequest;
 
 /// What a citizen sends to rate an order.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -32,33 +33,33 @@ pub struct RateRequest {
 
 /// Records the rating; answers what the citizen now sees of the order.
 pub async fn rate(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     req: RateRequest,
-) -> Result<PublicTicket, ApiError> {
+) -> Result<PublicTicket, OpError> {
     let view = find(state, addr, &req.number, &req.code).await?;
     if req.satisfaction == Satisfaction::Unreachable {
-        return Err(ApiError::bad_request("请选择满意、基本满意或不满意"));
+        return Err(OpError::bad_request("请选择满意、基本满意或不满意"));
     }
     if req.comment.chars().count() > 500 {
-        return Err(ApiError::bad_request("留言最多500字"));
+        return Err(OpError::bad_request("留言最多500字"));
     }
     if view.state.citizen_rating.is_some() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(OpError::new(
+            Kind::Conflict,
             "already_rated",
             "该工单已评价过，每件工单只能评价一次",
         ));
     }
     if !hotline_model::public::may_rate(&view) {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
+        return Err(OpError::new(
+            Kind::Conflict,
             "not_yet",
             "工单答复后才能评价，请在收到答复后再来",
         ));
     }
     let user = super::website_user(&state.refdata());
-    let updated = crate::api::tickets::act_on(
+    let updated = crate::tickets::act_on(
         state,
         &user,
         &view.id,

@@ -2,7 +2,7 @@
 //! client must not choose (deadlines from the working-day calendar) and checks names against the
 //! reference data and the caller's role and unit.
 
-use axum::http::StatusCode;
+use crate::Kind;
 use hotline_model::calendar::TimeLimit;
 use hotline_model::category::RequestType;
 use hotline_model::event::{Action, CallbackChannel, Satisfaction, SupervisionLevel};
@@ -11,7 +11,7 @@ use hotline_model::role::{Role, User};
 use hotline_model::ticket::TicketView;
 use serde::Deserialize;
 
-use super::error::ApiError;
+use crate::OpError;
 
 /// An action request body: `{"action": "dispatch", "lead": "B-ZJJ", "co": ["D01"]}` and so on.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -180,11 +180,11 @@ pub enum ActionRequest {
     },
 }
 
-fn known_unit(refdata: &ReferenceData, field: &str, code: &str) -> Result<(), ApiError> {
+fn known_unit(refdata: &ReferenceData, field: &str, code: &str) -> Result<(), OpError> {
     if refdata.org.contains(code) {
         Ok(())
     } else {
-        Err(ApiError::unknown(field, code))
+        Err(OpError::unknown(field, code))
     }
 }
 
@@ -198,7 +198,7 @@ pub fn to_action(
     refdata: &ReferenceData,
     now_ms: i64,
     master_exists: bool,
-) -> Result<Action, ApiError> {
+) -> Result<Action, OpError> {
     let state = &ticket.state;
     let assign = |unit: &str| refdata.assign_to(unit, state.request_type, state.urgent, now_ms);
     let action = match req {
@@ -214,7 +214,7 @@ pub fn to_action(
             if let Some(s) = &subject
                 && refdata.catalogue.subject(s).is_none()
             {
-                return Err(ApiError::unknown("subject", s));
+                return Err(OpError::unknown("subject", s));
             }
             Action::Review {
                 accept,
@@ -247,7 +247,7 @@ pub fn to_action(
             for target in std::iter::once(&to).chain(co.iter()) {
                 known_unit(refdata, "to", target)?;
                 if !refdata.may_transfer(&user.unit, target) {
-                    return Err(ApiError::forbidden(format!(
+                    return Err(OpError::forbidden(format!(
                         "只能转派给本单位的下级单位，{target} 不是"
                     )));
                 }
@@ -262,7 +262,7 @@ pub fn to_action(
         ActionRequest::Return { reason } => Action::Return { reason },
         ActionRequest::RequestExtension { days, reason } => {
             if !(1..=30).contains(&days) {
-                return Err(ApiError::bad_request("延期天数须在 1 到 30 个工作日之间"));
+                return Err(OpError::bad_request("延期天数须在 1 到 30 个工作日之间"));
             }
             let current = state
                 .lead
@@ -271,8 +271,8 @@ pub fn to_action(
                 .find(|a| a.unit == user.unit && a.is_active())
                 .map(|a| a.due_at)
                 .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
+                    OpError::new(
+                        Kind::Conflict,
                         "workflow_rejected",
                         "本单位没有待办的该工单",
                     )
@@ -293,8 +293,8 @@ pub fn to_action(
                 .and_then(|a| a.extension_request.as_ref())
                 .map(|r| r.until)
                 .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::CONFLICT,
+                    OpError::new(
+                        Kind::Conflict,
                         "workflow_rejected",
                         format!("单位 {for_unit} 没有待审批的延期申请"),
                     )
@@ -352,10 +352,10 @@ pub fn to_action(
         ActionRequest::Close { publish, note } => Action::Close { publish, note },
         ActionRequest::Merge { master } => {
             if master == ticket.number || master == ticket.id {
-                return Err(ApiError::bad_request("工单不能合并到自身"));
+                return Err(OpError::bad_request("工单不能合并到自身"));
             }
             if !master_exists {
-                return Err(ApiError::unknown("master", &master));
+                return Err(OpError::unknown("master", &master));
             }
             Action::Merge { master }
         }
@@ -371,7 +371,7 @@ pub fn to_action(
             known_unit(refdata, "target", &target)?;
             let named = level == SupervisionLevel::Named;
             if named != (user.role == Role::Leader) {
-                return Err(ApiError::forbidden(
+                return Err(OpError::forbidden(
                     "挂牌督办由市领导决定，其他督办由审核督办员发起",
                 ));
             }
@@ -388,10 +388,10 @@ pub fn to_action(
 
 /// Whether the user's role may take this kind of action, and for centre actions whether the user works
 /// at the centre.
-pub fn check_role(user: &User, action: &Action) -> Result<(), ApiError> {
+pub fn check_role(user: &User, action: &Action) -> Result<(), OpError> {
     let kind = action.kind();
     if !user.role.may(kind) {
-        return Err(ApiError::forbidden(format!(
+        return Err(OpError::forbidden(format!(
             "{}无权{}",
             user.role.label(),
             kind.label()

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use axum::http::StatusCode;
+use crate::Kind;
 use hotline_model::number::query_code_hash;
 use hotline_model::public::{PublicRecord, Step};
 use hotline_model::refdata::ReferenceData;
@@ -16,8 +16,8 @@ use hotline_model::ticket::TicketView;
 use hotline_model::workflow::Status;
 use serde::Serialize;
 
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::OpError;
 use crate::throttle::Failures;
 
 /// Wrong codes allowed per number per window.
@@ -119,7 +119,7 @@ fn step_label(step: &Step, rd: &ReferenceData) -> String {
         Step::Dispatched { unit } => format!("已派发至{}", rd.unit_name(unit)),
         Step::Transferred { unit } => format!("已转交{}办理", rd.unit_name(unit)),
         Step::Extended { until } => {
-            format!("办理时限延长至{}", crate::pages::format::local_date(*until))
+            format!("办理时限延长至{}", crate::wording::local_date(*until))
         }
         Step::Replied => "承办单位已答复".into(),
         Step::ReplyAccepted => "中心已审核答复".into(),
@@ -183,33 +183,33 @@ struct Asked {
 
 /// Normalises what was typed and refuses while the number or the client address is locked out.
 fn admit(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     number: &str,
     code: &str,
-) -> Result<Asked, ApiError> {
+) -> Result<Asked, OpError> {
     let now = state.now();
     let number = hotline_model::number::normalize_ticket_number(number);
     let code = hotline_model::number::normalize_query_code(code);
     if number.is_empty() || code.is_empty() {
-        return Err(ApiError::bad_request("请输入工单编号和查询码"));
+        return Err(OpError::bad_request("请输入工单编号和查询码"));
     }
     if number.chars().count() > 40 || code.chars().count() > 40 {
-        return Err(ApiError::bad_request("工单编号或查询码格式不正确"));
+        return Err(OpError::bad_request("工单编号或查询码格式不正确"));
     }
     let guard = &state.citizens.lookups;
     if let Some(a) = addr
         && let Some(ms) = guard.by_addr.locked_for(&a, now)
     {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(OpError::new(
+            Kind::Limited,
             "too_many_attempts",
             format!("查询失败次数过多，请{}分钟后再试", minutes(ms)),
         ));
     }
     if let Some(ms) = guard.by_number.locked_for(&number, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(OpError::new(
+            Kind::Limited,
             "locked",
             format!(
                 "该工单查询码错误次数过多，为保护您的信息，请{}分钟后再试",
@@ -224,12 +224,12 @@ fn admit(
 /// against the stored hash); a miss or a wrong code counts against the number and the client
 /// address.
 fn confirm<T>(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     asked: &Asked,
     found: Option<T>,
     key: impl Fn(&T) -> (&str, &str, &str),
-) -> Result<T, ApiError> {
+) -> Result<T, OpError> {
     if let Some(f) = found {
         let (id, number, stored) = key(&f);
         if number == asked.number && query_code_hash(id, &asked.code) == stored {
@@ -240,8 +240,8 @@ fn confirm<T>(
         .citizens
         .lookups
         .fail(&asked.number, addr, state.now());
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
+    Err(OpError::new(
+        Kind::NotFound,
         "not_found",
         "工单编号或查询码不正确，请核对短信或受理回执上的编号和查询码",
     ))
@@ -250,11 +250,11 @@ fn confirm<T>(
 /// Finds the order `number` if `code` is its query code, counting failures against the number and
 /// the client address; refuses while either is locked out.
 pub async fn find(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     number: &str,
     code: &str,
-) -> Result<TicketView, ApiError> {
+) -> Result<TicketView, OpError> {
     let asked = admit(state, addr, number, code)?;
     let found = state.store.lookup(asked.number.clone()).await?;
     let (view, _) = confirm(state, addr, &asked, found, |(v, h)| {
@@ -269,11 +269,11 @@ fn minutes(ms: i64) -> i64 {
 
 /// Looks an order up: what the citizen may see of it (its stored public record, not its history).
 pub async fn lookup(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     number: &str,
     code: &str,
-) -> Result<PublicTicket, ApiError> {
+) -> Result<PublicTicket, OpError> {
     let asked = admit(state, addr, number, code)?;
     let found = state.store.lookup_public(asked.number.clone()).await?;
     let (_, _, record) = confirm(state, addr, &asked, found, |(id, h, r)| {

@@ -10,15 +10,15 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use axum::http::StatusCode;
+use crate::Kind;
 use hotline_model::category::RequestType;
 use hotline_model::intake::{Attachment, Channel, GeoPoint, Intake};
 use hotline_model::role::User;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::api::error::ApiError;
-use crate::state::AppState;
+use crate::Hotline;
+use crate::OpError;
 use crate::throttle::Failures;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -122,8 +122,8 @@ fn text_key(phone: &str, content: &str) -> String {
     hex::encode(Sha256::digest(format!("{phone}\n{squeezed}").as_bytes()))
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+fn invalid(message: impl Into<String>) -> OpError {
+    OpError::new(Kind::Invalid, "invalid_field", message)
 }
 
 /// A phone a citizen can be called back on: 11-digit mobile, or a landline of 7–12 digits with an
@@ -140,11 +140,11 @@ fn callable(phone: &str) -> bool {
 /// Checks a submission and makes it an intake (the title is the subject's own name, so nothing
 /// the citizen wrote shows in lists or on the public pages).
 pub fn to_intake(
-    state: &AppState,
+    state: &Hotline,
     sub: &Submission,
     channel: Channel,
     attachments: Vec<Attachment>,
-) -> Result<Intake, ApiError> {
+) -> Result<Intake, OpError> {
     let refdata = state.refdata();
     let request_type =
         RequestType::parse(sub.request_type.trim()).ok_or_else(|| invalid("请选择诉求类型"))?;
@@ -206,17 +206,13 @@ pub fn to_intake(
 
 /// Registers `intake` as an order by `user` (the website, or an Open311 app), and says when a
 /// reply is expected.
-pub async fn register(
-    state: &AppState,
-    user: &User,
-    intake: Intake,
-) -> Result<Submitted, ApiError> {
+pub async fn register(state: &Hotline, user: &User, intake: Intake) -> Result<Submitted, OpError> {
     let refdata = state.refdata();
     let request_type = intake.request_type;
-    let created = crate::api::tickets::register(
+    let created = crate::tickets::register(
         state,
         user,
-        crate::api::tickets::CreateRequest {
+        crate::tickets::CreateRequest {
             draft: None,
             intake,
             answer: None,
@@ -239,20 +235,20 @@ pub async fn register(
 
 /// The website's face: checks the honeypot, the limits and duplicates, then registers.
 pub async fn submit(
-    state: &AppState,
+    state: &Hotline,
     addr: Option<IpAddr>,
     sub: Submission,
     attachments: Vec<Attachment>,
-) -> Result<Submitted, ApiError> {
+) -> Result<Submitted, OpError> {
     let now = state.now();
     let guard = &state.citizens.submissions;
     if !sub.website.trim().is_empty() {
         tracing::warn!(?addr, "website submission refused: honeypot filled");
-        return Err(ApiError::bad_request("提交未成功，请刷新页面后重新填写"));
+        return Err(OpError::bad_request("提交未成功，请刷新页面后重新填写"));
     }
     let form_id = sub.form_id.trim().to_owned();
     if form_id.chars().count() > 64 {
-        return Err(ApiError::bad_request("提交未成功，请刷新页面后重新填写"));
+        return Err(OpError::bad_request("提交未成功，请刷新页面后重新填写"));
     }
     {
         let mut recent = guard.recent.lock().unwrap_or_else(|p| p.into_inner());
@@ -264,8 +260,8 @@ pub async fn submit(
     }
     let intake = to_intake(state, &sub, Channel::Web, attachments)?;
     let busy = |what: &str| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
+        OpError::new(
+            Kind::Limited,
             "too_many_submissions",
             format!("{what}提交次数过多，请稍后再试；紧急情况请直接拨打12345"),
         )
@@ -284,8 +280,8 @@ pub async fn submit(
         .texts
         .get(&key)
     {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(OpError::new(
+            Kind::Conflict,
             "duplicate",
             format!(
                 "您已提交过相同内容的诉求（工单编号 {number}），请勿重复提交；可凭编号和查询码查询办理进度"
