@@ -27,11 +27,17 @@ use crate::state::AppState;
 #[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
+    /// Start of an explicit range (Unix ms, inclusive), with `to`.
     pub from: Option<i64>,
+    /// End of an explicit range (Unix ms, exclusive), with `from`.
     pub to: Option<i64>,
+    /// A named period: `day`, `week`, `month`, `quarter`, `year` or `custom` (Beijing time).
     pub period: Option<String>,
+    /// A day of the named period, `YYYY-MM-DD` (default: today).
     pub date: Option<String>,
+    /// The last day of a range of whole days, `YYYY-MM-DD`, with `date` as its first.
     pub end: Option<String>,
+    /// The unit whose subtree is listed (default: the caller's reach).
     pub root: Option<String>,
     /// Each unit with its whole subtree's work (本级及下级) rather than its own.
     pub rollup: Option<bool>,
