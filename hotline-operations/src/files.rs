@@ -582,3 +582,9 @@ pub fn spawn_retention(state: Hotline, every: std::time::Duration) -> tokio::tas
         }
     })
 }
+
+/// The largest unit attachment accepted through the API, with room for nothing else.
+pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
+
+/// The largest recording accepted.
+pub const MAX_RECORDING: usize = 64 * 1024 * 1024;

@@ -7,8 +7,11 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod alerts;
+pub mod articles;
 pub mod auth;
 pub mod blobs;
+pub mod callbacks;
+pub mod calls;
 pub mod citizen;
 pub mod clock;
 pub mod drafts;
@@ -18,9 +21,15 @@ pub mod hotline;
 pub mod inbound;
 pub mod kb;
 pub mod links;
+pub mod messages;
+pub mod operators;
+pub mod outbox;
+pub mod quality;
 pub mod settings;
+pub mod stats;
 pub mod throttle;
 pub mod tickets;
+pub mod topics;
 pub mod wording;
 
 pub use clock::{Clock, system_clock};

@@ -24,6 +24,8 @@ pub struct Settings {
     pub jurisdiction: String,
     /// The node has a parent to sync with (files named here go up to it).
     pub has_parent: bool,
+    /// An SMS gateway is configured (satisfaction surveys can be texted).
+    pub sms_gateway: bool,
     /// How long files linked to orders are kept.
     pub files: crate::files::RetentionConfig,
 }

@@ -108,6 +108,7 @@ impl NodeConfig {
             role: self.role,
             jurisdiction: self.jurisdiction.clone(),
             has_parent: self.sync.upstream.is_some(),
+            sms_gateway: self.notify.sms.is_some(),
             files: self.files.clone(),
         }
     }

@@ -8,7 +8,7 @@ use hotline_model::file::clean_name;
 pub use hotline_operations::files::*;
 use tower::ServiceExt;
 
-use crate::api::error::ApiError;
+use crate::http_common::error::ApiError;
 
 /// Serves an opened file to a browser: its type from the order, shown inline, with range
 /// requests (a recording plays and seeks), cached privately (the content never changes).

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, Response, StatusCode, header};
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::api::error::ApiError;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// The pages' content security policy: every script, style and image from the node itself.
@@ -16,7 +16,19 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 
 /// The whole application of a node: the API and the pages.
 pub fn app(state: AppState) -> Router {
-    let routes = crate::api::routes(&state).merge(crate::pages::routes(&state));
+    let mut routes = crate::api::routes(&state).merge(crate::pages::routes(&state));
+    if state.config.role == crate::config::NodeRole::Hub {
+        // Open311 (GeoReport v2) at the hub, under the citizens' budget and the body limit.
+        routes = routes.merge(
+            crate::http_common::routes::add(Router::new(), crate::open311::routes())
+                .layer(crate::http_common::budget::layer(
+                    state.citizens.slots.clone(),
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    state.config.max_body_bytes,
+                )),
+        );
+    }
     finish(routes, state)
 }
 
@@ -68,24 +80,5 @@ async fn fallback(uri: axum::http::Uri) -> axum::response::Response {
         ApiError::not_found("接口").into_response()
     } else {
         crate::pages::not_found().into_response()
-    }
-}
-
-/// The HTTP status of an operation's failure.
-pub fn status_of(kind: hotline_operations::Kind) -> StatusCode {
-    match kind {
-        hotline_operations::Kind::BadInput => StatusCode::BAD_REQUEST,
-        hotline_operations::Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        hotline_operations::Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
-        hotline_operations::Kind::Forbidden => StatusCode::FORBIDDEN,
-        hotline_operations::Kind::NotFound => StatusCode::NOT_FOUND,
-        hotline_operations::Kind::Conflict => StatusCode::CONFLICT,
-        hotline_operations::Kind::Gone => StatusCode::GONE,
-        hotline_operations::Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        hotline_operations::Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        hotline_operations::Kind::Limited => StatusCode::TOO_MANY_REQUESTS,
-        hotline_operations::Kind::Upstream => StatusCode::BAD_GATEWAY,
-        hotline_operations::Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        hotline_operations::Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

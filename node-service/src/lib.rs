@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod http;
+pub mod http_common;
 pub mod inbound;
 pub mod node;
 pub mod notify;

@@ -11,11 +11,11 @@ use hotline_model::period::Period;
 use hotline_model::report::{due_month, month_code};
 use hotline_model::role::{Role, User};
 
-use crate::api::error::ApiError;
-use crate::api::stats::{StatsQuery, UnitReport, unit_report};
-use crate::api::stats_topics::{TopicQuery, TopicReport, topic_report};
 use crate::notify::email::Attachment;
 use crate::state::AppState;
+use hotline_operations::OpError;
+use hotline_operations::stats::{StatsQuery, UnitReport, unit_report};
+use hotline_operations::topics::{TopicQuery, TopicReport, topic_report};
 
 /// Outbox keys of the monthly report: `report:2026-10:<address>`.
 pub const KEY_PREFIX: &str = "report:";
@@ -47,7 +47,7 @@ pub struct Monthly {
 }
 
 /// The report of month `p`, read as `who` (the e-mail's reader is the centre's leader).
-pub async fn monthly(state: &AppState, who: &User, p: Period) -> Result<Monthly, ApiError> {
+pub async fn monthly(state: &AppState, who: &User, p: Period) -> Result<Monthly, OpError> {
     let units = unit_report(
         state,
         who,
@@ -160,7 +160,7 @@ pub fn body(hotline: &str, m: &Monthly) -> String {
 
 /// Queues the report due at `now` for every configured address not yet sent it; returns how
 /// many were queued.
-pub async fn queue_due(state: &AppState, now: i64) -> Result<usize, ApiError> {
+pub async fn queue_due(state: &AppState, now: i64) -> Result<usize, OpError> {
     let refdata = state.refdata();
     let rules = &refdata.notices;
     let Some(p) = due_month(&refdata.calendar, now) else {

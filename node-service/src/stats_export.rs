@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
 
-use crate::api::stats::UnitReport;
+use hotline_operations::stats::UnitReport;
 
 /// The columns of the hot-topics table after the topic's name, in page order.
 pub const TOPIC_HEADS: [&str; 12] = [
@@ -48,7 +48,7 @@ pub fn units_workbook(report: &UnitReport) -> Result<Vec<u8>, XlsxError> {
 /// requests of one month, the same sheets as the pages' exports.
 pub fn monthly_workbook(
     units: &UnitReport,
-    topics: &crate::api::stats_topics::TopicReport,
+    topics: &hotline_operations::topics::TopicReport,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     units_sheet(&mut book, units)?;
@@ -124,7 +124,7 @@ fn units_sheet(book: &mut Workbook, report: &UnitReport) -> Result<(), XlsxError
 /// a native bar chart of the first fifteen by what the page ranks them on, and the repeated
 /// requests on a second sheet.
 pub fn topics_workbook(
-    report: &crate::api::stats_topics::TopicReport,
+    report: &hotline_operations::topics::TopicReport,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     topics_sheets(&mut book, report)?;
@@ -133,7 +133,7 @@ pub fn topics_workbook(
 
 fn topics_sheets(
     book: &mut Workbook,
-    report: &crate::api::stats_topics::TopicReport,
+    report: &hotline_operations::topics::TopicReport,
 ) -> Result<(), XlsxError> {
     let title = Format::new().set_bold().set_font_size(14);
     let head = Format::new()

@@ -23,7 +23,7 @@ fn refs(v: &Value, out: &mut Vec<String>) {
 fn every_route_is_described_and_every_description_is_a_route() {
     let doc = api::openapi::document();
     assert_eq!(doc["openapi"], "3.1.0");
-    let routes: Vec<api::Route> = api::open_routes()
+    let routes: Vec<node_service::http_common::routes::Route> = api::open_routes()
         .into_iter()
         .chain(api::public_routes())
         .chain(api::staff_routes())
@@ -120,6 +120,9 @@ fn the_description_passes_a_strict_validator() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "the validator refused the description: {said}");
+    assert!(
+        out.status.success(),
+        "the validator refused the description: {said}"
+    );
     assert!(said.contains("OK"), "the validator said: {said}");
 }

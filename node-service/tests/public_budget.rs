@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use http_body_util::BodyExt;
-use node_service::api::public_budget::budget;
+use node_service::http_common::budget::budget;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 

@@ -14,8 +14,8 @@ use anyhow::Result;
 use calamine::{Data, Reader, Xlsx};
 use common::browser::{Browser, Screen};
 use fantoccini::Locator;
-use node_service::api::stats::{OrdersQuery, StatsQuery, unit_orders, unit_report};
-use node_service::api::stats_topics::{
+use hotline_operations::stats::{OrdersQuery, StatsQuery, unit_orders, unit_report};
+use hotline_operations::topics::{
     TopicQuery, TrendQuery, VolumeQuery, topic_report, trend_report, volume_report,
 };
 
@@ -246,7 +246,7 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
     assert!(deploy::demo::wait_caught_up(&demo, Duration::from_secs(60)).await);
     let hub = demo.nodes[0].url();
     let state = demo.nodes[0].state.clone();
-    let err = |e: node_service::api::error::ApiError| anyhow::anyhow!(e.message);
+    let err = |e: hotline_operations::OpError| anyhow::anyhow!(e.message);
     let sv01 = state.refdata().user("sv01").expect("sv01").clone();
     let q = TopicQuery {
         period: Some("month".into()),
@@ -271,7 +271,7 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
         topic_report(&state, &handler, &q)
             .await
             .map(|_| ())
-            .map_err(|e| e.status),
+            .map_err(|e| node_service::http_common::status_of(e.kind)),
         Err(axum::http::StatusCode::FORBIDDEN)
     );
 
@@ -326,7 +326,7 @@ async fn the_hot_topics_page_compares_periods_leads_to_trends_and_orders_and_exp
     for number in &shown {
         let v = hotline_operations::tickets::view(&state, &sv01, number)
             .await
-            .map_err(|e| err(e.into()))?;
+            .map_err(err)?;
         assert_eq!(v.state.subject, report.rows[first].figures.key);
         let at = v.state.created_at.unwrap_or_default();
         assert!(

@@ -32,7 +32,7 @@ async fn supervisors_score_sampled_calls_and_read_an_operators_day() -> Result<(
         let day = hotline_model::period::ymd(
             hotline_model::period::beijing_date(NOW) - time::Duration::days(back),
         );
-        let sample = node_service::api::quality::sample_for(&state, &sv01, Some(day.clone()))
+        let sample = hotline_operations::quality::sample_for(&state, &sv01, Some(day.clone()))
             .await
             .map_err(|e| anyhow::anyhow!(e.message))?;
         for c in &sample.calls {
@@ -139,7 +139,7 @@ async fn supervisors_score_sampled_calls_and_read_an_operators_day() -> Result<(
         .await?;
     b.wait_for("svg.day-bar rect", 10).await?;
     let facts = b.text("dl.facts").await?;
-    let d = node_service::api::operators::day_for(&state, &sv01, &operator, Some(&day))
+    let d = hotline_operations::operators::day_for(&state, &sv01, &operator, Some(&day))
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
     assert!(

@@ -8,8 +8,8 @@ use hotline_model::role::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actor::Actor;
-use super::error::ApiError;
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Query parameters.

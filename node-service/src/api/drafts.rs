@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use hotline_operations::drafts::{DraftQuery, Drafts, answer, dismiss, one, page};
 
-use super::actor::Actor;
-use super::error::ApiError;
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// `GET /api/drafts`.

@@ -11,17 +11,12 @@ use axum::response::{IntoResponse, Response};
 use hotline_model::ticket::TicketView;
 use serde::Deserialize;
 
-use super::actor::Actor;
-use super::error::ApiError;
-use crate::api::public::ClientAddr;
 use crate::files::{self, RecordingKept};
+use crate::http_common::actor::Actor;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::inbound::body_or_refusal;
 use crate::state::AppState;
-
-/// The largest unit attachment accepted through the API, with room for nothing else.
-pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
-/// The largest recording accepted.
-pub const MAX_RECORDING: usize = 64 * 1024 * 1024;
 
 /// `GET /api/tickets/{key}/files/{sha}`.
 pub async fn get(

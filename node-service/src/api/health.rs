@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// The node's health and counts.

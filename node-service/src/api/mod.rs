@@ -1,12 +1,10 @@
 //! The node's HTTP JSON API.
 
 pub mod accounts;
-pub mod actor;
 pub mod audit;
 pub mod callbacks;
 pub mod calls;
 pub mod drafts;
-pub mod error;
 pub mod files;
 pub mod health;
 pub mod in_process;
@@ -16,7 +14,6 @@ pub mod openapi;
 pub mod operators;
 pub mod outbox;
 pub mod public;
-pub mod public_budget;
 pub mod public_figures;
 pub mod quality;
 pub mod reference;
@@ -28,31 +25,10 @@ pub mod tickets;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{get, post};
 
+use crate::http_common::routes::{Route, add, route};
 use crate::state::AppState;
-
-/// A route: its path, the methods it answers, and its handlers.
-pub struct Route {
-    /// The path pattern.
-    pub path: &'static str,
-    /// The methods it answers.
-    pub methods: &'static [&'static str],
-    /// The handlers.
-    pub handler: MethodRouter<AppState>,
-}
-
-pub(crate) fn route(
-    path: &'static str,
-    methods: &'static [&'static str],
-    handler: MethodRouter<AppState>,
-) -> Route {
-    Route {
-        path,
-        methods,
-        handler,
-    }
-}
 
 /// The routes open to anyone: health, the citizens' endpoints (under their own budget) and
 /// signing in.
@@ -82,7 +58,9 @@ pub fn open_routes() -> Vec<Route> {
         route(
             "/api/telephony/recordings/{secret}/{call_id}",
             &["PUT"],
-            axum::routing::put(files::recording).layer(DefaultBodyLimit::max(files::MAX_RECORDING)),
+            axum::routing::put(files::recording).layer(DefaultBodyLimit::max(
+                hotline_operations::files::MAX_RECORDING,
+            )),
         ),
         route(
             "/api/inbound/wechat",
@@ -159,7 +137,9 @@ pub fn staff_routes() -> Vec<Route> {
         route(
             "/api/tickets/{key}/files",
             &["POST"],
-            post(files::attach).layer(DefaultBodyLimit::max(files::MAX_ATTACHMENT)),
+            post(files::attach).layer(DefaultBodyLimit::max(
+                hotline_operations::files::MAX_ATTACHMENT,
+            )),
         ),
         route("/api/tickets/{key}/files/{sha}", &["GET"], get(files::get)),
         route("/api/kb/search", &["GET"], get(kb::search)),
@@ -231,30 +211,22 @@ pub fn staff_routes() -> Vec<Route> {
     ]
 }
 
-/// Adds every route of a table to `router`.
-pub(crate) fn add(router: Router<AppState>, routes: Vec<Route>) -> Router<AppState> {
-    routes
-        .into_iter()
-        .fold(router, |r, route| r.route(route.path, route.handler))
-}
-
 /// The API routes, before state: staff routes behind authentication, the citizens' under their
 /// budget. Bodies over the configured limit are refused with 413 before they are read whole.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limit = state.config.max_body_bytes;
-    let public = add(Router::new(), public_routes())
-        .layer(public_budget::layer(state.citizens.slots.clone()));
-    let staff = add(Router::new(), staff_routes()).route_layer(
-        axum::middleware::from_fn_with_state(state.clone(), actor::authenticate),
-    );
-    let mut router = add(Router::new(), open_routes()).merge(public).merge(staff);
-    if state.config.role == crate::config::NodeRole::Hub {
-        router = router.merge(
-            add(Router::new(), crate::open311::routes())
-                .layer(public_budget::layer(state.citizens.slots.clone())),
-        );
-    }
-    router.layer(DefaultBodyLimit::max(limit))
+    let public = add(Router::new(), public_routes()).layer(crate::http_common::budget::layer(
+        state.citizens.slots.clone(),
+    ));
+    let staff =
+        add(Router::new(), staff_routes()).route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http_common::actor::authenticate,
+        ));
+    add(Router::new(), open_routes())
+        .merge(public)
+        .merge(staff)
+        .layer(DefaultBodyLimit::max(limit))
 }
 
 /// The API alone, as a service (what tests and tools call in-process); a node serves it with the

@@ -467,7 +467,7 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             "/api/calls/live",
             staff(
                 "进行中的通话（话务员只看自己的），及能否监听",
-                (200, b.schema::<super::calls::LiveCalls>()),
+                (200, b.schema::<crate::telephony::live::LiveCalls>()),
             ),
         ),
         (

@@ -3,101 +3,13 @@
 //! administrators and the centre's supervisors; `POST /api/outbox/{id}/retry` puts a given-up
 //! notification back in the queue, for administrators.
 
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use hotline_model::privacy::mask_phone;
-use hotline_model::role::{Role, User};
-use replica_store::outbox::{Attempt, Outgoing};
-use serde::{Deserialize, Serialize};
+pub use hotline_operations::outbox::*;
 use serde_json::{Value, json};
-
-use super::actor::Actor;
-use super::error::ApiError;
-use crate::state::AppState;
-
-/// Query parameters.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OutboxQuery {
-    /// Only `pending`, `sent` or `dead` notifications.
-    pub state: Option<String>,
-    /// Only those with ids below this (the next page).
-    pub before: Option<i64>,
-    /// At most this many (default 50, at most 500).
-    pub limit: Option<u32>,
-}
-
-fn may_look(user: &User) -> Result<(), ApiError> {
-    if matches!(user.role, Role::Admin | Role::Supervisor) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "只有用户管理员和审核督办员可以查看消息发送记录",
-        ))
-    }
-}
-
-/// How many notifications are in each state.
-#[derive(Debug, Serialize)]
-pub struct Counts {
-    /// Waiting to be sent (or retried).
-    pub pending: i64,
-    /// Delivered.
-    pub sent: i64,
-    /// Given up.
-    pub dead: i64,
-}
-
-/// One notification with its attempts.
-#[derive(Debug, Serialize)]
-pub struct Item {
-    /// The notification (a citizen's number masked).
-    pub notification: Outgoing,
-    /// Its delivery attempts, oldest first.
-    pub attempts: Vec<Attempt>,
-}
-
-/// A page of the outbox and its totals.
-#[derive(Debug, Serialize)]
-pub struct Listing {
-    /// Totals.
-    pub counts: Counts,
-    /// Newest first.
-    pub items: Vec<Item>,
-}
-
-/// A page of the outbox and its totals (the pages and the API).
-pub async fn page(state: &AppState, user: &User, q: OutboxQuery) -> Result<Listing, ApiError> {
-    may_look(user)?;
-    if let Some(s) = &q.state
-        && !matches!(s.as_str(), "pending" | "sent" | "dead")
-    {
-        return Err(ApiError::bad_request("状态只能是 pending、sent 或 dead"));
-    }
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let rows = state.store.outbox_list(q.state, q.before, limit).await?;
-    let (pending, sent, dead) = state.store.outbox_counts().await?;
-    let items = rows
-        .into_iter()
-        .map(|(mut o, attempts)| {
-            if o.citizen {
-                o.recipient = mask_phone(&o.recipient);
-            }
-            Item {
-                notification: o,
-                attempts,
-            }
-        })
-        .collect();
-    Ok(Listing {
-        counts: Counts {
-            pending,
-            sent,
-            dead,
-        },
-        items,
-    })
-}
 
 /// `GET /api/outbox`.
 pub async fn list(
@@ -107,22 +19,6 @@ pub async fn list(
 ) -> Result<Json<Listing>, ApiError> {
     let Query(q) = query?;
     Ok(Json(page(&state, &user, q).await?))
-}
-
-/// Puts given-up notification `id` back in the queue (the pages and the API).
-pub async fn retry_one(state: &AppState, user: &User, id: i64) -> Result<(), ApiError> {
-    if user.role != Role::Admin {
-        return Err(ApiError::forbidden("只有用户管理员可以重新发送消息"));
-    }
-    if !state.store.outbox_retry(id, state.now()).await? {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "not_dead",
-            "只有发送失败、已停止重试的消息可以重新发送",
-        ));
-    }
-    tracing::info!(id, by = %user.login, "notification queued again");
-    Ok(())
 }
 
 /// `POST /api/outbox/{id}/retry`.

@@ -2,16 +2,12 @@
 //! published results and the service commitments. Each calls the operation of [`crate::citizen`]
 //! that the citizens' pages call too.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use serde::Deserialize;
 
-use super::error::ApiError;
 use crate::citizen;
 use crate::citizen::commitments::Commitments;
 use crate::citizen::figures::RecentFigures;
@@ -19,45 +15,9 @@ use crate::citizen::lookup::PublicTicket;
 use crate::citizen::published::{PublicResult, ResultPage};
 use crate::citizen::rate::RateRequest;
 use crate::citizen::submit::{Submission, Submitted};
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
-
-/// The client's address, when the server knows it (in-process calls have none). Behind a
-/// trusted reverse proxy, the address the proxy appended last to `X-Forwarded-For`.
-pub struct ClientAddr(pub Option<IpAddr>);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .or_else(|| {
-                parts
-                    .extensions
-                    .get::<ConnectInfo<crate::tls::TlsPeer>>()
-                    .map(|c| c.0.0.ip())
-            });
-        let forwarded = || {
-            parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-                .next_back()
-        };
-        Ok(ClientAddr(match peer {
-            Some(p) if state.config.trusted_proxies.contains(&p) => forwarded().or(Some(p)),
-            other => other,
-        }))
-    }
-}
 
 /// `POST /api/public/lookup` body.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

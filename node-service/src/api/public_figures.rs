@@ -8,7 +8,7 @@ use hotline_model::assessment::PublicFigures;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Query parameters.

@@ -5,8 +5,8 @@ use axum::extract::{Query, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actor::Actor;
-use super::error::ApiError;
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// `?root=` limits the unit list to a subtree.

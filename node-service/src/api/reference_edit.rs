@@ -17,9 +17,9 @@ use replica_store::refdata_doc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actor::Actor;
-use super::error::ApiError;
 use crate::config::NodeRole;
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Body of a `PUT`.

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::actor::Actor;
-use super::error::ApiError;
-use super::public::ClientAddr;
 use crate::auth::signin::{SignInError, sign_in as do_sign_in};
 use crate::auth::{Principal, Via};
+use crate::http_common::actor::Actor;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// `POST /api/session` body.

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 
 use hotline_operations::tickets::{ActionRequest, CreateRequest, act_on, list_for, register, view};
 
-use super::actor::Actor;
-use super::error::ApiError;
+use crate::http_common::actor::Actor;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Registers a ticket; answers 201 with the ticket and the citizen's query code.

@@ -18,8 +18,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::accept;
-use crate::api::error::ApiError;
-use crate::api::public::ClientAddr;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Largest message accepted.
@@ -108,7 +108,7 @@ pub async fn deliver(
     };
     let configured = state.config.notify.inbound.mail_secret.as_deref();
     if let Err(e) = super::admit(&state, configured, &secret, peer) {
-        return crate::api::error::ApiError::from(e).into_response();
+        return crate::http_common::error::ApiError::from(e).into_response();
     }
     let now = state.now();
     if body.len() > MAX_MAIL {

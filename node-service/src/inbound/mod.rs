@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 /// A gateway's body, or the clear refusal of one too large or cut off.
 pub fn body_or_refusal(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<axum::body::Bytes, crate::api::error::ApiError> {
+) -> Result<axum::body::Bytes, crate::http_common::error::ApiError> {
     body.map_err(|e| {
-        crate::api::error::ApiError::new(
+        crate::http_common::error::ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             format!("请求内容过大或不完整（{}）", e.status()),

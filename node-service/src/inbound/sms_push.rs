@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{accept, normalize_phone};
-use crate::api::error::ApiError;
-use crate::api::public::ClientAddr;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Alibaba Cloud's reply push item.
@@ -151,7 +151,7 @@ pub async fn push(
     }
     let configured = state.config.notify.inbound.sms_secret.as_deref();
     if let Err(e) = super::admit(&state, configured, &secret, peer) {
-        return crate::api::error::ApiError::from(e).into_response();
+        return crate::http_common::error::ApiError::from(e).into_response();
     }
     let now = state.now();
     let items = match parse(&provider, &body, now) {

@@ -21,8 +21,8 @@ use replica_store::inbound::Received;
 use serde::{Deserialize, Serialize};
 
 use super::accept;
-use crate::api::error::ApiError;
-use crate::api::public::ClientAddr;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// The official account's settings (`[notify.inbound.wechat]`).

@@ -158,15 +158,15 @@ impl Open311Error {
     }
 }
 
-impl From<crate::api::error::ApiError> for Open311Error {
-    fn from(e: crate::api::error::ApiError) -> Self {
+impl From<crate::http_common::error::ApiError> for Open311Error {
+    fn from(e: crate::http_common::error::ApiError) -> Self {
         Open311Error::new(e.status, e.message)
     }
 }
 
 impl From<hotline_operations::OpError> for Open311Error {
     fn from(e: hotline_operations::OpError) -> Self {
-        crate::api::error::ApiError::from(e).into()
+        crate::http_common::error::ApiError::from(e).into()
     }
 }
 

@@ -26,7 +26,7 @@ use axum::routing::get;
 
 pub use format::{Format, Open311Error};
 
-use crate::api::{Route, route};
+use crate::http_common::routes::{Route, route};
 use crate::state::AppState;
 
 /// The Open311 routes.

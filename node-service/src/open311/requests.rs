@@ -245,7 +245,7 @@ pub async fn create(
                 .store
                 .write(move |ctx| replica_store::intake_queue::insert(ctx.conn, &t, &a, &text, now))
                 .await
-                .map_err(crate::api::error::ApiError::from)?;
+                .map_err(crate::http_common::error::ApiError::from)?;
             let s = state.clone();
             tokio::spawn(async move { drain(&s).await });
             json!({ "token": token, "service_notice": NOTICE, "account_id": account })
@@ -325,7 +325,7 @@ pub async fn token(state: &AppState, token: &str, fmt: Format) -> Result<Respons
             .store
             .read(move |c| replica_store::intake_queue::get(c, &t))
             .await
-            .map_err(crate::api::error::ApiError::from)?
+            .map_err(crate::http_common::error::ApiError::from)?
     };
     let q = q.ok_or_else(|| Open311Error::new(StatusCode::NOT_FOUND, "没有这个 token"))?;
     let entry = match (&q.number, &q.failure) {
@@ -391,7 +391,7 @@ pub async fn one(
         .store
         .ticket(number)
         .await
-        .map_err(crate::api::error::ApiError::from)?
+        .map_err(crate::http_common::error::ApiError::from)?
         .filter(|v| visible(v, app.as_ref()))
         .ok_or_else(missing)?;
     Ok(fmt.answer(
@@ -453,7 +453,7 @@ pub async fn search(
                     .store
                     .ticket(id)
                     .await
-                    .map_err(crate::api::error::ApiError::from)?
+                    .map_err(crate::http_common::error::ApiError::from)?
                     .filter(|v| visible(v, app.as_ref()))
                 {
                     out.push(v);
@@ -489,7 +489,7 @@ pub async fn search(
                     )
                 })
                 .await
-                .map_err(crate::api::error::ApiError::from)?
+                .map_err(crate::http_common::error::ApiError::from)?
                 .into_iter()
                 .filter(|v| visible(v, app.as_ref()))
                 .collect()

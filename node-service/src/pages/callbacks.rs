@@ -7,8 +7,8 @@ use web::{CallbackRow, CallbacksPage};
 
 use super::format::local_time;
 use super::{Staff, layout, render};
-use crate::api::callbacks::{CallbackQuery, page as callbacks_page};
 use crate::state::AppState;
+use hotline_operations::callbacks::{CallbackQuery, page as callbacks_page};
 
 /// `GET /staff/callbacks`.
 pub async fn page(

@@ -11,8 +11,8 @@ use web::{CallRow, CallsPage, Choice, LiveRow};
 
 use super::format::{local_time, url_encode};
 use super::{Staff, layout, render};
-use crate::api::calls::{CallQuery, calls_for};
 use crate::state::AppState;
+use hotline_operations::calls::{CallQuery, calls_for};
 
 /// The page's parameters: days rather than times.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -33,7 +33,7 @@ pub async fn calls(
     let l = layout(&state, &user, "通话记录", "/staff/calls");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let today = beijing_date(state.now());
     let day = |s: &Option<String>, default: time::Date| {
@@ -90,7 +90,7 @@ pub async fn calls(
         list
     };
     let rows = page.items.into_iter().map(call_row).collect();
-    let live = crate::api::calls::live_for(&state, &user).ok();
+    let live = crate::telephony::live::live_for(&state, &user).ok();
     let monitoring = live.as_ref().is_some_and(|l| l.monitoring);
     let live = live
         .map(|l| l.calls)
@@ -126,12 +126,12 @@ pub async fn calls(
         next,
         live,
         monitoring,
-        scoring: crate::api::calls::supervises(&user),
+        scoring: hotline_operations::calls::supervises(&user),
     })
 }
 
 /// A call as the pages list it.
-pub fn call_row(i: crate::api::calls::CallItem) -> CallRow {
+pub fn call_row(i: hotline_operations::calls::CallItem) -> CallRow {
     CallRow {
         started: local_time(i.call.started_at),
         direction: i.call.direction.label(),
@@ -158,7 +158,7 @@ pub async fn recording(
     axum::extract::Path(call_id): axum::extract::Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    match crate::api::calls::open_recording(&state, &user, &call_id).await {
+    match hotline_operations::calls::open_recording(&state, &user, &call_id).await {
         Ok(opened) => crate::files::serve(opened, &headers).await,
         Err(e) => super::error_page(layout(&state, &user, "通话录音", "/staff/calls"), &e),
     }
@@ -173,7 +173,7 @@ pub async fn monitor(
 ) -> Response {
     use axum::response::IntoResponse;
     let barge = form.get("barge").is_some_and(|b| b == "true");
-    match crate::api::calls::monitor_call(&state, &user, &call_id, barge).await {
+    match crate::telephony::live::monitor_call(&state, &user, &call_id, barge).await {
         Ok(m) => axum::response::Redirect::to(&format!(
             "/staff/calls?done={}",
             url_encode(&format!(

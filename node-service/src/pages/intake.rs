@@ -422,7 +422,7 @@ pub async fn kb_panel(
         limit: Some(5),
         ..search::SearchParams::default()
     };
-    let resp = match crate::api::kb::search_for(&state, &user, params).await {
+    let resp = match hotline_operations::articles::search_for(&state, &user, params).await {
         Ok(r) => r,
         Err(_) => {
             return render(&KbPanel {

@@ -18,9 +18,9 @@ use web::{
 use super::diff::{Piece, diff};
 use super::format::{local_time, unit_name, url_encode, user_name};
 use super::{Staff, error_page, layout, render};
-use crate::api::kb::{NewArticle, act_article, article_actor, create_article};
 use crate::state::AppState;
 use hotline_operations::OpError;
+use hotline_operations::articles::{NewArticle, act_article, article_actor, create_article};
 
 const TABS: [(&str, &str); 5] = [
     ("draft", "草稿"),

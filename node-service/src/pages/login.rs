@@ -9,9 +9,9 @@ use serde::Deserialize;
 use web::{Flash, LoginPage, PasswordPage};
 
 use super::{Staff, layout, node_label, render};
-use crate::api::public::ClientAddr;
 use crate::auth::signin::{SignInError, sign_in};
 use crate::auth::{Principal, Via};
+use crate::http_common::client::ClientAddr;
 use crate::state::AppState;
 
 /// `?next=&ended=` of the sign-in page.
@@ -140,7 +140,7 @@ pub async fn password_submit(
                 .into_response()
         }
         Err(e) => (
-            match crate::http::status_of(e.kind) {
+            match crate::http_common::status_of(e.kind) {
                 s if s.is_server_error() => s,
                 _ => StatusCode::OK,
             },

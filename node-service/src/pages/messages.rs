@@ -9,8 +9,10 @@ use web::{MessageRow, MessagesPage};
 
 use super::format::local_time;
 use super::{Staff, layout, render};
-use crate::api::messages::{MessageQuery, ReadRequest, mark, page as messages_page, unread};
 use crate::state::AppState;
+use hotline_operations::messages::{
+    MessageQuery, ReadRequest, mark, page as messages_page, unread,
+};
 
 /// `GET /staff/messages`.
 pub async fn page(

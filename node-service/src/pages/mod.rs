@@ -37,8 +37,8 @@ use axum::routing::{get, post};
 use hotline_model::role::{Role, User};
 use web::{Layout, MessagePage, NavItem, Template};
 
-use crate::api::{Route, add, route};
 use crate::auth::Principal;
+use crate::http_common::routes::{Route, add, route};
 use crate::state::AppState;
 use hotline_operations::OpError;
 
@@ -88,7 +88,7 @@ pub fn staff_routes() -> Vec<Route> {
             "/staff/orders/{number}/files",
             &["POST"],
             post(order::upload).layer(axum::extract::DefaultBodyLimit::max(
-                crate::api::files::MAX_ATTACHMENT + 64 * 1024,
+                hotline_operations::files::MAX_ATTACHMENT + 64 * 1024,
             )),
         ),
         route("/staff/status", &["GET"], get(status::page)),
@@ -217,7 +217,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let open = add(Router::new(), open_routes()).merge(staff);
     if state.config.role == crate::config::NodeRole::Hub {
         open.merge(
-            add(Router::new(), portal_routes()).layer(crate::api::public_budget::layer(
+            add(Router::new(), portal_routes()).layer(crate::http_common::budget::layer(
                 state.citizens.slots.clone(),
             )),
         )
@@ -229,7 +229,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// Middleware: a page request without a valid session goes to the sign-in page (and back here
 /// after it).
 async fn require_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    match crate::api::actor::principal(&state, &req) {
+    match crate::http_common::actor::principal(&state, &req) {
         Ok(p) => {
             req.extensions_mut().insert(p);
             next.run(req).await
@@ -331,7 +331,7 @@ pub trait Refusal {
 
 impl Refusal for OpError {
     fn status(&self) -> StatusCode {
-        crate::http::status_of(self.kind)
+        crate::http_common::status_of(self.kind)
     }
     fn message(&self) -> &str {
         &self.message
@@ -339,7 +339,7 @@ impl Refusal for OpError {
 }
 
 /// Operations still answering in the JSON API's error (until they move into the core).
-impl Refusal for crate::api::error::ApiError {
+impl Refusal for crate::http_common::error::ApiError {
     fn status(&self) -> StatusCode {
         self.status
     }

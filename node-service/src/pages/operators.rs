@@ -11,9 +11,9 @@ use web::{Fact, OperatorDayPage};
 use super::calls::call_row;
 use super::format::local_time;
 use super::{Staff, error_page, layout, render};
-use crate::api::calls::{CallQuery, calls_for};
-use crate::api::operators::day_for;
 use crate::state::AppState;
+use hotline_operations::calls::{CallQuery, calls_for};
+use hotline_operations::operators::day_for;
 
 /// `?date=`.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -39,7 +39,7 @@ pub async fn day(
     let mut l = layout(&state, &user, "话务员工作情况", "/staff/stats/operators");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let d = match day_for(&state, &user, &login, p.date.as_deref()).await {
         Ok(d) => d,

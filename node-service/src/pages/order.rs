@@ -479,7 +479,7 @@ pub async fn upload(
                     text: format!("上传未完成：{}", e.message),
                 };
                 let mut resp = render(&build(&state, &user, &v, state.now(), Some(flash), &[]));
-                *resp.status_mut() = crate::http::status_of(e.kind);
+                *resp.status_mut() = crate::http_common::status_of(e.kind);
                 resp
             }
             Err(e2) => error_page(layout(&state, &user, "工单", ""), &e2),
@@ -509,7 +509,7 @@ pub async fn act(
     let result = match forms::to_request(&pairs) {
         Ok(req) => act_on(&state, &user, &number, req)
             .await
-            .map_err(|e| (crate::http::status_of(e.kind), e.message)),
+            .map_err(|e| (crate::http_common::status_of(e.kind), e.message)),
         Err(msg) => Err((StatusCode::UNPROCESSABLE_ENTITY, msg)),
     };
     match result {

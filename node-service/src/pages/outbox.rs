@@ -10,8 +10,8 @@ use web::{OutboxPage, OutboxRow};
 
 use super::format::{local_time, url_encode};
 use super::{Staff, layout, render};
-use crate::api::outbox::{OutboxQuery, page as outbox_page, retry_one};
 use crate::state::AppState;
+use hotline_operations::outbox::{OutboxQuery, page as outbox_page, retry_one};
 
 /// Page parameters.
 #[derive(Debug, Default, Deserialize)]

@@ -13,10 +13,10 @@ use web::portal::*;
 
 use super::format::{local_date, local_time, url_encode};
 use super::render;
-use crate::api::public::ClientAddr;
 use crate::blobs::{MAX_PHOTO_BYTES, MAX_PHOTOS, image_type};
 use crate::citizen;
 use crate::citizen::submit::Submission;
+use crate::http_common::client::ClientAddr;
 use crate::state::AppState;
 use hotline_operations::OpError;
 
@@ -69,14 +69,14 @@ fn message(p: PortalLayout, status: StatusCode, heading: &str, text: &str) -> Re
 }
 
 fn failure(headers: &HeaderMap, e: &OpError) -> Response {
-    let heading = if crate::http::status_of(e.kind).is_server_error() {
+    let heading = if crate::http_common::status_of(e.kind).is_server_error() {
         "系统繁忙"
     } else {
         "未能完成"
     };
     message(
         layout(headers, heading, "home", "/"),
-        crate::http::status_of(e.kind),
+        crate::http_common::status_of(e.kind),
         heading,
         &e.message,
     )
@@ -339,10 +339,10 @@ pub async fn submit(
             limit_days: done.limit_days,
             expected_by: local_date(done.expected_by),
         }),
-        Err(e) if crate::http::status_of(e.kind).is_server_error() => failure(&headers, &e),
+        Err(e) if crate::http_common::status_of(e.kind).is_server_error() => failure(&headers, &e),
         Err(e) => {
             let mut r = again(&sub, e.message.clone());
-            *r.status_mut() = crate::http::status_of(e.kind);
+            *r.status_mut() = crate::http_common::status_of(e.kind);
             r
         }
     }
@@ -417,7 +417,7 @@ pub async fn lookup(
         Err(e) => {
             page.number = f.number;
             page.error = Some(e.message);
-            crate::http::status_of(e.kind)
+            crate::http_common::status_of(e.kind)
         }
     };
     (status, render(&page)).into_response()
@@ -499,7 +499,7 @@ pub async fn rate(
             } else {
                 page.number = f.number;
             }
-            crate::http::status_of(e.kind)
+            crate::http_common::status_of(e.kind)
         }
     };
     (status, render(&page)).into_response()
@@ -578,7 +578,7 @@ pub async fn result(
             ),
             r: result_row(r),
         }),
-        Err(e) if crate::http::status_of(e.kind) == StatusCode::NOT_FOUND => message(
+        Err(e) if crate::http_common::status_of(e.kind) == StatusCode::NOT_FOUND => message(
             layout(&headers, "办理公示", "results", "/results"),
             StatusCode::NOT_FOUND,
             "没有这条公示",

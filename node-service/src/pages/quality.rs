@@ -11,9 +11,9 @@ use web::{Flash, QualityPage, QualityRow, ScoreItem, ScorePage};
 
 use super::format::{local_time, url_encode, user_name};
 use super::{Staff, error_page, layout, render};
-use crate::api::calls::supervises;
-use crate::api::quality::{ScoreRequest, ScoresQuery, sample_for, score_call, scores_for};
 use crate::state::AppState;
+use hotline_operations::calls::supervises;
+use hotline_operations::quality::{ScoreRequest, ScoresQuery, sample_for, score_call, scores_for};
 
 /// `?date=&done=`.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -35,7 +35,7 @@ pub async fn list(
     let mut l = layout(&state, &user, "质检", "/staff/quality");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     l.flash = p.done.map(|text| Flash { kind: "ok", text });
     let refdata = state.refdata();
@@ -189,7 +189,7 @@ async fn score_page(
         Ok(_) => {
             return error_page(l, &hotline_operations::OpError::not_found("通话记录"));
         }
-        Err(e) => return error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let refdata = state.refdata();
     let (points, comment) = given.unwrap_or_else(|| {

@@ -11,9 +11,9 @@ use web::{Choice, StatsOrdersPage, StatsRow, StatsUnitsPage};
 
 use super::format::{local_time, url_encode};
 use super::{Staff, layout, render};
-use crate::api::stats::{OrdersQuery, StatsQuery, UnitReport, unit_orders, unit_report};
 use crate::state::AppState;
 use crate::stats_export::RATES;
+use hotline_operations::stats::{OrdersQuery, StatsQuery, UnitReport, unit_orders, unit_report};
 
 fn pct(v: Option<f64>) -> String {
     v.map(|r| format!("{:.1}%", r * 100.0))
@@ -83,7 +83,7 @@ pub async fn units(
     let mut l = layout(&state, &user, "统计考核", "/staff/stats/units");
     let q = match query {
         Ok(Query(q)) => with_defaults(&state, q),
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let report = match unit_report(&state, &user, &q).await {
         Ok(r) => r,
@@ -157,7 +157,7 @@ pub async fn units_xlsx(
     let l = layout(&state, &user, "统计考核", "/staff/stats/units");
     let q = match query {
         Ok(Query(q)) => with_defaults(&state, q),
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     match unit_report(&state, &user, &q).await {
         Ok(r) => workbook_response(
@@ -232,7 +232,7 @@ pub async fn orders(
     let l = layout(&state, &user, "统计明细", "/staff/stats/units");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let back_q = StatsQuery {
         period: p.period,
@@ -245,7 +245,7 @@ pub async fn orders(
     let (from, to) = (p.from, p.to);
     let span = format!("{} 至 {}", local_time(from), local_time(to));
     let (heading, items, next, back) = if let (Some(dimension), Some(key)) = (p.dimension, p.key) {
-        let q = crate::api::stats_topics::TopicOrdersQuery {
+        let q = hotline_operations::topics::TopicOrdersQuery {
             dimension: dimension.clone(),
             key: key.clone(),
             from,
@@ -253,7 +253,7 @@ pub async fn orders(
             before: p.before,
             limit: Some(50),
         };
-        let v = match crate::api::stats_topics::topic_orders(&state, &user, q).await {
+        let v = match hotline_operations::topics::topic_orders(&state, &user, q).await {
             Ok(v) => v,
             Err(e) => return super::error_page(l, &e),
         };

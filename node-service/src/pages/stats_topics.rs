@@ -11,10 +11,10 @@ use web::{Choice, StatCell, StatChart, StatSelect, StatTable, StatsPage};
 
 use super::format::url_encode;
 use super::{Staff, layout, render};
-use crate::api::stats_topics::{
+use crate::state::AppState;
+use hotline_operations::topics::{
     TopicQuery, TopicReport, TrendQuery, VolumeQuery, topic_report, trend_report, volume_report,
 };
-use crate::state::AppState;
 
 /// The statistics pages, for the tabs above each.
 pub fn tabs(current: &str) -> Vec<(String, String, bool)> {
@@ -247,7 +247,7 @@ pub async fn topics(
     let mut l = layout(&state, &user, "热点难点", "/staff/stats/topics");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match topic_report(&state, &user, &q).await {
@@ -362,7 +362,7 @@ pub async fn topics_xlsx(
     let l = layout(&state, &user, "热点难点", "/staff/stats/topics");
     let q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     match topic_report(&state, &user, &q).await {
         Ok(r) => super::stats::workbook_response(
@@ -383,7 +383,7 @@ pub async fn trend(
     let mut l = layout(&state, &user, "趋势", "/staff/stats/topics");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     if q.date.as_deref().is_none_or(str::is_empty) {
         q.date = Some(today(&state));
@@ -489,7 +489,7 @@ pub async fn volume(
     let mut l = layout(&state, &user, "受理量", "/staff/stats/volume");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let r = match volume_report(&state, &user, &q).await {
@@ -537,7 +537,7 @@ pub async fn volume(
     let mut heads = vec!["日期".to_owned()];
     heads.extend(r.channels.iter().map(|(_, l)| l.clone()));
     heads.extend(["合计", "直接办结", "派单"].map(str::to_owned));
-    let row = |s: &crate::api::stats_topics::VolumeStep| {
+    let row = |s: &hotline_operations::topics::VolumeStep| {
         let mut cells = vec![text(&s.label)];
         cells.extend(
             r.channels
@@ -623,7 +623,7 @@ pub async fn operators(
     let mut l = layout(&state, &user, "话务员", "/staff/stats/operators");
     let mut q = match query {
         Ok(Query(q)) => q,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     period_defaults(&state, &mut q.period, &mut q.date, &mut q.end);
     let q = TopicQuery {
@@ -650,7 +650,7 @@ pub async fn operators(
         .await
     {
         Ok(c) => c,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     // Everyone who registered an order or took a call in the period.
     let mut shown: Vec<(
@@ -668,7 +668,7 @@ pub async fn operators(
         .collect();
     for (login, c) in &calls {
         if !shown.iter().any(|(_, f, _)| &f.key == login) {
-            let name = crate::api::stats_topics::topic_name(
+            let name = hotline_operations::topics::topic_name(
                 &state,
                 hotline_model::topics::Dimension::Operator,
                 login,
@@ -773,10 +773,12 @@ pub struct ReportParams {
 fn report_month(
     state: &AppState,
     p: &ReportParams,
-) -> Result<hotline_model::period::Period, crate::api::error::ApiError> {
+) -> Result<hotline_model::period::Period, hotline_operations::OpError> {
     match p.date.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => crate::api::stats::named_period(Some("month"), Some(d), None, state.now()),
-        None => crate::api::stats::named_period(Some("month"), None, None, state.now())
+        Some(d) => {
+            hotline_operations::stats::named_period(Some("month"), Some(d), None, state.now())
+        }
+        None => hotline_operations::stats::named_period(Some("month"), None, None, state.now())
             .map(|m| m.previous()),
     }
 }
@@ -790,7 +792,7 @@ pub async fn report(
     let mut l = layout(&state, &user, "月度报表", "/staff/stats/report");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let m = match report_month(&state, &p) {
         Ok(month) => crate::report::monthly(&state, &user, month).await,
@@ -891,7 +893,7 @@ pub async fn report_xlsx(
     let l = layout(&state, &user, "月度报表", "/staff/stats/report");
     let p = match query {
         Ok(Query(p)) => p,
-        Err(e) => return super::error_page(l, &crate::api::error::ApiError::from(e)),
+        Err(e) => return super::error_page(l, &crate::http_common::error::ApiError::from(e)),
     };
     let m = match report_month(&state, &p) {
         Ok(month) => crate::report::monthly(&state, &user, month).await,

@@ -16,8 +16,8 @@ use hotline_model::call::{CallDirection, CallRecord};
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use crate::api::error::ApiError;
-use crate::api::public::ClientAddr;
+use crate::http_common::client::ClientAddr;
+use crate::http_common::error::ApiError;
 use crate::state::AppState;
 
 /// Largest record accepted (a call's record with its call flow is a few KiB).
@@ -190,7 +190,7 @@ pub async fn post(
     };
     let cfg = &state.config.telephony;
     if let Err(e) = crate::inbound::admit(&state, cfg.cdr_secret.as_deref(), &secret, peer) {
-        return crate::api::error::ApiError::from(e).into_response();
+        return crate::http_common::error::ApiError::from(e).into_response();
     }
     let refdata = state.refdata();
     let posted = parse(

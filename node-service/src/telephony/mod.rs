@@ -8,6 +8,7 @@
 
 pub mod cdr;
 pub mod esl;
+pub mod live;
 pub mod softphone;
 
 use std::collections::{BTreeMap, HashMap};
@@ -264,7 +265,7 @@ async fn read_recording(cfg: &TelephonyConfig, path: &str) -> Result<Vec<u8>, St
             ));
         }
         let len = std::fs::metadata(&file).map_err(|e| e.to_string())?.len();
-        if len > crate::api::files::MAX_RECORDING as u64 {
+        if len > hotline_operations::files::MAX_RECORDING as u64 {
             return Err("录音文件过大".into());
         }
         std::fs::read(&file).map_err(|e| format!("录音文件不可读：{e}"))

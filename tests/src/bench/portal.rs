@@ -224,7 +224,7 @@ pub fn run(args: &Args) -> Result<()> {
                         ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
                     }),
                 )
-                .layer(node_service::api::public_budget::layer(
+                .layer(node_service::http_common::budget::layer(
                     state.citizens.slots.clone(),
                 )),
             state.clone(),
@@ -263,7 +263,7 @@ pub fn run(args: &Args) -> Result<()> {
             );
         }
         emit(&json!({"bench": "portal", "summary": true, "orders": total,
-            "clients": CLIENTS, "public_slots": node_service::api::public_budget::public_slots(),
+            "clients": CLIENTS, "public_slots": node_service::http_common::budget::public_slots(),
             "page_bytes": page_size, "figures_bytes": figures_size,
             "static_per_sec": static_rate, "lookup_per_sec": lookup_rate,
             "lookup_ratio_to_static": lookup_rate / static_rate,

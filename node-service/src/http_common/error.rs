@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hotline_operations::OpError;
+use hotline_operations::{Kind, OpError};
 use replica_store::StoreError;
 use serde_json::json;
 
@@ -75,7 +75,7 @@ impl IntoResponse for ApiError {
 impl From<OpError> for ApiError {
     fn from(e: OpError) -> Self {
         ApiError {
-            status: crate::http::status_of(e.kind),
+            status: status_of(e.kind),
             code: e.code,
             message: e.message,
             detail: e.detail,
@@ -111,5 +111,24 @@ impl From<JsonRejection> for ApiError {
             _ => "请求内容不是有效的 JSON 或缺少必填字段".to_string(),
         };
         ApiError::new(status, code, message).with_detail(json!({ "reason": r.body_text() }))
+    }
+}
+
+/// The HTTP status of an operation's failure.
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::BadInput => StatusCode::BAD_REQUEST,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Gone => StatusCode::GONE,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Limited => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Upstream => StatusCode::BAD_GATEWAY,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
