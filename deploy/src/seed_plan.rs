@@ -13,6 +13,8 @@
 //! fails and says which order and why.
 //!
 //! Deterministic for a given random seed and `now`.
+//!
+//! Why one file of this length: it plans every step of every demo order in one pure pass, checked against the model; the parts share the plan's timing state.
 
 use hotline_model::alerts::{AlertKind, AlertPolicy, due_alerts};
 use hotline_model::calendar::WorkCalendar;

@@ -6,6 +6,8 @@
 //! and supervisors review and publish. Every version is kept; a published article stays live while a
 //! revision of it is drafted and reviewed. "Expired" is not an event: it is derived from `valid_until` and
 //! the day passed in.
+//!
+//! Why one file of this length: a third of it is the tests of the article lifecycle.
 
 use serde::{Deserialize, Serialize};
 use time::Date;

@@ -3,6 +3,8 @@
 //! replied on time (deadlines moved by approved extensions count), solved it, was extended, urged,
 //! supervised or had to redo it; and, for the lead unit, the citizen's rating at callback.
 //! Pure: the orders and `now` are passed in.
+//!
+//! Why one file of this length: a third of it is tests against a recomputation.
 
 use std::collections::BTreeMap;
 

@@ -24,6 +24,8 @@
 //! - [`TimeLimit::WorkingHours`]`(h)`: h hours of office time are added to the start; a start outside
 //!   office time begins at the next opening. When the time runs out exactly at a closing time, the due
 //!   instant is that closing time (not the next opening).
+//!
+//! Why one file of this length: half of it is the tests of every day of the official calendars.
 
 use std::collections::BTreeSet;
 

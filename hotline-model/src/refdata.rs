@@ -5,6 +5,8 @@
 //! needs answered: who a login is, which units handle a subject by default, when an order is due and
 //! whether one unit may hand an order down to another. Passwords in `users.toml` are seed material for
 //! the node's credential store and are kept out of [`ReferenceData`]: see [`seed_users`].
+//!
+//! Why one file of this length: a third of it is the tests of the cross-checks.
 
 use std::collections::BTreeMap;
 

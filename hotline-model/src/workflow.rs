@@ -4,6 +4,8 @@
 //! An event whose preconditions do not hold in the state reached so far — typically because two offices
 //! acted on the same order while apart — is not applied but kept as a visible [`Conflict`], so the same
 //! events give the same state and the same conflicts everywhere, whatever order they arrived in.
+//!
+//! Why one file of this length: it is the one fold that derives an order's state from its events; every action's case is kept in the same match so that the order of events is decided in one place.
 
 use serde::{Deserialize, Serialize};
 

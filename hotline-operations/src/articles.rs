@@ -1,4 +1,5 @@
-//! Knowledge-base endpoints: search (every node), articles and their review steps.
+//! The knowledge base's operations: search for a question (every node), an article, a draft and
+//! its review steps (submit, publish, reject, withdraw, revise), and an article's use on a call.
 
 use crate::Hotline;
 use crate::Kind;
@@ -175,4 +176,24 @@ pub async fn act_article(
         .await?
         .ok_or_else(|| OpError::not_found(&id))?;
     record(state, user, id, Some(before.state), action).await
+}
+
+/// An article (any staff member).
+pub async fn article(state: &Hotline, id: &str) -> Result<ArticleView, OpError> {
+    state
+        .store
+        .article(id.to_owned())
+        .await?
+        .ok_or_else(|| OpError::not_found(id))
+}
+
+/// An operator answered a call with article `id` (its popularity).
+pub async fn mark_used(state: &Hotline, id: &str) -> Result<ArticleView, OpError> {
+    if state.store.article(id.to_owned()).await?.is_none() {
+        return Err(OpError::not_found(id));
+    }
+    Ok(state
+        .store
+        .bump_article(id.to_owned(), 1, state.now())
+        .await?)
 }

@@ -1,7 +1,6 @@
-//! The operators' callback list (回访): `GET /api/callbacks?after=&limit=` lists the orders that
-//! need a phone call now (no answer to the survey text within its wait, no text possible, or
-//! 不满意 by text to verify), the longest waiting first, key-paged. The call's outcome is recorded
-//! as the order's callback (`POST /api/tickets/{key}/actions`, `callback`). For centre staff.
+//! The operators' callback list (回访): the orders that need a phone call now (no answer to the
+//! survey text within its wait, no text possible, or 不满意 by text to verify), the longest waiting
+//! first, key-paged. The call's outcome is recorded as the order's callback action. For centre staff.
 
 use crate::Hotline;
 use crate::OpError;

@@ -1,6 +1,6 @@
-//! The calls the telephony reported (通话记录): `GET /api/calls?operator=&caller=&from=&to=&before=`,
-//! newest first and paged by key, each with the orders registered during it. Shift leaders,
-//! supervisors, leaders and inspectors see every call; an operator sees their own.
+//! The calls the telephony reported (通话记录), newest first and paged by key, each with the orders
+//! registered during it, and a call's recording. Shift leaders, supervisors, leaders and inspectors
+//! see every call; an operator sees their own.
 
 use crate::Hotline;
 use crate::Kind;

@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod callbacks;
@@ -25,6 +26,7 @@ pub mod messages;
 pub mod operators;
 pub mod outbox;
 pub mod quality;
+pub mod reference;
 pub mod settings;
 pub mod stats;
 pub mod throttle;

@@ -1,8 +1,8 @@
 //! Each user's messages (站内消息): what their unit's inbox holds — new assignments, urges,
 //! supervisions, extension decisions, redos, reopens; for the centre, the supervisions it issued —
-//! with what they read. `GET /api/messages?before=&limit=` (newest first, with the unread count),
-//! `POST /api/messages/read {"events": [...]}` or `{"all": true}`. Filled at every node from the
-//! orders' histories, so a town that was offline has its messages once it hears of the events.
+//! with what they read: a page (newest first, with the unread count), and marking them read.
+//! Filled at every node from the orders' histories, so a town that was offline has its messages
+//! once it hears of the events.
 
 use crate::Hotline;
 use crate::OpError;

@@ -1,7 +1,6 @@
 //! One operator's day for the supervisors (监督管理): when they signed in and out, how long in
 //! each state, their calls in and out, talk and after-call time, the orders they registered and
-//! answered at once, and their calls' quality scores. `GET /api/operators/{login}/day?date=`; the
-//! page is `pages/operators.rs`.
+//! answered at once, and their calls' quality scores.
 
 use crate::Hotline;
 use crate::OpError;

@@ -1,7 +1,6 @@
-//! The node's outbox for those who look after it: `GET /api/outbox?state=&before=&limit=` lists
-//! notifications newest first with every delivery attempt (citizens' numbers masked), for
-//! administrators and the centre's supervisors; `POST /api/outbox/{id}/retry` puts a given-up
-//! notification back in the queue, for administrators.
+//! The node's outbox for those who look after it: notifications newest first with every delivery
+//! attempt (citizens' numbers masked), for administrators and the centre's supervisors; putting a
+//! given-up notification back in the queue, for administrators.
 
 use crate::Hotline;
 use crate::Kind;

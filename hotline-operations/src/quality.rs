@@ -1,7 +1,6 @@
-//! Quality scoring of calls (话务质检): the centre's form, the day's random sample for the
-//! supervisors, a supervisor's score of a call, and the scores an operator sees of their own
-//! calls. `GET /api/quality/form`, `GET /api/quality/sample?date=`, `PUT /api/calls/{call_id}/score`,
-//! `GET /api/quality/scores?operator=&from=&to=`. The pages call the same functions.
+//! Quality scoring of calls (话务质检): the day's random sample for the supervisors, a
+//! supervisor's score of a call checked against the centre's form, and the scores an operator sees
+//! of their own calls.
 
 use crate::Hotline;
 use crate::Kind;

@@ -3,11 +3,7 @@
 //! (`hotline_model::assessment::assess`), with the composite score by the centre's weights and the
 //! rank. Centre staff may ask for any subtree; a member unit's staff for their own subtree only.
 //!
-//! `GET /api/stats/units?from=&to=&root=` (Unix ms; default the 30 days up to now) or
-//! `?period=month&date=2026-11-01` (a day, week, month, quarter or year in Beijing time, or
-//! `period=custom&date=…&end=…`); `GET /api/stats/orders?unit=&from=&to=&before=` lists the orders
-//! behind a unit's figures (those it was given in the period). The statistics pages and the Excel
-//! export call the same functions.
+//! The statistics pages, the JSON API and the Excel export call the same functions.
 
 use crate::Hotline;
 use crate::OpError;

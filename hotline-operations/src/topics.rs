@@ -4,9 +4,7 @@
 //! redos, unsatisfied callbacks), repeated requests about one place and subject, a topic's trend
 //! month by month, and the volume received by channel and request type over a period.
 //!
-//! `GET /api/stats/topics?period=month&date=…&dimension=subject|area|channel&level=&order=rise|troubles|received`,
-//! `GET /api/stats/trend?dimension=subject&key=…&date=…&months=12`,
-//! `GET /api/stats/volume?period=…&date=…`. The pages and the workbook call the same functions.
+//! The pages, the JSON API and the workbook call the same functions.
 //!
 //! These figures are the node's: all the orders it holds (at the hub, the city; at a district's
 //! node, the district). So they are shown to centre staff, and to a unit's staff at a node whose

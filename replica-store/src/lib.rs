@@ -8,6 +8,8 @@
 //!   open when missing, stale or of an older format.
 //! - A write is acknowledged only after the transaction holding it committed (WAL, `synchronous=FULL`).
 //! - Every change to any document takes the next local sequence number (`docs.seq`): the sync feed.
+//!
+//! Why one file of this length: it is the store's public face: one short async method per job, each handing its work to the writer or a reader.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod article_doc;

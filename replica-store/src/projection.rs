@@ -1,4 +1,6 @@
 //! Query tables projected from ticket documents, and their rebuild.
+//!
+//! Why one file of this length: every query table, its rows' writes and the lists read from them are kept in one file, so that a change of layout (and the projection version it bumps) is seen whole.
 
 use std::collections::BTreeMap;
 

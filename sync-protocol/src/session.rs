@@ -2,6 +2,8 @@
 //! ticks and "the local feed advanced" notices, with the time passed in; outputs are messages for
 //! the peer. It reads and writes the node's replica only through [`SyncStore`], one transaction per
 //! call. Each side of a link runs one session, which both pulls the peer's feed and serves its own.
+//!
+//! Why one file of this length: it is one sans-IO state machine (feed, catch-up, scoped serving, purge) whose states and transitions are read together; its tests live beside it.
 
 use crate::message::{DocChanges, EntryAction, Hash, Message, Want, WireEntry, refusal};
 

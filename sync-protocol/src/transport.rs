@@ -6,6 +6,8 @@
 //!
 //! One connection carries one bidirectional stream of frames ([`crate::frame`]): the client opens
 //! it and sends `Hello`; the server answers `Hello`; then both sides send session messages.
+//!
+//! Why one file of this length: the QUIC endpoint, its TLS configuration and the reconnecting dialer are one unit of IO.
 
 use crate::frame::{self, FrameError, LEN_BYTES};
 use crate::message::{MIN_PROTOCOL_VERSION, Message, MessageError, PROTOCOL_VERSION, refusal};

@@ -1,4 +1,6 @@
 //! The view structs, one per page or fragment, and what they share.
+//!
+//! Why one file of this length: it is plain data only, one view struct per staff page, with no logic to split by.
 
 use askama::Template;
 

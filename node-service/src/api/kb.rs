@@ -28,12 +28,7 @@ pub async fn get(
     Actor(_user): Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ArticleView>, ApiError> {
-    let view = state
-        .store
-        .article(id.clone())
-        .await?
-        .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(Json(view))
+    Ok(Json(article(&state, &id).await?))
 }
 
 /// Creates a draft (unit information admins for their unit, centre editors for any; operators from an
@@ -67,8 +62,5 @@ pub async fn used(
     Actor(_user): Actor,
     Path(id): Path<String>,
 ) -> Result<Json<ArticleView>, ApiError> {
-    if state.store.article(id.clone()).await?.is_none() {
-        return Err(ApiError::not_found(&id));
-    }
-    Ok(Json(state.store.bump_article(id, 1, state.now()).await?))
+    Ok(Json(mark_used(&state, &id).await?))
 }

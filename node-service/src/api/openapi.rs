@@ -3,6 +3,8 @@
 //! [`super::staff_routes`] and Open311's), its parameters, body, answers and errors, the schemas
 //! derived from the very types the handlers read and write (schemars, JSON Schema 2020-12, which
 //! OpenAPI 3.1 uses as is). A test fails when a route of the router has no entry here.
+//!
+//! Why one file of this length: it describes every route of every face in one table, so the tests can compare it with the routers.
 
 use axum::Json;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -303,7 +305,7 @@ fn operations(b: &mut Builder) -> Vec<(&'static str, &'static str, Op)> {
             staff("记录一次采用", (200, article.clone())),
         ),
         ("get", "/api/audit", {
-            let p = b.query::<super::audit::AuditQuery>();
+            let p = b.query::<hotline_operations::audit::AuditQuery>();
             with_params(staff("个人信息访问审计记录", (200, object())), p)
         }),
         ("get", "/api/outbox", {

@@ -2,6 +2,8 @@
 //! rating it, the published results, the monthly figures and the service commitments. Every page
 //! works without JavaScript; each handler calls the operation in [`crate::citizen`] that the JSON
 //! API calls, and only formats its answer.
+//!
+//! Why one file of this length: the citizens' website is one small face (home, filing, lookup, rating, results, figures, commitments) sharing its layout and large-print switch.
 
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};

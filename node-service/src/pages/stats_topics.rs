@@ -2,6 +2,8 @@
 //! repeated requests about one place, a topic's trend month by month, and the volume received by
 //! channel and request type; each a chart with its table beside it, the subject's numbers leading
 //! to the orders behind them. The same operations as `/api/stats/topics`, `/trend`, `/volume`.
+//!
+//! Why one file of this length: four statistics pages (topics, trend, volume, the monthly report) share their period form, chart data and workbook download, so they are kept together.
 
 use axum::extract::{Query, State};
 use axum::response::Response;

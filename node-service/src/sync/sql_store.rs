@@ -3,6 +3,8 @@
 //!
 //! Peer bytes go through automerge only behind `catch_unwind`: a change that makes automerge fail
 //! or panic is answered `ApplyOutcome::Invalid` and nothing of that document is written.
+//!
+//! Why one file of this length: it implements the sync session's whole store trait over SQLite; the methods share one connection discipline.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
