@@ -90,10 +90,19 @@ async fn sigkill_while_sending_loses_no_notification() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
 
-    // Register the orders; kill the node once the gateway has a third of the texts, while it
-    // is still registering or sending.
-    let (mut child, _lines) = spawn(&data, &gateway, ORDERS);
+    // Register the orders; kill the node while it is sending: once every order is registered
+    // with its text queued (it says `queued`) and the gateway, holding its answers after a
+    // third, has those. Waiting for both, not either, keeps texts unsent at the kill however the
+    // registering and the sending share a busy machine's cores.
+    let (mut child, lines) = spawn(&data, &gateway, ORDERS);
+    let registered = tokio::task::spawn_blocking(move || {
+        let mut lines = lines;
+        let queued = lines.find(|l| l.starts_with("queued")).is_some();
+        (queued, lines) // the pipe stays open until the kill
+    });
     until_received(&got, ORDERS as usize / 3).await;
+    let (queued_all, _lines) = registered.await.unwrap();
+    assert!(queued_all, "the node registered every order");
     child.kill().unwrap(); // SIGKILL, mid-batch
     child.wait().unwrap();
     let (at_kill, _) = total(&got);
