@@ -27,6 +27,7 @@ pub mod operators;
 pub mod outbox;
 pub mod quality;
 pub mod reference;
+pub mod seed;
 pub mod settings;
 pub mod stats;
 pub mod throttle;
