@@ -7,10 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::{Context, Result, bail};
 use hotline_model::refdata::{ReferenceData, seed_users};
-use hotline_model::role::User;
 use rand::RngCore;
 use replica_store::{Store, refdata_doc};
-use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
