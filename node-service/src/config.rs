@@ -40,9 +40,9 @@ pub struct NodeConfig {
     /// Node-to-node sync (off by default).
     pub sync: crate::sync::SyncConfig,
     /// Notifications: who hears what, the mail server and the SMS gateway.
-    pub notify: crate::notify::NotifyConfig,
+    pub notify: crate::notify::config::NotifyConfig,
     /// The centre's telephony: its call records.
-    pub telephony: crate::telephony::TelephonyConfig,
+    pub telephony: crate::telephony::config::TelephonyConfig,
     /// How long files linked to orders are kept.
     pub files: crate::files::RetentionConfig,
 }
@@ -63,8 +63,8 @@ impl Default for NodeConfig {
             session_idle_minutes: 30,
             session_max_hours: 12,
             sync: crate::sync::SyncConfig::default(),
-            notify: crate::notify::NotifyConfig::default(),
-            telephony: crate::telephony::TelephonyConfig::default(),
+            notify: crate::notify::config::NotifyConfig::default(),
+            telephony: crate::telephony::config::TelephonyConfig::default(),
             files: crate::files::RetentionConfig::default(),
         }
     }

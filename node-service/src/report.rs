@@ -23,7 +23,7 @@ pub const KEY_PREFIX: &str = "report:";
 /// The reader the report is made for: the centre's leaders see every unit.
 fn reader(state: &AppState) -> User {
     User {
-        login: crate::alerts::SYSTEM_USER.into(),
+        login: hotline_operations::alerts::SYSTEM_USER.into(),
         name: "系统".into(),
         role: Role::Leader,
         unit: state.refdata().org.root().to_owned(),

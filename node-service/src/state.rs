@@ -17,7 +17,7 @@ pub struct AppState {
     /// Configuration.
     pub config: Arc<NodeConfig>,
     /// The telephony's live side: calls in progress, screen pops, the event socket.
-    pub cti: Arc<crate::telephony::Cti>,
+    pub cti: Arc<crate::telephony::cti::Cti>,
 }
 
 impl Deref for AppState {

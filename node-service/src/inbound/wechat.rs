@@ -9,6 +9,7 @@
 //! mode the message signature over the `Encrypt` element too, the AES padding, length and the
 //! account's AppID inside the plaintext, and a body of at most 64 KiB of well-formed XML.
 
+pub use super::config::WechatConfig;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -18,28 +19,12 @@ use base64::engine::general_purpose::STANDARD as B64;
 use cbc::cipher::block_padding::NoPadding;
 use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use replica_store::inbound::Received;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::accept;
 use crate::http_common::client::ClientAddr;
 use crate::http_common::error::ApiError;
 use crate::state::AppState;
-
-/// The official account's settings (`[notify.inbound.wechat]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WechatConfig {
-    /// The token set in the account's server configuration.
-    pub token: String,
-    /// The account's AppID.
-    pub appid: String,
-    /// The EncodingAESKey (43 characters) for safe mode; none: plain mode only.
-    pub encoding_aes_key: Option<String>,
-    /// The AppSecret, for sending customer-service messages back.
-    pub secret: Option<String>,
-    /// The API's address (default `https://api.weixin.qq.com`).
-    pub api_base: Option<String>,
-}
 
 /// Largest message body accepted.
 pub const MAX_BODY: usize = 64 * 1024;

@@ -6,42 +6,27 @@
 //! by sync were notified where they were recorded; automatic urges and supervisions are recorded
 //! by the hub only).
 
+pub mod config;
 pub mod email;
 pub mod http;
 pub mod sms;
 pub mod sms_sign;
 pub mod wechat;
+pub use config::NotifyConfig;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hotline_model::notify::Medium;
 use replica_store::outbox::{Outcome, Outgoing};
-use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
-
-/// The node's notification settings (`[notify]` in its configuration).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct NotifyConfig {
-    /// The mail server; without one, e-mails are given up with a clear reason.
-    pub smtp: Option<email::SmtpConfig>,
-    /// The SMS gateway; without one, texts are given up with a clear reason.
-    pub sms: Option<sms::SmsConfig>,
-    /// A PEM file of a private CA for the SMS gateway's certificate.
-    pub sms_ca_cert: Option<std::path::PathBuf>,
-    /// How long one delivery attempt may take, in seconds (0: 30).
-    pub send_timeout_secs: u64,
-    /// The ways in: citizens' texts, WeChat messages.
-    pub inbound: crate::inbound::InboundConfig,
-}
 
 /// The configured ways out.
 pub struct Channels {
     mailer: Option<email::Mailer>,
     sms: Option<sms::SmsConfig>,
-    wechat: Option<crate::inbound::wechat::WechatConfig>,
+    wechat: Option<crate::inbound::config::WechatConfig>,
     wechat_tokens: wechat::Tokens,
     tls: http::Tls,
     timeout: Duration,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::http::{self, Tls};
 use super::sms::failed;
-use crate::inbound::wechat::WechatConfig;
+use crate::inbound::config::WechatConfig;
 
 /// The account's access token, kept between sends.
 #[derive(Default)]

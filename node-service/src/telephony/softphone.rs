@@ -6,29 +6,17 @@
 //! WAV — the citizen left, the operator right — in the recordings directory, and kept as the
 //! call's recording. Events carry no times: they are stamped on arrival.
 
+pub use super::config::SoftphoneConfig;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hotline_model::call::{CallDirection, CallRecord};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
 use super::{CtiEvent, LiveCall};
 use crate::state::AppState;
-
-/// One softphone to follow (`[[telephony.softphones]]`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SoftphoneConfig {
-    /// The operator who answers on it.
-    pub operator: String,
-    /// Its control port (`ctrl_tcp_listen`), `host:port`.
-    pub control: String,
-    /// Where it writes its call dumps (`snd_path`).
-    pub dumps: PathBuf,
-}
 
 /// Longest netstring accepted from a softphone.
 const MAX_MESSAGE: usize = 64 * 1024;
